@@ -1,0 +1,3 @@
+from tlstui.cli import main
+
+raise SystemExit(main())
