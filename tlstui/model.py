@@ -284,3 +284,19 @@ class Report:
     @property
     def failed(self) -> list[Session]:
         return [s for s in self.sessions if s.status == "failed"]
+
+
+@dataclass(slots=True)
+class FailureGroup:
+    """Failed sessions that share a server, SNI and cause: one line of the summary header."""
+
+    server: Endpoint
+    sni: str | None
+    cause: str
+    session_ids: list[int] = field(default_factory=list)
+    first_time: float = 0.0
+    last_time: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.session_ids)
