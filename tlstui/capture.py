@@ -1,0 +1,299 @@
+"""Reading pcap and pcapng files: frames out, nothing decoded.
+
+The reader maps the file and yields each frame as an offset into one shared buffer, so the
+per-packet path allocates no copy of the packet.  It never trusts a length field: a record that
+runs past the end of the file sets ``truncated`` and a block that cannot be a block stops the
+read with a warning, keeping every frame before it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import mmap
+import os
+import struct
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Largest frame accepted; beyond it the length field is a lie (Wireshark uses 256 KiB for most
+# link types; TSO/GRO captures can exceed 64 KiB).
+MAX_FRAME = 1 << 20
+MAX_GZIP = 2 << 30
+
+LINK_TYPE_NAMES = {
+    0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
+    113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
+}
+
+
+class CaptureError(Exception):
+    """The input cannot be read as a capture; the message is one line for the user."""
+
+
+@dataclass(slots=True)
+class Capture:
+    """An opened capture: iterate ``frames()`` once; metadata fills in as it goes."""
+
+    data: bytes | mmap.mmap
+    format: str
+    size: int
+    link_types: list[int] = field(default_factory=list)   # per interface (pcapng) or one
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+    keylog_lines: list[str] = field(default_factory=list)  # from pcapng Decryption Secrets
+    comments: list[str] = field(default_factory=list)
+    position: int = 0                                      # bytes consumed so far
+    _start: int = 0
+    _big_endian: bool = False
+    _ts_scale: float = 1e-6
+
+    def link_type_names(self) -> list[str]:
+        seen: list[str] = []
+        for lt in self.link_types:
+            name = LINK_TYPE_NAMES.get(lt, f"LINKTYPE_{lt}")
+            if name not in seen:
+                seen.append(name)
+        return seen
+
+    def frames(self) -> Iterator[tuple[float, int, int, int, int]]:
+        """Yield ``(timestamp, offset, caplen, origlen, link_type)`` for every frame."""
+        if self.format == "pcap":
+            return self._pcap_frames()
+        return self._pcapng_frames()
+
+    # -- pcap -------------------------------------------------------------------------------
+
+    def _pcap_frames(self) -> Iterator[tuple[float, int, int, int, int]]:
+        data = self.data
+        end = self.size
+        off = self._start
+        hdr = struct.Struct(">IIII" if self._big_endian else "<IIII")
+        unpack = hdr.unpack_from
+        scale = self._ts_scale
+        link = self.link_types[0]
+        while off + 16 <= end:
+            sec, frac, caplen, origlen = unpack(data, off)
+            off += 16
+            if caplen > MAX_FRAME:
+                self.warnings.append(
+                    f"record at byte {off - 16} claims {caplen} bytes; stopped reading there"
+                )
+                self.truncated = True
+                self.position = end
+                return
+            if off + caplen > end:
+                self.truncated = True
+                self.position = end
+                return
+            yield sec + frac * scale, off, caplen, origlen, link
+            off += caplen
+            self.position = off
+        if off != end:
+            self.truncated = True
+        self.position = end
+
+    # -- pcapng -----------------------------------------------------------------------------
+
+    def _pcapng_frames(self) -> Iterator[tuple[float, int, int, int, int]]:
+        data = self.data
+        end = self.size
+        off = 0
+        bo = ">" if self._big_endian else "<"
+        u32 = struct.Struct(bo + "I").unpack_from
+        epb = struct.Struct(bo + "IIIII").unpack_from
+        ifaces: list[tuple[int, float, float]] = []   # (link type, ts scale, ts offset)
+        while off + 12 <= end:
+            btype = u32(data, off)[0]
+            if btype == 0x0A0D0D0A:
+                # A new section may switch byte order and resets the interface list.
+                magic = data[off + 8:off + 12]
+                if magic == b"\x1a\x2b\x3c\x4d":
+                    bo = ">"
+                elif magic == b"\x4d\x3c\x2b\x1a":
+                    bo = "<"
+                else:
+                    self.warnings.append(f"bad section header at byte {off}; stopped reading")
+                    self.truncated = True
+                    break
+                u32 = struct.Struct(bo + "I").unpack_from
+                epb = struct.Struct(bo + "IIIII").unpack_from
+                ifaces = []
+            blen = u32(data, off + 4)[0]
+            if blen < 12 or blen % 4 or blen > MAX_FRAME + 4096:
+                self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
+                self.truncated = True
+                break
+            if off + blen > end:
+                self.truncated = True
+                break
+            body = off + 8
+            body_end = off + blen - 4
+            if btype == 6 and body + 20 <= body_end:            # Enhanced Packet Block
+                iface, hi, lo, caplen, origlen = epb(data, body)
+                if iface < len(ifaces) and body + 20 + caplen <= body_end:
+                    lt, scale, tsoff = ifaces[iface]
+                    off += blen
+                    self.position = off
+                    yield ((hi << 32) | lo) * scale + tsoff, body + 20, caplen, origlen, lt
+                    continue
+                self.warnings.append(f"damaged packet block at byte {off}")
+                yield 0.0, body, 0, 0, -1
+            elif btype == 3 and ifaces and body + 4 <= body_end:  # Simple Packet Block
+                origlen = u32(data, body)[0]
+                caplen = min(origlen, body_end - body - 4)
+                lt = ifaces[0][0]
+                off += blen
+                self.position = off
+                yield 0.0, body + 4, caplen, origlen, lt
+                continue
+            elif btype == 2 and body + 20 <= body_end:            # obsolete Packet Block
+                iface = struct.unpack_from(bo + "H", data, body)[0]
+                hi, lo, caplen, origlen = struct.unpack_from(bo + "IIII", data, body + 4)
+                if iface < len(ifaces) and body + 20 + caplen <= body_end:
+                    lt, scale, tsoff = ifaces[iface]
+                    off += blen
+                    self.position = off
+                    yield ((hi << 32) | lo) * scale + tsoff, body + 20, caplen, origlen, lt
+                    continue
+                yield 0.0, body, 0, 0, -1
+            elif btype == 1 and body + 8 <= body_end:             # Interface Description
+                lt = struct.unpack_from(bo + "H", data, body)[0]
+                scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
+                ifaces.append((lt, scale, tsoff))
+                self.link_types.append(lt)
+            elif btype == 0x0A and body + 8 <= body_end:          # Decryption Secrets Block
+                stype, slen = struct.unpack_from(bo + "II", data, body)
+                if stype == 0x544C534B and body + 8 + slen <= body_end:
+                    text = bytes(data[body + 8:body + 8 + slen]).decode("utf-8", "replace")
+                    self.keylog_lines.extend(text.splitlines())
+            elif btype == 0x0A0D0D0A:
+                self._shb_comments(data, body + 16, body_end, bo)
+            off += blen
+            self.position = off
+        else:
+            if off != end:
+                self.truncated = True
+        self.position = end
+
+    def _idb_options(self, data, off: int, end: int, bo: str) -> tuple[float, float]:
+        scale, tsoff = 1e-6, 0.0
+        while off + 4 <= end:
+            code, olen = struct.unpack_from(bo + "HH", data, off)
+            if code == 0:
+                break
+            val = off + 4
+            if val + olen > end:
+                break
+            if code == 9 and olen >= 1:
+                r = data[val]
+                scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
+            elif code == 14 and olen == 8:
+                tsoff = float(struct.unpack_from(bo + "q", data, val)[0])
+            off = val + ((olen + 3) & ~3)
+        return scale, tsoff
+
+    def _shb_comments(self, data, off: int, end: int, bo: str) -> None:
+        while off + 4 <= end:
+            code, olen = struct.unpack_from(bo + "HH", data, off)
+            if code == 0:
+                break
+            val = off + 4
+            if val + olen > end:
+                break
+            if code == 1 and len(self.comments) < 16:
+                self.comments.append(bytes(data[val:val + olen]).decode("utf-8", "replace"))
+            off = val + ((olen + 3) & ~3)
+
+
+_PCAP_MAGIC = {
+    b"\xd4\xc3\xb2\xa1": (False, 1e-6), b"\xa1\xb2\xc3\xd4": (True, 1e-6),
+    b"\x4d\x3c\xb2\xa1": (False, 1e-9), b"\xa1\xb2\x3c\x4d": (True, 1e-9),
+}
+
+
+def _load(path: str | Path) -> tuple[bytes | mmap.mmap, int]:
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+        return data, len(data)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise CaptureError(f"{path}: is a directory, not a capture file")
+        with open(p, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                raise CaptureError(f"{path}: empty file, not a capture")
+            try:
+                return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), size
+            except (OSError, ValueError):
+                data = fh.read()
+                return data, len(data)
+    except FileNotFoundError:
+        raise CaptureError(f"{path}: no such file") from None
+    except PermissionError:
+        raise CaptureError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise CaptureError(f"{path}: is a directory, not a capture file") from None
+    except OSError as exc:
+        raise CaptureError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _gunzip(data: bytes | mmap.mmap, path: str | Path) -> bytes:
+    import io
+
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            out = gz.read(MAX_GZIP + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise CaptureError(f"{path}: damaged gzip file ({exc})") from None
+    if len(out) > MAX_GZIP:
+        raise CaptureError(f"{path}: decompressed capture larger than 2 GiB; gunzip it first")
+    return out
+
+
+def open_capture(path: str | Path) -> Capture:
+    """Open *path* (or ``-`` for stdin) as pcap or pcapng; raise CaptureError otherwise."""
+    data, size = _load(path)
+    if size >= 2 and data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, path)
+        size = len(data)
+    if size < 4:
+        raise CaptureError(f"{path}: too short to be a capture ({size} bytes)")
+    magic = bytes(data[:4])
+    if magic in _PCAP_MAGIC:
+        if size < 24:
+            raise CaptureError(f"{path}: pcap header cut off ({size} bytes)")
+        big, scale = _PCAP_MAGIC[magic]
+        link = struct.unpack_from(">I" if big else "<I", data, 20)[0] & 0xFFFF
+        return Capture(data, "pcap", size, [link], _start=24, _big_endian=big, _ts_scale=scale)
+    if magic == b"\x0a\x0d\x0d\x0a":
+        if size < 28:
+            raise CaptureError(f"{path}: pcapng header cut off ({size} bytes)")
+        bom = bytes(data[8:12])
+        if bom == b"\x1a\x2b\x3c\x4d":
+            big = True
+        elif bom == b"\x4d\x3c\x2b\x1a":
+            big = False
+        else:
+            raise CaptureError(f"{path}: pcapng section header has a bad byte-order magic")
+        return Capture(data, "pcapng", size, [], _big_endian=big)
+    raise CaptureError(f"{path}: not a pcap or pcapng file ({_describe_magic(data)})")
+
+
+def _describe_magic(data: bytes | mmap.mmap) -> str:
+    head = bytes(data[:16])
+    known = {
+        b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"PK\x03\x04": "a zip archive",
+        b"\x7fELF": "an ELF binary", b"BZh": "a bzip2 archive", b"\xfd7zXZ": "an xz archive",
+        b"\x28\xb5\x2f\xfd": "a zstd archive",
+    }
+    for prefix, what in known.items():
+        if head.startswith(prefix):
+            return f"looks like {what}"
+    if head[:4] in (b"\xa1\xb2\xcd\x34", b"\x34\xcd\xb2\xa1"):
+        return "a modified/Kuznetzov pcap, convert it with editcap -F pcap"
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return "looks like text"
+    return f"starts with {head[:4].hex(' ')}"

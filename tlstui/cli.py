@@ -1,0 +1,76 @@
+"""Command line: ``tlstui CAPTURE`` opens the TUI; ``--json`` and ``--report`` print instead.
+
+Exit status: 0 when the capture was analysed (even if every handshake failed), 2 for a usage
+error or input that cannot be read as a capture (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tlstui import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tlstui",
+        description="Explain failed TLS handshakes in a packet capture (pcap/pcapng).",
+        epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
+    )
+    p.add_argument("capture",
+                   help="capture file (pcap or pcapng, optionally gzipped); - reads stdin")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the JSON report and exit")
+    out.add_argument("--report", action="store_true", help="print a readable report and exit")
+    p.add_argument("--failed", action="store_true",
+                   help="with --report: only failed and incomplete sessions")
+    p.add_argument("--keylog", type=Path, metavar="FILE",
+                   help="TLS key log (SSLKEYLOGFILE format); default: CAPTURE.keys if present")
+    p.add_argument("--version", action="version", version=f"tlstui {__version__}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not (args.json or args.report):
+        if args.capture == "-":
+            print("tlstui: the TUI cannot read a capture from stdin; use --json or --report",
+                  file=sys.stderr)
+            return 2
+        from tlstui.ui.app import make_app
+
+        app = make_app(args.capture, keylog=args.keylog)
+        app.run()
+        return int(getattr(app, "return_code", 0) or 0)
+
+    from tlstui.engine import CaptureError, analyze
+
+    try:
+        report = analyze(args.capture, keylog=args.keylog)
+    except CaptureError as exc:
+        print(f"tlstui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    for warning in report.capture.warnings:
+        print(f"tlstui: warning: {warning}", file=sys.stderr)
+    try:
+        if args.json:
+            from tlstui.report import to_json
+
+            sys.stdout.write(to_json(report) + "\n")
+        else:
+            from tlstui.report_text import print_report
+
+            print_report(report, failed_only=args.failed)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `tlstui cap --json | head` is fine: stop quietly.
+        sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""The JSON report of ``../shared/spec/report.md`` (schema 1), built from the model.
+
+Field names, types and meanings follow the spec exactly; fields added beyond it are marked in
+the README.  Capture-derived strings go into JSON as they are (the encoder escapes them).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tlstui import __version__
+from tlstui.model import CertificateInfo, Event, Report, Session
+from tlstui.names import cipher_suite_name, version_name
+
+SPEC_EVENT_TYPES = {
+    "ClientHello", "ServerHello", "HelloRetryRequest", "Certificate", "ServerKeyExchange",
+    "CertificateRequest", "ServerHelloDone", "CertificateVerify", "ClientKeyExchange",
+    "Finished", "NewSessionTicket", "EncryptedExtensions", "KeyUpdate", "ChangeCipherSpec",
+    "Alert", "EncryptedHandshake", "ApplicationData", "FIN", "RST",
+}
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _certificate(c: CertificateInfo | None) -> dict[str, Any] | None:
+    if c is None or c.error:
+        return None
+    return {
+        "subject": c.subject, "issuer": c.issuer,
+        "not_before": _iso(c.not_before), "not_after": _iso(c.not_after),
+        "san": list(c.san), "self_signed": c.self_signed,
+    }
+
+
+def _event(e: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {"frame": e.frame, "time": e.time, "sender": e.sender, "type": e.type}
+    if e.encrypted:
+        out["encrypted"] = True
+    if e.malformed:
+        out["malformed"] = e.malformed
+    if e.note:
+        out["note"] = e.note
+    return out
+
+
+def session_dict(s: Session) -> dict[str, Any]:
+    ch = s.client_hello
+    sh = s.server_hello
+    alpn = sh.alpn if sh is not None else None
+    d = s.diagnosis
+    return {
+        "id": s.id,
+        "client": {"ip": s.client.ip, "port": s.client.port},
+        "server": {"ip": s.server.ip, "port": s.server.port},
+        "first_frame": s.first_frame,
+        "last_frame": s.last_frame,
+        "start": s.start,
+        "duration": round(max(0.0, s.end - s.start), 6),
+        "sni": ch.sni if ch else None,
+        "alpn_offered": list(ch.alpn) if ch else [],
+        "alpn": alpn,
+        "client_versions": [version_name(v) for v in ch.offered_versions] if ch else [],
+        "version": version_name(s.version) if s.version is not None else None,
+        "cipher_suite": (
+            {"code": s.cipher_suite, "name": cipher_suite_name(s.cipher_suite)}
+            if s.cipher_suite is not None else None
+        ),
+        "resumed": s.resumed,
+        "established": s.established,
+        "status": s.status,
+        "alerts": [
+            {"frame": a.frame, "time": a.time, "sender": a.sender, "level": a.level,
+             "code": a.code, "name": a.name, "encrypted": a.encrypted, "decrypted": a.decrypted}
+            for a in s.alerts
+        ],
+        "handshake": [_event(e) for e in s.events],
+        "certificate": _certificate(s.leaf),
+        "ja3": s.ja3,
+        "ja4": s.ja4,
+        "diagnosis": (
+            {"cause": d.best.cause, "confidence": d.best.confidence, "summary": d.best.summary,
+             "evidence": list(d.best.evidence), "explanation": d.best.explanation}
+            if d is not None else None
+        ),
+        # Additions beyond schema 1 (the spec allows new fields):
+        "group": s.group,
+        "hello_retry": s.hello_retry is not None,
+        "closed_by": dict(s.closed_by),
+        "notes": list(s.malformed),
+        "candidates": (
+            [{"cause": c.cause, "confidence": c.confidence, "summary": c.summary,
+              "evidence": list(c.evidence)} for c in d.candidates[1:]]
+            if d is not None else []
+        ),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    c = report.capture
+    return {
+        "schema": 1,
+        "tool": {"name": "tlstui", "version": __version__},
+        "capture": {
+            "file": c.file, "format": c.format, "link_types": list(c.link_types),
+            "packets": c.packets, "damaged": c.damaged, "truncated": c.truncated,
+            "warnings": list(c.warnings),
+        },
+        "sessions": [session_dict(s) for s in report.sessions],
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False)

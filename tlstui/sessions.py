@@ -1,0 +1,450 @@
+"""From one connection's TLS records to a ``Session``: the ladder, the choices, the outcome.
+
+The builder receives records and handshake messages from both directions' ``RecordReader`` in
+capture order and fills a ``Session``.  ``finish()`` decides, once the capture is over, whether
+the handshake completed, which small encrypted records were probably alerts (TLS 1.3 without
+keys), and the status.  The rules for "established" follow the oracle in
+``../shared/corpus/MANIFEST.md`` and are documented in the README.
+"""
+
+from __future__ import annotations
+
+from tlstui import names
+from tlstui.model import Alert, AlertMsg, Event, ServerHello, ServerKeyExchange, Session
+from tlstui.tls import messages as msgs
+
+CLIENT, SERVER = 0, 1
+SIDES = ("client", "server")
+MAX_EVENTS = 2000            # per session: a 50,000-message handshake stays bounded
+MAX_NOTES = 50
+MAX_SEALED = 256             # encrypted records remembered per direction (for key logs)
+MAX_HELLOS = 4
+
+HS_EVENT = {
+    0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest",
+    4: "NewSessionTicket", 5: "EndOfEarlyData", 8: "EncryptedExtensions", 11: "Certificate",
+    12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone",
+    15: "CertificateVerify", 16: "ClientKeyExchange", 20: "Finished", 21: "CertificateURL",
+    22: "CertificateStatus", 23: "SupplementalData", 24: "KeyUpdate",
+    25: "CompressedCertificate", 254: "MessageHash",
+}
+
+# Alert codes that are not errors at warning level in TLS <= 1.2 (RFC 5246 7.2, RFC 6066).
+_BENIGN = {0, 90}
+_WARNING_OK = {100, 112}
+
+
+def is_tls13(version: int | None) -> bool:
+    return version is not None and (version == 0x0304 or 0x7F00 <= version <= 0x7FFF
+                                    or version == 0x7E01 or 0xFB00 <= version <= 0xFBFF)
+
+
+def alert_size(cipher_suite: int | None) -> int:
+    """Length of an unpadded TLS 1.3 alert record: 2 + content type + AEAD tag."""
+    return 11 if cipher_suite == 0x1305 else 19
+
+
+class Sealed:
+    """One encrypted record kept for key-log decryption after the capture is read."""
+
+    __slots__ = ("side", "index", "rtype", "length", "body", "event", "frame", "time")
+
+    def __init__(self, side, index, rtype, length, body, event, frame, time) -> None:
+        self.side, self.index, self.rtype, self.length = side, index, rtype, length
+        self.body, self.event, self.frame, self.time = body, event, frame, time
+
+
+class SessionBuilder:
+    """Implements the record reader's sink for one connection."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self.enc = [False, False]            # records from this side are protected
+        self.ccs = [False, False]
+        self.finished = [False, False]       # a Finished (encrypted or not) was sent
+        self.tls13 = False
+        self.sslv2 = False
+        self.cmk = False                     # SSLv2 CLIENT-MASTER-KEY seen
+        self.enc_records = [0, 0]            # type-23 (or SSLv2 encrypted) records
+        self.first_enc_frame = [0, 0]
+        self.hs_enc_events = [0, 0]
+        self.appdata_event = [False, False]
+        self.appdata_count = [0, 0]          # application records after the handshake
+        self.client_done = False             # TLS 1.3: client's encrypted flight seen
+        self.client_done_frame = 0
+        self.server_after_client = 0         # TLS 1.3: server records after the client's flight
+        self.last_rec: list[Sealed | None] = [None, None]
+        self.sealed: list[list[Sealed]] = [[], []]
+        self.data_seen = [False, False]      # any valid TLS record from this side
+        self.damaged_events = 0
+        self.encrypted_alerts_pending = 0
+        self.readers: list = []              # the two RecordReaders, set by the engine
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def encrypted(self, side: int) -> bool:
+        return self.enc[side]
+
+    def _event(self, side: int, etype: str, frame: int, time: float, *, detail=None,
+               encrypted: bool = False, length: int = 0, first_frame: int = 0,
+               malformed: str | None = None, note: str | None = None) -> Event | None:
+        s = self.s
+        if len(s.events) >= MAX_EVENTS:
+            if len(s.events) == MAX_EVENTS:
+                self._note(f"frame {frame}: more than {MAX_EVENTS} ladder events; rest omitted")
+                s.events.append(Event(frame, time, SIDES[side], "Malformed",
+                                      malformed="event limit reached"))
+            return None
+        ev = Event(frame, time, SIDES[side], etype, detail, encrypted, length,
+                   first_frame or frame, malformed, note)
+        s.events.append(ev)
+        return ev
+
+    def _note(self, text: str) -> None:
+        if len(self.s.malformed) < MAX_NOTES:
+            self.s.malformed.append(text)
+
+    # -- records ----------------------------------------------------------------------------
+
+    def on_record(self, side: int, rtype: int, version: int, length: int, body: bytes | None,
+                  frame: int, first_frame: int, time: float) -> bool:
+        self.data_seen[side] = True
+        if rtype == 20:
+            self._event(side, "ChangeCipherSpec", frame, time, length=length,
+                        first_frame=first_frame, encrypted=self.enc[side] and self.tls13)
+            # Only a CCS after a (non-HRR) ServerHello of TLS <= 1.2 switches keys; in TLS 1.3
+            # it is middlebox-compatibility noise, also after a HelloRetryRequest.
+            if not self.tls13 and self.s.server_hello is not None:
+                self.ccs[side] = True
+                self.enc[side] = True
+            return True
+        if rtype == 21:
+            self._alert(side, length, body, frame, first_frame, time)
+            return True
+        if rtype == 24:
+            self._event(side, "Heartbeat", frame, time, length=length, encrypted=self.enc[side],
+                        first_frame=first_frame,
+                        note=f"heartbeat record, {length} bytes")
+            return True
+        if self.sslv2:
+            self._sslv2_encrypted(side, length, body, frame, first_frame, time)
+            return True
+        if rtype == 22:                        # a handshake record after ChangeCipherSpec
+            note = None
+            if self.ccs[side] and not self.finished[side]:
+                self.finished[side] = True
+                note = "Finished (encrypted)"
+            elif self.finished[side]:
+                note = "encrypted handshake message (renegotiation or post-handshake)"
+            ev = self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
+                             length=length, first_frame=first_frame, note=note)
+            self._seal(side, rtype, length, body, ev, frame, time)
+            return True
+        # rtype 23: application data, or any TLS 1.3 protected record.
+        self.enc_records[side] += 1
+        if not self.first_enc_frame[side]:
+            self.first_enc_frame[side] = frame
+        if self.tls13:
+            ev = self._tls13_record(side, length, frame, first_frame, time)
+        else:
+            self.appdata_count[side] += 1
+            ev = None
+            if not self.appdata_event[side]:
+                self.appdata_event[side] = True
+                note = None if self.enc[side] else "application data before any ChangeCipherSpec"
+                ev = self._event(side, "ApplicationData", frame, time, encrypted=self.enc[side],
+                                 length=length, first_frame=first_frame, note=note)
+        self._seal(side, rtype, length, body, ev, frame, time)
+        return True
+
+    def _tls13_record(self, side: int, length: int, frame: int, first_frame: int,
+                      time: float) -> Event | None:
+        """Name an opaque TLS 1.3 record from its position (no keys needed)."""
+        if side == SERVER:
+            if not self.client_done:
+                self.hs_enc_events[side] += 1
+                if self.hs_enc_events[side] > 16:
+                    return None
+                return self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
+                                   length=length, first_frame=first_frame,
+                                   note="server's encrypted handshake flight")
+            self.server_after_client += 1
+        else:
+            if not self.client_done:
+                self.client_done = True
+                self.client_done_frame = frame
+            if frame == self.client_done_frame and self.hs_enc_events[side] < 16:
+                self.hs_enc_events[side] += 1
+                return self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
+                                   length=length, first_frame=first_frame,
+                                   note="client's encrypted handshake flight (Finished)")
+        self.appdata_count[side] += 1
+        if self.appdata_event[side]:
+            return None
+        self.appdata_event[side] = True
+        return self._event(side, "ApplicationData", frame, time, encrypted=True, length=length,
+                           first_frame=first_frame)
+
+    def _seal(self, side: int, rtype: int, length: int, body: bytes | None, ev: Event | None,
+              frame: int, time: float) -> None:
+        sealed = self.sealed[side]
+        rec = Sealed(side, len(sealed), rtype, length, body, ev, frame, time)
+        if len(sealed) < MAX_SEALED:
+            sealed.append(rec)
+        self.last_rec[side] = rec
+
+    def _alert(self, side: int, length: int, body: bytes | None, frame: int, first_frame: int,
+               time: float) -> None:
+        s = self.s
+        plain = body is not None and length == 2 and not (self.enc[side] and not self.tls13)
+        if plain and body is not None and body[0] in (1, 2):
+            level, code = body[0], body[1]
+            alert = Alert(frame, time, SIDES[side], names.alert_level_name(level), code,
+                          names.alert_name(code), False, False, length)
+            self._event(side, "Alert", frame, time, detail=AlertMsg(level, code), length=length,
+                        first_frame=first_frame)
+        else:
+            alert = Alert(frame, time, SIDES[side], None, None, None, True, False, length)
+            ev = self._event(side, "Alert", frame, time, encrypted=True, length=length,
+                             first_frame=first_frame, note=f"encrypted alert, {length} bytes")
+            self._seal(side, 21, length, body, ev, frame, time)
+        if len(s.alerts) < MAX_EVENTS:
+            s.alerts.append(alert)
+
+    # -- handshake messages -----------------------------------------------------------------
+
+    def on_handshake(self, side: int, mtype: int, body: bytes, version: int, frame: int,
+                     first_frame: int, time: float) -> None:
+        self.data_seen[side] = True
+        etype = HS_EVENT.get(mtype, f"Handshake{mtype}")
+        detail = None
+        malformed = None
+        s = self.s
+        try:
+            if mtype == 1:
+                detail = msgs.decode_client_hello(body, version)
+                if len(s.client_hellos) < MAX_HELLOS:
+                    s.client_hellos.append(detail)
+            elif mtype == 2:
+                detail = msgs.decode_server_hello(body, version)
+                self._server_hello(detail)
+                if detail.is_hrr:
+                    etype = "HelloRetryRequest"
+            elif mtype == 11:
+                detail = msgs.decode_certificate(body, self.tls13)
+                if side == SERVER:
+                    s.server_certificates = detail.chain
+                else:
+                    s.client_certificates = detail.chain
+            elif mtype == 12:
+                cs = s.cipher_suite or 0
+                detail = msgs.decode_server_key_exchange(body, cs, s.version or version)
+                s.server_key_exchange = detail
+                if isinstance(detail, ServerKeyExchange) and detail.named_group is not None:
+                    s.group = detail.named_group
+            elif mtype == 13:
+                detail = msgs.decode_certificate_request(body, self.tls13)
+                s.certificate_request = True
+            elif mtype == 4:
+                detail = msgs.decode_new_session_ticket(body, self.tls13)
+            elif mtype == 20:
+                self.finished[side] = True
+        except msgs.DecodeError as exc:
+            malformed = str(exc)
+            self._note(f"frame {frame}: {etype} malformed: {exc}")
+            if mtype == 13:
+                s.certificate_request = True
+            if mtype == 11 and side == CLIENT and s.client_certificates is None:
+                s.client_certificates = None
+        self._event(side, etype, frame, time, detail=detail, length=len(body) + 4,
+                    first_frame=first_frame, malformed=malformed)
+
+    def _server_hello(self, sh: ServerHello) -> None:
+        s = self.s
+        if sh.is_hrr:
+            s.hello_retry = sh
+            if sh.key_share_group is not None:
+                s.group = sh.key_share_group
+            return
+        s.server_hello = sh
+        s.version = sh.version
+        s.cipher_suite = sh.cipher_suite
+        if sh.key_share_group is not None:
+            s.group = sh.key_share_group
+        if is_tls13(sh.version):
+            self.tls13 = True
+            self.enc[SERVER] = True
+            s.resumed = sh.psk_selected
+        else:
+            ch = s.client_hellos[-1] if s.client_hellos else None
+            if ch is not None and sh.session_id and sh.session_id == ch.session_id:
+                s.resumed = True
+
+    # -- SSLv2 ------------------------------------------------------------------------------
+
+    def on_sslv2(self, side: int, record: bytes, frame: int, time: float) -> None:
+        self.data_seen[side] = True
+        s = self.s
+        hdr = 2 if record[0] & 0x80 else 3
+        body = record[hdr:]
+        if side == CLIENT and not s.client_hellos and body[:1] == b"\x01":
+            try:
+                ch = msgs.decode_sslv2_client_hello(record)
+                s.client_hellos.append(ch)
+                self._event(side, "ClientHello", frame, time, detail=ch, length=len(body),
+                            note="SSLv2-format ClientHello")
+            except msgs.DecodeError as exc:
+                self._event(side, "ClientHello", frame, time, length=len(body),
+                            malformed=str(exc), note="SSLv2-format ClientHello")
+            return
+        if side == SERVER and s.server_hello is None and body[:1] == b"\x04":
+            self.sslv2 = True
+            s.version = 0x0002
+            self._event(side, "ServerHello", frame, time, length=len(body),
+                        note="SSLv2 SERVER-HELLO")
+            return
+        if side == CLIENT and self.sslv2 and not self.cmk and body[:1] == b"\x02":
+            self.cmk = True
+            if len(body) >= 4:
+                s.cipher_suite = int.from_bytes(body[1:4], "big")
+            self._event(side, "ClientKeyExchange", frame, time, length=len(body),
+                        note="SSLv2 CLIENT-MASTER-KEY")
+            return
+        self._sslv2_encrypted(side, len(body), None, frame, frame, time)
+
+    def _sslv2_encrypted(self, side: int, length: int, body: bytes | None, frame: int,
+                         first_frame: int, time: float) -> None:
+        self.enc_records[side] += 1
+        if self.enc_records[side] == 1:
+            self.finished[side] = True
+            self._event(side, "EncryptedHandshake", frame, time, encrypted=True, length=length,
+                        first_frame=first_frame, note="SSLv2 encrypted handshake")
+        elif not self.appdata_event[side]:
+            self.appdata_event[side] = True
+            self._event(side, "ApplicationData", frame, time, encrypted=True, length=length,
+                        first_frame=first_frame)
+
+    # -- oddities ---------------------------------------------------------------------------
+
+    def on_garbage(self, side: int, data: bytes, frame: int, time: float, why: str) -> None:
+        s = self.s
+        if side == SERVER and not self.data_seen[SERVER] and s.non_tls_reply is None:
+            s.non_tls_reply = data
+            s.non_tls_reply_frame = frame
+            self._event(side, "NotTLS", frame, time, detail=data, length=len(data),
+                        note="reply is not TLS")
+            self.reader_dead(side)
+            return
+        self._note(f"frame {frame}: {why} ({SIDES[side]})")
+        if self.damaged_events < 20:
+            self.damaged_events += 1
+            self._event(side, "Malformed", frame, time, detail=data[:64], malformed=why)
+
+    def on_gap(self, side: int, nbytes: int, frame: int) -> None:
+        self.s.gaps += nbytes
+        self._note(f"frame {frame}: {nbytes} bytes from the {SIDES[side]} missing from the "
+                   f"capture; resynchronised on the next record")
+
+    def reader_dead(self, side: int) -> None:
+        if self.readers:
+            self.readers[side].dead = True
+
+    # -- TCP --------------------------------------------------------------------------------
+
+    def on_close(self, side: int, kind: str, frame: int, time: float) -> None:
+        s = self.s
+        if SIDES[side] in s.closed_by:
+            return
+        s.closed_by[SIDES[side]] = kind
+        self._event(side, kind, frame, time)
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def finish(self) -> Session:
+        s = self.s
+        if self.tls13:
+            self._infer_tls13_alerts()
+        s.alerts.sort(key=lambda a: a.frame)
+        s.established = self._established()
+        s.status = self._status()
+        ch = s.client_hello
+        if ch is not None:
+            from tlstui import fingerprint
+
+            try:
+                s.ja3 = fingerprint.ja3(ch)
+                s.ja4 = fingerprint.ja4(ch)
+            except Exception:
+                s.ja3 = s.ja4 = None
+        return s
+
+    def _infer_tls13_alerts(self) -> None:
+        """Small protected records right before a close are alerts (stated as likely)."""
+        s = self.s
+        size = alert_size(s.cipher_suite)
+        for side in (CLIENT, SERVER):
+            rec = self.last_rec[side]
+            if rec is None or rec.rtype != 23 or rec.length != size:
+                continue
+            if rec.event is not None and rec.event.type == "Alert":
+                continue
+            closer = s.closed_by.get(SIDES[side]) or s.closed_by.get(SIDES[1 - side])
+            if not closer:
+                continue
+            sent_data = self.appdata_count[side] > (1 if rec.event is None or
+                                                    rec.event.type == "ApplicationData" else 0)
+            if side == CLIENT:
+                error = not self.client_done or rec.frame == self.client_done_frame
+                error = error and not sent_data
+            else:
+                error = self.client_done and self.server_after_client <= 1
+            kind = "likely an error alert" if error else "likely close_notify"
+            note = f"{rec.length}-byte protected record before the close: {kind}"
+            ev = rec.event
+            if ev is None:
+                ev = Event(rec.frame, rec.time, SIDES[side], "Alert", None, True, rec.length,
+                           rec.frame, None, note)
+                idx = len(s.events)
+                while idx > 0 and s.events[idx - 1].frame > rec.frame:
+                    idx -= 1
+                s.events.insert(idx, ev)
+                rec.event = ev
+            else:
+                ev.type = "Alert"
+                ev.note = note
+            alert = Alert(rec.frame, rec.time, SIDES[side], None, None, None, True, False,
+                          rec.length)
+            s.alerts.append(alert)
+            if error:
+                self.encrypted_alerts_pending += 1
+
+    def _established(self) -> bool:
+        s = self.s
+        if self.sslv2:
+            return self.cmk and self.enc_records[CLIENT] > 0 and self.enc_records[SERVER] > 0
+        if s.server_hello is None:
+            return False
+        if self.tls13:
+            if self.encrypted_alerts_pending:
+                return False
+            if not self.enc_records[SERVER] or not self.client_done:
+                return False
+            return self.enc_records[CLIENT] >= 2 or self.server_after_client >= 1
+        return self.finished[CLIENT] and self.finished[SERVER]
+
+    def _status(self) -> str:
+        s = self.s
+        if s.non_tls_reply is not None:
+            return "failed"
+        for a in s.alerts:
+            if a.encrypted:
+                continue
+            if a.code in _BENIGN:
+                continue
+            if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
+                return "failed"
+        if s.established:
+            return "ok"
+        if s.closed_by or any(a.encrypted for a in s.alerts):
+            return "failed"
+        return "incomplete"

@@ -1,0 +1,268 @@
+"""TLS record layer for one direction: records out of a byte stream, handshake messages out
+of records.
+
+Bulk records (application data, anything encrypted) are not copied: once a record header says
+how long the body is, the reader skips that many stream bytes as they arrive and only reports
+the record's end.  Handshake messages are reassembled across records (bounded), and a record
+header that cannot be TLS starts a resynchronisation scan instead of derailing the session.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Protocol
+
+MAX_RECORD = (1 << 14) + 2048          # TLSCiphertext limit (RFC 5246 6.2.3)
+MAX_HANDSHAKE = 1 << 20                # a handshake message larger than this is a lie
+KEEP_BODY = 512                        # encrypted records up to this size keep their bytes
+_HS_HDR = struct.Struct(">BBH").unpack_from
+
+CCS, ALERT, HANDSHAKE, APPDATA, HEARTBEAT = 20, 21, 22, 23, 24
+
+
+class RecordSink(Protocol):
+    """What the reader reports to (the session builder), per direction."""
+
+    def on_record(self, side: int, rtype: int, version: int, length: int, body: bytes | None,
+                  frame: int, first_frame: int, time: float) -> bool: ...
+    def on_handshake(self, side: int, mtype: int, body: bytes, version: int, frame: int,
+                     first_frame: int, time: float) -> None: ...
+    def on_sslv2(self, side: int, body: bytes, frame: int, time: float) -> None: ...
+    def on_garbage(self, side: int, data: bytes, frame: int, time: float, why: str) -> None: ...
+    def on_gap(self, side: int, nbytes: int, frame: int) -> None: ...
+
+
+def plausible_header(b0: int, b1: int, b2: int, length: int) -> bool:
+    return 20 <= b0 <= 24 and b1 == 3 and b2 <= 4 and 0 < length <= MAX_RECORD
+
+
+def looks_like_client_hello(data) -> bool:
+    """True when *data* starts with a TLS or SSLv2-format ClientHello."""
+    if len(data) >= 6 and data[0] == 22 and data[1] == 3 and data[2] <= 4 and data[5] == 1:
+        return True
+    return looks_like_sslv2(data) == 1
+
+
+def looks_like_sslv2(data) -> int:
+    """1 for an SSLv2-format CLIENT-HELLO, 4 for an SSLv2 SERVER-HELLO, else 0."""
+    if len(data) < 7 or not data[0] & 0x80 or ((data[0] & 0x7F) << 8 | data[1]) < 9:
+        return 0
+    if data[2] == 1 and ((data[3] == 3 and data[4] <= 4) or (data[3], data[4]) == (0, 2)):
+        return 1
+    if data[2] == 4 and data[4] == 1 and (data[5], data[6]) == (0, 2):
+        return 4
+    return 0
+
+
+class RecordReader:
+    """Splits one direction's stream into records and handshake messages."""
+
+    __slots__ = (
+        "sink", "side", "buf", "marks", "skip", "skip_rec", "hs", "hs_first_frame",
+        "hs_version", "resync", "sslv2", "dead", "records", "_v2_end",
+    )
+
+    def __init__(self, sink: RecordSink, side: int) -> None:
+        self.sink = sink
+        self.side = side
+        self.buf = bytearray()
+        self.marks: list[tuple[int, int, float]] = []   # (end offset in buf, frame, time)
+        self.skip = 0                                     # body bytes still to pass over
+        self.skip_rec: tuple | None = None                # the record being skipped
+        self.hs = bytearray()                             # handshake reassembly
+        self.hs_first_frame = 0
+        self.hs_version = 0
+        self.resync = False
+        self.sslv2 = False
+        self.dead = False
+        self.records = 0
+        self._v2_end = 0
+
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, data, frame: int, time: float) -> None:
+        if self.dead:
+            return
+        skip = self.skip
+        if skip:
+            n = len(data)
+            if n <= skip:
+                self.skip = skip - n
+                if self.skip == 0:
+                    self._end_skipped(frame, time)
+                return
+            self.skip = 0
+            self._end_skipped(frame, time)
+            data = data[skip:]
+        buf = self.buf
+        buf += data
+        self.marks.append((len(buf), frame, time))
+        self._parse()
+
+    def gap(self, nbytes: int, frame: int) -> None:
+        """Bytes were lost: drop any partial record and look for the next header."""
+        if self.dead:
+            return
+        self.buf.clear()
+        self.marks.clear()
+        self.hs.clear()
+        if self.skip:
+            if nbytes < self.skip:
+                self.skip -= nbytes
+                return
+            self.skip = 0
+            self.skip_rec = None
+        self.resync = True
+        self.sink.on_gap(self.side, nbytes, frame)
+
+    # -- parsing ----------------------------------------------------------------------------
+
+    def _frame_at(self, end: int) -> tuple[int, float]:
+        for mend, frame, time in self.marks:
+            if mend >= end:
+                return frame, time
+        _, frame, time = self.marks[-1]
+        return frame, time
+
+    def _parse(self) -> None:
+        buf = self.buf
+        pos = 0
+        n = len(buf)
+        sink = self.sink
+        side = self.side
+        while n - pos >= 5 and not self.dead:
+            if self.resync:
+                found = self._find_header(pos)
+                if found < 0:
+                    pos = max(pos, n - 4)
+                    break
+                pos = found
+                self.resync = False
+            b0 = buf[pos]
+            length = buf[pos + 3] << 8 | buf[pos + 4]
+            if (b0 & 0x80 and (self.sslv2 or looks_like_sslv2(buf[pos:pos + 7]))) or (
+                self.sslv2 and not plausible_header(b0, buf[pos + 1], buf[pos + 2], length)
+            ):
+                if not self._sslv2_record(pos, n):
+                    break
+                pos = self._v2_end
+                continue
+            if not plausible_header(b0, buf[pos + 1], buf[pos + 2], length):
+                frame, time = self._frame_at(pos + 1)
+                why = (f"record length {length} exceeds {MAX_RECORD}" if length > MAX_RECORD
+                       and 20 <= b0 <= 24 else "bytes that are not a TLS record header")
+                sink.on_garbage(side, bytes(buf[pos:pos + 64]), frame, time, why)
+                if self.dead:
+                    break
+                self.resync = True
+                pos += 1
+                continue
+            version = buf[pos + 1] << 8 | buf[pos + 2]
+            end = pos + 5 + length
+            first_frame = self._frame_at(pos + 1)[0]
+            if end > n:
+                if b0 in (APPDATA, HEARTBEAT) or (b0 == HANDSHAKE and self._encrypted_hint()):
+                    if length > KEEP_BODY:
+                        # Skip the body as it streams past instead of buffering it.
+                        self.skip = end - n
+                        self.skip_rec = (b0, version, length, first_frame)
+                        pos = n
+                break
+            self.records += 1
+            frame, time = self._frame_at(end)
+            body = bytes(buf[pos + 5:end])
+            if b0 == HANDSHAKE and not self._encrypted_hint():
+                self._handshake(body, version, frame, first_frame, time)
+            else:
+                sink.on_record(side, b0, version, length, body, frame, first_frame, time)
+            pos = end
+        if pos:
+            del buf[:pos]
+            marks = self.marks
+            keep = [(e - pos, f, t) for e, f, t in marks if e > pos]
+            if not keep and marks:
+                keep = [(0, marks[-1][1], marks[-1][2])] if buf else []
+            self.marks = keep
+
+    def _encrypted_hint(self) -> bool:
+        return self.sink.encrypted(self.side)  # type: ignore[attr-defined]
+
+    def _end_skipped(self, frame: int, time: float) -> None:
+        rec = self.skip_rec
+        self.skip_rec = None
+        self.buf.clear()
+        self.marks.clear()
+        if rec is not None:
+            self.records += 1
+            rtype, version, length, first_frame = rec
+            self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame,
+                                time)
+
+    def _find_header(self, pos: int) -> int:
+        buf = self.buf
+        n = len(buf)
+        while pos + 5 <= n:
+            if 20 <= buf[pos] <= 23 and buf[pos + 1] == 3 and buf[pos + 2] <= 4:
+                length = buf[pos + 3] << 8 | buf[pos + 4]
+                if 0 < length <= MAX_RECORD:
+                    return pos
+            pos += 1
+        return -1
+
+    def _handshake(self, body: bytes, version: int, frame: int, first_frame: int,
+                   time: float) -> None:
+        hs = self.hs
+        if not hs:
+            self.hs_first_frame = first_frame
+        hs += body
+        self.hs_version = version
+        pos = 0
+        n = len(hs)
+        while n - pos >= 4:
+            mtype, hi, lo = _HS_HDR(hs, pos)
+            mlen = hi << 16 | lo
+            if mlen > MAX_HANDSHAKE:
+                self.sink.on_garbage(self.side, bytes(hs[pos:pos + 64]), frame, time,
+                                     f"handshake message length {mlen} is not credible")
+                hs.clear()
+                self.hs_first_frame = 0
+                return
+            if n - pos - 4 < mlen:
+                break
+            msg = bytes(hs[pos + 4:pos + 4 + mlen])
+            self.sink.on_handshake(self.side, mtype, msg, version, frame,
+                                   self.hs_first_frame or first_frame, time)
+            pos += 4 + mlen
+            self.hs_first_frame = first_frame
+        if pos:
+            del hs[:pos]
+        if not hs:
+            self.hs_first_frame = 0
+
+    # -- SSLv2 ------------------------------------------------------------------------------
+
+    def _sslv2_record(self, pos: int, n: int) -> bool:
+        buf = self.buf
+        b0 = buf[pos]
+        if b0 & 0x80:
+            length = (b0 & 0x7F) << 8 | buf[pos + 1]
+            hdr = 2
+        else:
+            length = (b0 & 0x3F) << 8 | buf[pos + 1]
+            hdr = 3
+        end = pos + hdr + length
+        if length == 0:
+            frame, time = self._frame_at(pos + 1)
+            self.sink.on_garbage(self.side, bytes(buf[pos:pos + 64]), frame, time,
+                                 "SSLv2 record of length 0")
+            self.resync = True
+            self._v2_end = pos + 1
+            return True
+        if end > n:
+            return False
+        self.sslv2 = True
+        self.records += 1
+        frame, time = self._frame_at(end)
+        self.sink.on_sslv2(self.side, bytes(buf[pos:end]), frame, time)
+        self._v2_end = end
+        return True
