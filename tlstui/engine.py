@@ -90,16 +90,17 @@ def analyze(
     """Read *path* and return the report; raise CaptureError for input that is not a capture."""
     cap = open_capture(path)
     info = CaptureInfo(file=str(path), format=cap.format)
-    sessions = _scan(cap, info, progress, should_stop)
-    report = Report(info, sessions)
-    keys = _keylog_for(path, keylog, cap)
-    if keys is not None:
+    lines = _keylog_for(path, keylog, cap)
+    keys = None
+    if lines:
         try:
-            from tlstui.tls import decrypt
-        except ImportError:
-            decrypt = None  # type: ignore[assignment]
-        if decrypt is not None:
-            decrypt.apply(report, keys)
+            from tlstui.tls.decrypt import KeyLog
+        except ImportError:  # pragma: no cover - decryption is optional
+            KeyLog = None  # type: ignore[assignment]  # noqa: N806
+        if KeyLog is not None:
+            keys = KeyLog.parse(lines)
+    sessions = _scan(cap, info, progress, should_stop, keys)
+    report = Report(info, sessions)
     if diagnose:
         try:
             from tlstui.diagnosis import diagnose_report
@@ -127,7 +128,7 @@ def _keylog_for(path: str | Path, keylog: Path | None, cap: Capture):
     return lines or None
 
 
-def _scan(cap: Capture, info: CaptureInfo, progress, should_stop) -> list[Session]:
+def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> list[Session]:
     data = cap.data
     conns: dict[tuple, tuple[_Conn, int]] = {}
     finished: list[_Conn] = []
@@ -269,7 +270,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop) -> list[Sessio
     for conn in all_conns:
         if conn.state != TLS or conn.builder is None:
             continue
-        sessions.append(_finish(conn))
+        sessions.append(_finish(conn, keys))
     sessions.sort(key=lambda s: s.first_frame)
     for i, s in enumerate(sessions, 1):
         s.id = i
@@ -285,12 +286,16 @@ def _retire(conn: _Conn, conns: dict, finished: list) -> None:
         finished.append(conn)
 
 
-def _finish(conn: _Conn) -> Session:
+def _finish(conn: _Conn, keys=None) -> Session:
     b = conn.builder
     assert b is not None
     for half in conn.halves:
         if half.pending:
             half.flush(conn.last_frame)
+    if keys is not None:
+        from tlstui.tls.decrypt import decrypt_session
+
+        decrypt_session(b, keys)
     s = b.s
     s.last_frame = conn.last_frame
     s.end = conn.end

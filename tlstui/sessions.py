@@ -79,6 +79,7 @@ class SessionBuilder:
         self.damaged_events = 0
         self.encrypted_alerts_pending = 0
         self.readers: list = []              # the two RecordReaders, set by the engine
+        self.decrypted = False               # a key log opened this session's records
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -197,6 +198,9 @@ class SessionBuilder:
                time: float) -> None:
         s = self.s
         plain = body is not None and length == 2 and not (self.enc[side] and not self.tls13)
+        if (body is not None and self.enc[side] and not self.tls13 and length >= 2
+                and "_WITH_NULL_" in names.cipher_suite_name(s.cipher_suite or 0)):
+            plain = True                       # NULL cipher: "encrypted" but readable
         if plain and body is not None and body[0] in (1, 2):
             level, code = body[0], body[1]
             alert = Alert(frame, time, SIDES[side], names.alert_level_name(level), code,
@@ -424,6 +428,9 @@ class SessionBuilder:
             return self.cmk and self.enc_records[CLIENT] > 0 and self.enc_records[SERVER] > 0
         if s.server_hello is None:
             return False
+        if self.tls13 and self.decrypted:
+            return self.finished[CLIENT] and self.finished[SERVER] and not any(
+                a.decrypted and a.code not in _BENIGN for a in s.alerts)
         if self.tls13:
             if self.encrypted_alerts_pending:
                 return False
@@ -437,7 +444,7 @@ class SessionBuilder:
         if s.non_tls_reply is not None:
             return "failed"
         for a in s.alerts:
-            if a.encrypted:
+            if a.code is None:
                 continue
             if a.code in _BENIGN:
                 continue

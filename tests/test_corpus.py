@@ -1,0 +1,104 @@
+"""tlstui against tshark on the shared corpus of real public captures.
+
+Each capture in ``../shared/corpus/oracle.jsonl`` was dissected by tshark 4.0; here every TCP
+TLS session must agree with it on endpoints, first frame, SNI, negotiated version, cipher suite,
+plaintext alerts (frame, level, code), TLS <= 1.2 encrypted alerts, completion and resumption.
+Where tlstui deliberately differs, ``DEVIATIONS`` says why and the test asserts tlstui's value.
+Skipped when ``../shared`` is absent (a user's clone).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from tlstui.engine import analyze
+from tlstui.names import version_name
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+ORACLE = CORPUS / "oracle.jsonl"
+
+pytestmark = pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present")
+
+
+def _entries() -> list[dict]:
+    if not ORACLE.exists():
+        return []
+    return [json.loads(line) for line in ORACLE.read_text().splitlines() if line.strip()]
+
+
+# file -> {field: (tlstui's value, why)}
+DEVIATIONS: dict[str, dict[str, tuple[object, str]]] = {
+    "zeek/tls/hrr.pcap": {
+        "version": ("TLS 1.3", "frame 9 arrives before frame 11 (out of order); tlstui "
+                               "reassembles in sequence order and decodes the real ServerHello, "
+                               "tshark 4.0 shows 'Continuation Data'"),
+        "cipher": ("0x1302", "same: the ServerHello in the reordered segments picks "
+                             "TLS_AES_256_GCM_SHA384"),
+    },
+    "zeek/tls/ssl-v2.pcap": {
+        "cipher": ("0x700c0", "SSLv2: the CLIENT-MASTER-KEY names the cipher spec "
+                              "SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0); the oracle only "
+                              "records TLS ServerHello suites"),
+    },
+    "zeek/tls/tls1.2-late-protocol-error.pcap": {
+        "encrypted_alerts": (1, "the client's CCS record header is corrupt (length 0xff01); "
+                                "tlstui resynchronises on the next record header and still "
+                                "finds the encrypted alert in frame 20, tshark stops decoding "
+                                "the client side"),
+    },
+}
+
+
+def _norm(ep: str) -> str:
+    ip, port = ep.rsplit(":", 1)
+    return f"[{ip}]:{port}" if ":" in ip else ep
+
+
+@pytest.mark.parametrize("entry", _entries(), ids=lambda e: e["file"])
+def test_agrees_with_tshark(entry: dict) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = analyze(CORPUS / entry["file"], diagnose=False)
+    dev = DEVIATIONS.get(entry["file"], {})
+    expected = [s for s in entry.get("sessions", []) if s.get("transport", "tcp") == "tcp"]
+    assert report.capture.packets == entry["packets"]
+    assert len(report.sessions) == len(expected)
+    mine = {(str(s.client), str(s.server)): s for s in report.sessions}
+    for o in expected:
+        s = mine[(_norm(o["client"]), _norm(o["server"]))]
+        assert s.first_frame == o["first_frame"]
+        ch = s.client_hello
+        assert (ch.sni if ch else None) == o.get("sni")
+
+        version = version_name(s.version) if s.version is not None else None
+        want = dev["version"][0] if "version" in dev else (o.get("negotiated_version") or {}).get("name")
+        assert version == want
+
+        cipher = f"0x{s.cipher_suite:04x}" if s.cipher_suite is not None else None
+        want = dev["cipher"][0] if "cipher" in dev else (o.get("cipher_suite") or {}).get("hex")
+        assert cipher == want
+
+        plain = [(a["frame"], a["desc"]) for a in o.get("alerts", []) if not a.get("encrypted")]
+        assert [(a.frame, a.code) for a in s.alerts if not a.encrypted] == plain
+        levels = [a.get("level_name", "").lower() for a in o.get("alerts", [])
+                  if not a.get("encrypted")]
+        assert [a.level for a in s.alerts if not a.encrypted] == levels
+
+        if s.version is None or s.version < 0x0304:
+            enc = sum(1 for a in o.get("alerts", []) if a.get("encrypted"))
+            want = dev["encrypted_alerts"][0] if "encrypted_alerts" in dev else enc
+            assert sum(1 for a in s.alerts if a.encrypted) == want
+
+        if o.get("handshake_complete") is not None:
+            assert s.established == o["handshake_complete"], o.get("complete_basis")
+        if o.get("resumed") is not None:
+            assert s.resumed == o["resumed"]
+
+
+def test_deviations_name_real_files() -> None:
+    files = {e["file"] for e in _entries()}
+    assert set(DEVIATIONS) <= files
