@@ -38,8 +38,16 @@ DEVIATIONS: dict[str, dict[str, tuple[object, str]]] = {
                                "tshark 4.0 shows 'Continuation Data'"),
         "cipher": ("0x1302", "same: the ServerHello in the reordered segments picks "
                              "TLS_AES_256_GCM_SHA384"),
+        "ladder": ("ServerHello", "same: the reassembled ServerHello appears in frame 11"),
+    },
+    "wireshark-notes/tls/tls-null.pcapng": {
+        "ladder": ("EncryptedHandshake", "NULL cipher: the Finished after ChangeCipherSpec is "
+                                         "readable and tshark names it; tlstui shows it as the "
+                                         "encrypted Finished (its alerts are read, see _alert)"),
     },
     "zeek/tls/ssl-v2.pcap": {
+        "ladder": ("ClientKeyExchange", "SSLv2 CLIENT-MASTER-KEY is shown as the key exchange "
+                                        "step; tshark names it 'Client Master Key'"),
         "cipher": ("0x700c0", "SSLv2: the CLIENT-MASTER-KEY names the cipher spec "
                               "SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0); the oracle only "
                               "records TLS ServerHello suites"),
@@ -50,6 +58,17 @@ DEVIATIONS: dict[str, dict[str, tuple[object, str]]] = {
                                 "finds the encrypted alert in frame 20, tshark stops decoding "
                                 "the client side"),
     },
+}
+
+
+LADDER_NAMES = {
+    "Client Hello": "ClientHello", "Server Hello": "ServerHello",
+    "Hello Retry Request": "HelloRetryRequest", "Certificate": "Certificate",
+    "Server Key Exchange": "ServerKeyExchange", "Certificate Request": "CertificateRequest",
+    "Server Hello Done": "ServerHelloDone", "Certificate Verify": "CertificateVerify",
+    "Client Key Exchange": "ClientKeyExchange", "New Session Ticket": "NewSessionTicket",
+    "Change Cipher Spec": "ChangeCipherSpec", "Certificate Status": "CertificateStatus",
+    "Hello Request": "HelloRequest", "Encrypted Handshake Message": "EncryptedHandshake",
 }
 
 
@@ -75,7 +94,8 @@ def test_agrees_with_tshark(entry: dict) -> None:
         assert (ch.sni if ch else None) == o.get("sni")
 
         version = version_name(s.version) if s.version is not None else None
-        want = dev["version"][0] if "version" in dev else (o.get("negotiated_version") or {}).get("name")
+        want = (dev["version"][0] if "version" in dev
+                else (o.get("negotiated_version") or {}).get("name"))
         assert version == want
 
         cipher = f"0x{s.cipher_suite:04x}" if s.cipher_suite is not None else None
@@ -92,6 +112,20 @@ def test_agrees_with_tshark(entry: dict) -> None:
             enc = sum(1 for a in o.get("alerts", []) if a.get("encrypted"))
             want = dev["encrypted_alerts"][0] if "encrypted_alerts" in dev else enc
             assert sum(1 for a in s.alerts if a.encrypted) == want
+
+        # The ladder: every plaintext handshake message, CCS and encrypted handshake record of
+        # TLS <= 1.2 at the same frame, from the same side, with the same name.
+        if "ladder" not in dev and (s.version is None or s.version < 0x0304):
+            want_ladder = [
+                (e["frame"], e["dir"][0], LADDER_NAMES.get(e["msg"], e["msg"]))
+                for e in o["ladder"]
+                if e["kind"] in ("handshake", "change_cipher_spec", "encrypted_handshake")
+            ]
+            got = [(e.frame, e.sender[0], e.type) for e in s.events
+                   if e.type in set(LADDER_NAMES.values())]
+            assert got == want_ladder
+        elif "ladder" in dev:
+            assert any(e.type == dev["ladder"][0] for e in s.events)
 
         if o.get("handshake_complete") is not None:
             assert s.established == o["handshake_complete"], o.get("complete_basis")
