@@ -123,6 +123,7 @@ class CertificateInfo:
 class CertificateMsg:
     chain: list[CertificateInfo]              # leaf first; empty list = empty Certificate
     request_context: bytes = b""              # TLS 1.3 only
+    omitted: int = 0                          # certificates past the cap, counted not parsed
 
 
 @dataclass(slots=True)
@@ -138,6 +139,7 @@ class CertificateRequest:
     certificate_types: list[int] = field(default_factory=list)
     signature_algorithms: list[int] = field(default_factory=list)
     ca_names: list[str] = field(default_factory=list)
+    ca_names_omitted: int = 0                 # names past the cap, counted not decoded
 
 
 @dataclass(slots=True)

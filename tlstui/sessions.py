@@ -247,7 +247,7 @@ class SessionBuilder:
                 if isinstance(detail, ServerKeyExchange) and detail.named_group is not None:
                     s.group = detail.named_group
             elif mtype == 13:
-                detail = msgs.decode_certificate_request(body, self.tls13)
+                detail = msgs.decode_certificate_request(body, self.tls13, s.version or version)
                 s.certificate_request = True
             elif mtype == 4:
                 detail = msgs.decode_new_session_ticket(body, self.tls13)

@@ -1,0 +1,155 @@
+"""Summaries of X.509 certificates seen in Certificate messages.
+
+Certificates come off the wire, so anything may be in them: every failure becomes a
+``CertificateInfo`` whose ``error`` says why, and this module never raises.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448
+from cryptography.x509.oid import ExtensionOID
+
+from tlstui.model import CertificateInfo
+
+MAX_CERT_BYTES = 64 * 1024   # larger "certificates" are not parsed (a real one is < 10 KB)
+
+
+def summarize_certificate(der: bytes) -> CertificateInfo:
+    """Summarise one DER certificate; a bad one gives ``error`` instead of an exception.
+
+    cryptography's deprecation warnings about sloppy encodings are silenced: odd certificates
+    are normal in captures and the warnings would only clutter stderr.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _summarize(der)
+
+
+def _summarize(der: bytes) -> CertificateInfo:
+    length = len(der)
+    if length > MAX_CERT_BYTES:
+        return CertificateInfo(error=f"not a valid X.509 certificate: {length} bytes is too large",
+                               length=length)
+    try:
+        cert = x509.load_der_x509_certificate(bytes(der))
+        subject = cert.subject.rfc4514_string()
+        issuer = cert.issuer.rfc4514_string()
+        info = CertificateInfo(
+            subject=subject,
+            issuer=issuer,
+            not_before=_utc(cert, "not_valid_before"),
+            not_after=_utc(cert, "not_valid_after"),
+            serial=f"{cert.serial_number:x}",
+            length=length,
+        )
+    except Exception as exc:  # the parser raises many types on hostile input
+        return CertificateInfo(error=f"not a valid X.509 certificate: {_short(exc)}",
+                               length=length)
+    # Each optional part is read on its own: one odd extension must not hide the rest.
+    info.san = _san(cert)
+    info.is_ca = _is_ca(cert)
+    info.key = _key(cert)
+    info.signature_algorithm = _sig_alg(cert)
+    try:
+        info.self_signed = cert.subject == cert.issuer and _verifies_itself(cert)
+    except Exception:
+        info.self_signed = subject == issuer
+    return info
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
+
+
+def _utc(cert: x509.Certificate, attr: str) -> datetime | None:
+    try:
+        return getattr(cert, attr + "_utc")
+    except AttributeError:   # cryptography < 42
+        value = getattr(cert, attr)
+        return value.replace(tzinfo=UTC)
+    except Exception:
+        return None
+
+
+def _san(cert: x509.Certificate) -> list[str]:
+    try:
+        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except Exception:
+        return []
+    names: list[str] = []
+    try:
+        for name in ext.value:
+            if isinstance(name, x509.DNSName):
+                names.append(name.value)
+            elif isinstance(name, x509.IPAddress):
+                names.append(str(name.value))
+    except Exception:
+        pass
+    return names
+
+
+def _is_ca(cert: x509.Certificate) -> bool | None:
+    try:
+        return cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca
+    except Exception:
+        return None
+
+
+def _key(cert: x509.Certificate) -> str:
+    try:
+        key = cert.public_key()
+    except Exception:
+        try:       # a key type cryptography cannot load (GOST, ...): name its algorithm
+            return _oid_name(cert.public_key_algorithm_oid)
+        except Exception:
+            return "unknown"
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size}"
+    if isinstance(key, dh.DHPublicKey):
+        return f"DH {key.key_size}"
+    if isinstance(key, x448.X448PublicKey):
+        return "X448"
+    return type(key).__name__
+
+
+def _sig_alg(cert: x509.Certificate) -> str:
+    try:
+        oid = cert.signature_algorithm_oid
+    except Exception:
+        return "unknown"
+    return _oid_name(oid)
+
+
+def _oid_name(oid: x509.ObjectIdentifier) -> str:
+    name = getattr(oid, "_name", "")
+    return name if name and name != "Unknown OID" else oid.dotted_string
+
+
+def _verifies_itself(cert: x509.Certificate) -> bool:
+    """True when the certificate's signature checks out with its own public key.
+
+    A subject == issuer match alone is what most tools call self-signed; the signature check
+    tells a real self-signed root from a certificate that merely repeats its issuer's name.
+    When the check cannot be made (unsupported algorithm) the name match is trusted.
+    """
+    try:
+        cert.verify_directly_issued_by(cert)
+    except InvalidSignature:
+        return False
+    except Exception:     # unsupported key or signature type: keep the name match
+        return True
+    return True
