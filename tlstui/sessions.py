@@ -80,6 +80,7 @@ class SessionBuilder:
         self.encrypted_alerts_pending = 0
         self.readers: list = []              # the two RecordReaders, set by the engine
         self.decrypted = False               # a key log opened this session's records
+        self.close_frame = [0, 0]            # frame of each side's first FIN/RST
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -360,6 +361,7 @@ class SessionBuilder:
         if SIDES[side] in s.closed_by:
             return
         s.closed_by[SIDES[side]] = kind
+        self.close_frame[side] = frame
         self._event(side, kind, frame, time)
 
     # -- the end ----------------------------------------------------------------------------
@@ -386,6 +388,7 @@ class SessionBuilder:
         """Small protected records right before a close are alerts (stated as likely)."""
         s = self.s
         size = alert_size(s.cipher_suite)
+        client_alert_frame = 1 << 62
         for side in (CLIENT, SERVER):
             rec = self.last_rec[side]
             if rec is None or rec.rtype != 23 or rec.length != size:
@@ -398,10 +401,15 @@ class SessionBuilder:
             sent_data = self.appdata_count[side] > (1 if rec.event is None or
                                                     rec.event.type == "ApplicationData" else 0)
             if side == CLIENT:
-                error = not self.client_done or rec.frame == self.client_done_frame
-                error = error and not sent_data
+                # Sent instead of the client's Finished: its very first protected record.
+                error = rec.index == 0 and not sent_data
+                client_alert_frame = rec.frame
             else:
-                error = self.client_done and self.server_after_client <= 1
+                # The server's first answer to the client's flight, unless the client had
+                # already closed (then it is the server's close_notify in reply).
+                closed_first = min(client_alert_frame, self.close_frame[CLIENT] or 1 << 62)
+                error = (self.client_done and self.server_after_client <= 1
+                         and closed_first > rec.frame)
             kind = "likely an error alert" if error else "likely close_notify"
             note = f"{rec.length}-byte protected record before the close: {kind}"
             ev = rec.event

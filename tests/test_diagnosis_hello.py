@@ -1,0 +1,258 @@
+"""Negotiation rules: versions, fallback, suites, groups, SNI, ALPN."""
+
+from __future__ import annotations
+
+import pytest
+from sessionkit import Kit, client_hello, diag, ok_tls12, ok_tls13, report, server_hello
+
+from tlstui.diagnosis import rules_hello as rh
+from tlstui.diagnosis.registry import Context
+
+LEGACY_SUITES = [0x000A, 0x0005, 0x002F, 0x0035]
+
+
+def run(rule, s, rep=None):
+    return rule(s, Context.build(s, rep))
+
+
+# --- protocol_version_mismatch -----------------------------------------------------------------
+
+def test_version_70_old_client():
+    s = Kit().ch(versions=[], legacy=0x0301, suites=LEGACY_SUITES).alert("server", 70).build()
+    d = diag(s)
+    assert d.best.cause == "protocol_version_mismatch"
+    assert d.best.confidence == "high"
+    assert d.best.fault == "client"
+    assert d.best.evidence == [4, 5]
+    assert "TLS 1.0" in d.best.summary and "RFC 8996" in d.best.explanation
+
+
+def test_version_70_tls13_only_client():
+    s = Kit().ch(versions=[0x0304]).alert("server", 70).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.fault) == ("protocol_version_mismatch", "high", "server")
+    assert "only TLS 1.3" in c.summary
+
+
+def test_version_70_uses_success_of_same_server():
+    bad = Kit().ch(versions=[0x0304]).alert("server", 70).build()
+    good = Kit(frame=20, client_port=50001).ch(versions=[0x0303], legacy=0x0303) \
+        .sh(version=0x0303, suite=0xC02F).build(status="ok")
+    rep = report(bad, good)
+    c = diag(bad, rep).best
+    assert "session #2" in c.explanation and 21 in c.evidence
+
+
+def test_version_client_refuses_server_choice():
+    s = (Kit().ch(versions=[0x0304, 0x0303]).sh(version=0x0301, suite=0x002F)
+         .alert("client", 70).build())
+    d = diag(s)
+    assert d.best.cause == "protocol_version_mismatch"
+    assert d.best.fault == "server"
+    assert d.best.evidence == [4, 5, 6]
+
+
+def test_version_downgrade_sentinel():
+    s = (Kit().ch().sh(version=0x0303, suite=0xC02F, sentinel="TLS 1.2")
+         .alert("client", 47).build())
+    c = diag(s).best
+    assert c.cause == "protocol_version_mismatch" and c.fault == "path"
+    assert "sentinel" in c.summary
+
+
+def test_version_legacy_renegotiation():
+    s = (Kit().ch(versions=[], suites=[0xC02F, 0x00FF]).sh(version=0x0303, suite=0xC02F)
+         .alert("client", 40).build())
+    c = diag(s).best
+    assert c.cause == "protocol_version_mismatch" and c.confidence == "medium"
+    assert "renegotiation" in c.summary
+
+
+def test_version_40_with_old_offer_is_low_and_loses_to_cipher():
+    s = Kit().ch(versions=[], legacy=0x0301, suites=LEGACY_SUITES).alert("server", 40).build()
+    d = diag(s)
+    assert d.best.cause == "no_shared_cipher"
+    versions = [c for c in d.candidates if c.cause == "protocol_version_mismatch"]
+    assert versions and versions[0].confidence == "low"
+
+
+def test_version_silent_close_old_offer_is_medium():
+    s = Kit().ch(versions=[], legacy=0x0302, suites=[0xC013]).fin("server").build()
+    d = diag(s)
+    assert d.best.cause == "protocol_version_mismatch"
+    assert d.best.confidence == "medium"
+
+
+def test_version_not_for_modern_offer_and_40():
+    s = Kit().ch().alert("server", 40).build()
+    assert run(rh.protocol_version_mismatch, s) is None
+
+
+# --- fallback ------------------------------------------------------------------------------------
+
+def test_fallback_links_earlier_attempt():
+    first = Kit().ch().rst("server").build()
+    retry = Kit(frame=30, client_port=50001, t0=first.start + 2) \
+        .ch(versions=[], legacy=0x0302, suites=[0xC013, 0x5600]).alert("server", 86).build()
+    rep = report(first, retry)
+    import tlstui.diagnosis as d
+
+    d.STRICT = True
+    try:
+        d.diagnose_report(rep)
+    finally:
+        d.STRICT = False
+    c = retry.diagnosis.best
+    assert c.cause == "fallback_detected" and c.confidence == "high"
+    assert "TLS_FALLBACK_SCSV" in c.explanation
+    assert "session #1" in c.explanation
+    assert c.evidence == [5, 30, 31]       # the first failure, the retry hello, its alert
+    assert first.diagnosis.best.cause == "abrupt_close"
+
+
+def test_fallback_without_earlier_attempt_says_so():
+    s = Kit().ch(versions=[], legacy=0x0302, suites=[0xC013, 0x5600]).alert("server", 86).build()
+    c = diag(s, report(s)).best
+    assert c.cause == "fallback_detected"
+    assert "start the capture earlier" in c.explanation
+
+
+# --- no_shared_cipher ----------------------------------------------------------------------------
+
+def test_cipher_legacy_only_offer():
+    s = Kit().ch(versions=[], suites=LEGACY_SUITES).alert("server", 40).fin("server").build()
+    d = diag(s)
+    assert d.best.cause == "no_shared_cipher"
+    assert d.best.confidence == "medium"
+    assert d.best.fault == "client"
+    assert d.best.evidence == [4, 5]
+    assert "likely" in d.best.summary.lower()
+
+
+def test_cipher_high_when_same_server_uses_an_unoffered_suite():
+    bad = Kit().ch(versions=[], suites=[0xC02F]).alert("server", 40).build()
+    good = Kit(frame=20, client_port=50001).ch(versions=[], suites=[0xC02B]) \
+        .sh(version=0x0303, suite=0xC02B).build(status="ok")
+    c = diag(bad, report(bad, good)).best
+    assert c.cause == "no_shared_cipher" and c.confidence == "high"
+    assert 21 in c.evidence
+
+
+def test_cipher_modern_offer_is_low():
+    s = Kit().ch().alert("server", 40).build()
+    c = run(rh.no_shared_cipher, s)
+    assert c.confidence == "low"
+
+
+def test_cipher_no_rsa_pss_in_tls13_offer():
+    s = Kit().ch(sigalgs=[0x0401, 0x0403]).alert("server", 40).build()
+    c = diag(s).best
+    assert c.cause == "no_shared_cipher" and c.confidence == "medium"
+    assert "rsa_pss_rsae" in c.explanation
+
+
+def test_cipher_server_chose_unoffered_suite():
+    s = (Kit().ch(suites=[0x1301]).sh(version=0x0304, suite=0x1302)
+         .alert("client", 47).build())
+    c = diag(s).best
+    assert c.cause == "no_shared_cipher" and c.fault == "server" and c.confidence == "high"
+
+
+# --- no_common_group -----------------------------------------------------------------------------
+
+def test_group_only_pq_groups():
+    s = Kit().ch(versions=[0x0304], groups=[0x11EC], shares=[0x11EC]).alert("server", 40).build()
+    d = diag(s)
+    assert d.best.cause == "no_common_group"
+    assert d.best.confidence == "medium"
+    assert "post-quantum" in d.best.explanation
+    assert d.best.evidence == [4, 5]
+
+
+def test_group_only_ffdhe():
+    s = Kit().ch(versions=[0x0304], groups=[256, 257]).alert("server", 40).build()
+    c = diag(s).best
+    assert c.cause == "no_common_group" and "FFDHE" in c.explanation
+
+
+def test_group_high_with_same_server_success():
+    bad = Kit().ch(versions=[0x0304], groups=[30]).alert("server", 40).build()
+    good = Kit(frame=20, client_port=50001).ch().sh(group=29).build(status="ok")
+    c = diag(bad, report(bad, good)).best
+    assert c.cause == "no_common_group" and c.confidence == "high"
+
+
+def test_group_hrr_for_unoffered_group():
+    s = Kit().ch(groups=[29, 23], shares=[29]).hrr(24).alert("client", 47).build()
+    d = diag(s)
+    assert d.best.cause == "no_common_group"
+    assert d.best.confidence == "high"
+    assert d.best.fault == "server"
+    assert d.best.evidence == [4, 5, 6]
+
+
+def test_group_second_hello_without_requested_share():
+    s = (Kit().ch(groups=[29, 23], shares=[29]).hrr(23)
+         .ch(groups=[29, 23], shares=[29]).alert("server", 47).build())
+    c = diag(s).best
+    assert c.cause == "no_common_group" and c.fault == "client"
+    assert c.evidence == [4, 5, 6, 7]
+
+
+def test_group_weak_dh_at_p3():
+    s = (Kit().ch(versions=[], suites=[0x0033]).sh(version=0x0303, suite=0x0033)
+         .ske(dh_bits=1024).shd().alert("client", 71).build())
+    c = diag(s).best
+    assert c.cause == "no_common_group" and c.fault == "server"
+    assert "1024-bit" in c.summary
+
+
+def test_group_not_for_mainstream_offer():
+    s = Kit().ch().alert("server", 40).build()
+    assert run(rh.no_common_group, s) is None
+
+
+# --- sni / alpn ----------------------------------------------------------------------------------
+
+def test_sni_rejected():
+    s = Kit().ch(sni="typo.example.com").alert("server", 112).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.fault) == ("sni_rejected", "high", "server")
+    assert c.evidence == [4, 5]
+    assert "'typo.example.com'" in c.summary
+
+
+def test_sni_rejected_no_sni_blames_client():
+    s = Kit().ch(sni=None).alert("server", 112).build()
+    c = diag(s).best
+    assert c.cause == "sni_rejected" and c.fault == "client"
+
+
+def test_sni_is_escaped_in_text_and_quoted_in_commands():
+    s = Kit().ch(sni="a\x1b]0;x\x07; rm -rf /").alert("server", 112).build()
+    c = diag(s).best
+    assert "\x1b" not in c.summary + c.explanation
+    assert any("'a\\x1b]0;x\\x07; rm -rf /'" in cmd for cmd in c.check_next)
+
+
+def test_alpn_mismatch():
+    s = Kit().ch(alpn=["h2"]).alert("server", 120).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.fault) == ("alpn_mismatch", "high", "client")
+    assert "'h2'" in c.summary
+    assert c.evidence == [4, 5]
+
+
+@pytest.mark.parametrize("rule", [rh.protocol_version_mismatch, rh.fallback_detected,
+                                  rh.no_shared_cipher, rh.no_common_group, rh.sni_rejected,
+                                  rh.alpn_mismatch])
+@pytest.mark.parametrize("make", [ok_tls13, ok_tls12])
+def test_hello_rules_silent_on_ok(rule, make):
+    assert run(rule, make()) is None
+
+
+def test_rules_quiet_on_hrr_success():
+    s = (Kit().ch(groups=[29, 23], shares=[29]).hrr(23).ch(groups=[29, 23], shares=[23])
+         .sh(group=23).tls13_server_flight().tls13_client_finished().build(status="ok"))
+    assert diag(s).best.cause == "ok"
+    assert server_hello and client_hello  # the kit's constructors stay importable

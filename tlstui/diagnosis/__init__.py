@@ -1,0 +1,102 @@
+"""Why did this handshake fail?  The diagnosis layer of tlstui.
+
+Every rule is a small named function ``(session, ctx) -> Cause | None`` (see ``registry``);
+``diagnose_session`` runs them all and ranks the candidates by confidence, then by rule
+priority.  Rules read only the session (and, through the context, other sessions of the same
+capture); the cause words are the vocabulary of the JSON report spec.
+
+Honesty rules enforced here, not left to each rule:
+- an alert the capture cannot read (TLS 1.3 without keys) never yields a *high* cause;
+- a failed or incomplete session always has the ``unknown`` candidate, whose summary says what
+  would settle it (a key log, a peer's log);
+- ok sessions get ``ok``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tlstui.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
+from tlstui.diagnosis.registry import CONFIDENCE_RANK, RULES, Context, Rule, make, rule
+from tlstui.diagnosis.text import CAUSE_TITLES, CAUSES
+from tlstui.model import Cause, Diagnosis, FailureGroup, Report, Session
+
+__all__ = [
+    "CAUSES", "CAUSE_TITLES", "RULES", "Context", "Rule", "diagnose_report", "diagnose_session",
+    "group_failures", "make", "rule",
+]
+
+log = logging.getLogger(__name__)
+
+# Tests set this to let a broken rule raise instead of being skipped.
+STRICT = False
+
+
+def _cap(cause: Cause, ctx: Context) -> Cause:
+    if cause.confidence == "high" and ctx.alert_encrypted_opaque and cause.cause != "ok":
+        cause.confidence = "medium"
+    return cause
+
+
+def diagnose_session(session: Session, report: Report | None = None) -> Diagnosis:
+    """Run every rule on *session* and rank what fits; best = first."""
+    ctx = Context.build(session, report)
+    found: list[tuple[int, int, Cause]] = []
+    for r in RULES:
+        try:
+            cause = r.func(session, ctx)
+        except Exception:
+            if STRICT:
+                raise
+            log.exception("diagnosis rule %s failed on session %s", r.name, session.id)
+            continue
+        if cause is None:
+            continue
+        if cause.cause not in CAUSE_TITLES:
+            log.error("rule %s returned %r, not a cause word", r.name, cause.cause)
+            continue
+        cause.rule = cause.rule or r.name
+        found.append((CONFIDENCE_RANK.get(cause.confidence, 3), r.priority, _cap(cause, ctx)))
+    found.sort(key=lambda t: (CONFIDENCE_RANK.get(t[2].confidence, 3), t[1]))
+    ranked: list[Cause] = []
+    seen: set[str] = set()
+    for _, _, cause in found:
+        if cause.cause in seen:
+            continue
+        seen.add(cause.cause)
+        ranked.append(cause)
+    if len(ranked) > 1 and ranked[0].confidence != "low":
+        ranked = [c for c in ranked if c.cause != "unknown"]
+    if not ranked:
+        ranked = [make("unknown", "low", "No rule explains this session",
+                       "None of the diagnosis rules matched.", [session.first_frame],
+                       "unknown")]
+        ranked[0].rule = "fallback"
+    return Diagnosis(best=ranked[0], candidates=ranked)
+
+
+def diagnose_report(report: Report) -> None:
+    """Set ``session.diagnosis`` on every session, earliest first, so a later session (a
+    fallback retry) can point at the diagnosis of the attempt before it."""
+    for session in sorted(report.sessions, key=lambda s: (s.start, s.id)):
+        session.diagnosis = diagnose_session(session, report)
+
+
+def group_failures(report: Report, include_incomplete: bool = False) -> list[FailureGroup]:
+    """Failed sessions grouped by (server endpoint, SNI, cause), most frequent first."""
+    groups: dict[tuple, FailureGroup] = {}
+    for s in sorted(report.sessions, key=lambda s: (s.start, s.id)):
+        if s.status == "ok" or (s.status == "incomplete" and not include_incomplete):
+            continue
+        if s.diagnosis is None:
+            s.diagnosis = diagnose_session(s, report)
+        sni = s.client_hello.sni if s.client_hello else None
+        key = (s.server, sni, s.diagnosis.best.cause)
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = FailureGroup(server=s.server, sni=sni, cause=key[2],
+                                           first_time=s.start, last_time=s.start)
+        g.session_ids.append(s.id)
+        g.first_time = min(g.first_time, s.start)
+        g.last_time = max(g.last_time, s.start)
+    return sorted(groups.values(), key=lambda g: (-g.count, g.first_time))

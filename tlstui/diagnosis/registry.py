@@ -1,0 +1,136 @@
+"""The rule registry and the per-session context every rule receives.
+
+A rule is a small function ``(session, ctx) -> Cause | None`` registered with ``@rule``.  It
+looks only at the session (and, through ``ctx``, at other sessions of the same capture), never
+at file names.  Rules run in priority order; ranking is by confidence first, then priority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from tlstui.diagnosis import positions as pos
+from tlstui.model import Alert, Cause, CertificateInfo, Report, Session
+
+RuleFunc = Callable[[Session, "Context"], Cause | None]
+
+CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    priority: int
+    func: RuleFunc
+
+
+RULES: list[Rule] = []
+
+
+def rule(priority: int, name: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule; lower *priority* wins between candidates of equal confidence."""
+
+    def register(func: RuleFunc) -> RuleFunc:
+        rname = name or func.__name__
+        RULES[:] = [r for r in RULES if r.name != rname]
+        RULES.append(Rule(rname, priority, func))
+        RULES.sort(key=lambda r: r.priority)
+        return func
+
+    return register
+
+
+def make(cause: str, confidence: str, summary: str, explanation: str,
+         evidence: Iterable[int | None], fault: str, check_next: Iterable[str] = ()) -> Cause:
+    """A Cause with evidence de-duplicated and sorted (frame numbers, zeros dropped)."""
+    frames = sorted({f for f in evidence if f})
+    return Cause(cause=cause, confidence=confidence, summary=summary,  # type: ignore[arg-type]
+                 explanation=explanation, evidence=frames, fault=fault,
+                 check_next=list(check_next))
+
+
+@dataclass(slots=True)
+class ServerChain:
+    """The server's certificate chain and where it was seen (maybe in another session)."""
+
+    chain: list[CertificateInfo]
+    frame: int
+    time: float
+    session: Session
+    borrowed: bool          # True when taken from another session to the same server
+
+
+@dataclass(slots=True)
+class Context:
+    session: Session
+    report: Report | None = None
+    alert: Alert | None = None          # the decisive alert, if any
+    position: str | None = None         # its ladder position
+    tls13: bool = False
+    _others: list[Session] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, session: Session, report: Report | None = None) -> Context:
+        alert = pos.decisive_alert(session)
+        ctx = cls(session=session, report=report, alert=alert,
+                  position=pos.alert_position(session, alert) if alert else None,
+                  tls13=pos.is_tls13(session))
+        if report is not None:
+            ctx._others = [o for o in report.sessions if o is not session]
+        return ctx
+
+    # --- facts every rule asks ---------------------------------------------------------------
+
+    @property
+    def failed(self) -> bool:
+        """Rules explain failures; ok sessions get only the ``ok`` cause."""
+        return self.session.status != "ok"
+
+    @property
+    def alert_readable(self) -> bool:
+        return self.alert is not None and self.alert.code is not None
+
+    def alert_is(self, sender: str, *codes: int) -> bool:
+        a = self.alert
+        return a is not None and a.sender == sender and a.code in codes
+
+    @property
+    def alert_encrypted_opaque(self) -> bool:
+        """An alert the capture cannot read: inferred causes stay medium or low."""
+        return self.alert is not None and self.alert.code is None
+
+    # --- other sessions of the capture ---------------------------------------------------------
+
+    def same_server(self) -> list[Session]:
+        """Other sessions to the same server address and SNI, nearest in time first."""
+        s = self.session
+        sni = s.client_hello.sni if s.client_hello else None
+        out = [o for o in self._others if o.server == s.server
+               and (o.client_hello.sni if o.client_hello else None) == sni]
+        return sorted(out, key=lambda o: abs(o.start - s.start))
+
+    def server_successes(self) -> list[Session]:
+        return [o for o in self.same_server() if o.status == "ok"]
+
+    def earlier_attempt(self, window: float = 120.0) -> Session | None:
+        """The latest failed connection from the same client host to the same server and SNI
+        that started within *window* seconds before this one."""
+        s = self.session
+        cands = [o for o in self.same_server()
+                 if o.client.ip == s.client.ip and o.start < s.start
+                 and s.start - o.start <= window and o.status != "ok"]
+        return max(cands, key=lambda o: o.start) if cands else None
+
+    def server_chain(self) -> ServerChain | None:
+        s = self.session
+        if s.server_certificates:
+            ev = pos.first(s, "Certificate", "server")
+            return ServerChain(s.server_certificates, ev.frame if ev else 0,
+                               ev.time if ev else s.start, s, False)
+        for o in self.same_server():
+            if o.server_certificates:
+                ev = pos.first(o, "Certificate", "server")
+                return ServerChain(o.server_certificates, ev.frame if ev else 0,
+                                   ev.time if ev else o.start, o, True)
+        return None
