@@ -75,6 +75,7 @@ class SessionBuilder:
         self.server_after_client = 0         # TLS 1.3: server records after the client's flight
         self.last_rec: list[Sealed | None] = [None, None]
         self.sealed: list[list[Sealed]] = [[], []]
+        self.sealed_count = [0, 0]           # protected records per direction (sequence no.)
         self.data_seen = [False, False]      # any valid TLS record from this side
         self.damaged_events = 0
         self.encrypted_alerts_pending = 0
@@ -113,7 +114,7 @@ class SessionBuilder:
         self.data_seen[side] = True
         if rtype == 20:
             self._event(side, "ChangeCipherSpec", frame, time, length=length,
-                        first_frame=first_frame, encrypted=self.enc[side] and self.tls13)
+                        first_frame=first_frame)
             # Only a CCS after a (non-HRR) ServerHello of TLS <= 1.2 switches keys; in TLS 1.3
             # it is middlebox-compatibility noise, also after a HelloRetryRequest.
             if not self.tls13 and self.s.server_hello is not None:
@@ -124,9 +125,11 @@ class SessionBuilder:
             self._alert(side, length, body, frame, first_frame, time)
             return True
         if rtype == 24:
-            self._event(side, "Heartbeat", frame, time, length=length, encrypted=self.enc[side],
-                        first_frame=first_frame,
-                        note=f"heartbeat record, {length} bytes")
+            ev = self._event(side, "Heartbeat", frame, time, length=length,
+                             encrypted=self.enc[side], first_frame=first_frame,
+                             note=f"heartbeat record, {length} bytes")
+            if self.enc[side]:
+                self._seal(side, 24, length, body, ev, frame, time)   # uses a sequence number
             return True
         if self.sslv2:
             self._sslv2_encrypted(side, length, body, frame, first_frame, time)
@@ -190,8 +193,12 @@ class SessionBuilder:
     def _seal(self, side: int, rtype: int, length: int, body: bytes | None, ev: Event | None,
               frame: int, time: float) -> None:
         sealed = self.sealed[side]
-        rec = Sealed(side, len(sealed), rtype, length, body, ev, frame, time)
-        if len(sealed) < MAX_SEALED:
+        index = self.sealed_count[side]
+        self.sealed_count[side] = index + 1
+        rec = Sealed(side, index, rtype, length, body, ev, frame, time)
+        # Past the cap, only alert-sized records are kept: the closing alert of a long
+        # session must still decrypt (indexes keep the sequence numbers right).
+        if len(sealed) < MAX_SEALED or (length <= 64 and len(sealed) < 4 * MAX_SEALED):
             sealed.append(rec)
         self.last_rec[side] = rec
 

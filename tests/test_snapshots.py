@@ -1,0 +1,184 @@
+"""Snapshot tests: what a person sees, from committed captures through the real engine.
+
+Every app comes from ``make_app`` with animations off; each ``run_before`` waits for the
+loader thread before pressing keys.  Paths are relative to the repository (the tests chdir
+there), so no absolute path reaches the screen.  Update with ``pytest --snapshot-update`` and
+LOOK at every changed SVG before accepting it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tlstui.model import Event, Session
+from tlstui.ui import make_app
+from tlstui.ui.app import TlsApp, wait_for_load
+from tlstui.ui.widgets.ladder import LadderView
+from tlstui.ui.widgets.sessions import SessionsTable
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOWCASE = Path("captures/showcase.pcap")
+NARROW = (80, 24)
+WIDE = (160, 48)
+
+RunBefore = Callable[[Pilot], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def app(path: Path | str = SHOWCASE) -> TlsApp:
+    result = make_app(path)
+    result.animation_level = "none"
+    return result
+
+
+async def loaded(pilot: Pilot) -> None:
+    await wait_for_load(pilot)
+
+
+def press(*keys: str) -> RunBefore:
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+
+    return run_before
+
+
+async def select_session(pilot: Pilot, predicate: Callable[[Session], bool]) -> Session:
+    table = pilot.app.screen.query_one(SessionsTable)
+    session = next(s for s in table.sessions if predicate(s))
+    table.select_session(session.id)
+    await pilot.pause()
+    return session
+
+
+async def open_ladder_at(pilot: Pilot, predicate: Callable[[Event], bool]) -> None:
+    """Enter the selected session's ladder and move to the first line matching *predicate*."""
+    await pilot.press("enter")
+    await pilot.pause()
+    ladder = pilot.app.screen.query_one(LadderView)
+    assert ladder.session is not None
+    events = ladder.session.events
+    ladder.highlighted = next(
+        n for n, group in enumerate(ladder.groups) if any(predicate(events[i]) for i in group)
+    )
+    await pilot.pause()
+
+
+def is_encrypted_alert(event: Event) -> bool:
+    return event.type == "Alert" and event.detail is None
+
+
+def has_encrypted_alert(session: Session) -> bool:
+    return any(is_encrypted_alert(e) for e in session.events)
+
+
+class TestStartup:
+    def test_startup_80x24(self, snap_compare) -> None:
+        """The showcase at 80x24: summary with cause groups, the first failed session selected,
+        its ladder and its diagnosis."""
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press())
+
+    def test_startup_160x48(self, snap_compare) -> None:
+        """The showcase on a wide terminal: every column of the sessions table."""
+        assert snap_compare(app(), terminal_size=WIDE, run_before=press())
+
+
+class TestSessions:
+    def test_next_failed_session(self, snap_compare) -> None:
+        """`n` moves to the next failed session; ladder and detail follow."""
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press("n"))
+
+    def test_filter_active(self, snap_compare) -> None:
+        """`/` with text narrows the list; the pane title counts and the border says how to
+        clear."""
+        assert snap_compare(
+            app(), terminal_size=NARROW, run_before=press("slash", *"unknown_ca", "enter")
+        )
+
+    def test_failed_only(self, snap_compare) -> None:
+        """`f` shows failed sessions only."""
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press("f"))
+
+    def test_wide_failed_only(self, snap_compare) -> None:
+        """`f` at 160x48."""
+        assert snap_compare(app(), terminal_size=WIDE, run_before=press("f"))
+
+
+class TestLadderAndDetail:
+    def test_alert_detail(self, snap_compare) -> None:
+        """Enter on a failed session: its ladder, focused on the fatal alert, and the alert's
+        meaning with the ranked diagnosis."""
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press("enter"))
+
+    def test_alert_detail_wide(self, snap_compare) -> None:
+        """The same at 160x48: ladder lines no longer wrap."""
+        assert snap_compare(app(), terminal_size=WIDE, run_before=press("enter"))
+
+    def test_alert_detail_zoomed(self, snap_compare) -> None:
+        """`3` then `z`: the detail pane fills the screen to read the whole diagnosis."""
+        assert snap_compare(
+            app(), terminal_size=NARROW, run_before=press("enter", "3", "z")
+        )
+
+    def test_certificate_detail(self, snap_compare) -> None:
+        """A server Certificate line: subject, issuer, validity and SAN of the chain."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await loaded(pilot)
+            await select_session(
+                pilot,
+                lambda s: s.failed and any(
+                    e.type == "Certificate" and e.sender == "server" and e.detail is not None
+                    for e in s.events
+                ),
+            )
+            await open_ladder_at(pilot, lambda e: e.type == "Certificate")
+
+        assert snap_compare(app(), terminal_size=NARROW, run_before=run_before)
+
+    def test_encrypted_alert(self, snap_compare, tmp_path: Path) -> None:
+        """A TLS 1.3 alert read without the key log: what it probably is, and that the key log
+        would tell."""
+        # The capture copied without its NAME.keys, so the alert stays encrypted.
+        source = ROOT / "captures" / "tls13-client-cert-missing.pcap"
+        copy = tmp_path / source.name
+        shutil.copy(source, copy)
+
+        async def run_before(pilot: Pilot) -> None:
+            await loaded(pilot)
+            await open_ladder_at(pilot, is_encrypted_alert)
+
+        assert snap_compare(app(copy), terminal_size=NARROW, run_before=run_before)
+
+
+class TestScreens:
+    def test_help(self, snap_compare) -> None:
+        """`?`: every key, grouped by where it works."""
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press("question_mark"))
+
+    def test_help_wide(self, snap_compare) -> None:
+        """The help screen at 160x48 shows everything without scrolling."""
+        assert snap_compare(app(), terminal_size=WIDE, run_before=press("question_mark"))
+
+    def test_error_not_a_capture(self, snap_compare) -> None:
+        """A file that is not a capture: an error screen with the one-line reason."""
+        assert snap_compare(
+            app("tests/data/make_no_tls.py"), terminal_size=NARROW, run_before=press()
+        )
+
+    def test_empty_capture(self, snap_compare) -> None:
+        """A real capture of plain HTTP: no TLS sessions, and why that may be."""
+        assert snap_compare(
+            app("tests/data/no_tls_http.pcap"), terminal_size=NARROW, run_before=press()
+        )

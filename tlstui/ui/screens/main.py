@@ -1,0 +1,363 @@
+"""The main screen: summary, sessions table, ladder and detail; owns the background load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tlstui import describe
+from tlstui.model import Report, Session
+from tlstui.textsafe import safe_text
+from tlstui.ui.messages import EventHighlighted, LoadProgress, SessionChosen, SessionHighlighted
+from tlstui.ui.view import SORTS, ViewState, next_cause, search_index, visible_sessions
+from tlstui.ui.widgets.detail import DetailView
+from tlstui.ui.widgets.ladder import LadderPane, LadderView
+from tlstui.ui.widgets.sessions import SessionsTable
+from tlstui.ui.widgets.summary import SummaryBar
+
+Analyze = Callable[..., Report]
+WIDE_SCREEN = 140                     # from this width the detail pane gets more room
+
+EMPTY_HINT = (
+    "No TLS sessions found in {name} ({packets} read).\n\n"
+    "Possible reasons:\n"
+    "  • there is no TLS in this capture on any port (tlstui looks for TLS on every TCP port);\n"
+    "  • a capture filter excluded it (e.g. the filter matched another port or host);\n"
+    "  • the capture's snaplen cut packets short, so hellos could not be read{snaplen};\n"
+    "  • the capture started after the handshakes (only application data was seen)."
+)
+
+
+def empty_text(report: Report) -> Text:
+    capture = report.capture
+    snaplen = (
+        f" ({capture.snaplen_truncated:,} frames were cut short)"
+        if capture.snaplen_truncated else ""
+    )
+    packets = f"{capture.packets:,} packet{'s' if capture.packets != 1 else ''}"
+    return Text(EMPTY_HINT.format(
+        name=safe_text(Path(capture.file).name, 80), packets=packets, snaplen=snaplen,
+    ))
+
+
+def error_message(error: BaseException, path: Path | None = None) -> str:
+    """One line for a person; never a traceback.  A leading ``PATH: `` is dropped (the
+    error screen names the file already)."""
+    try:
+        from tlstui.engine import CaptureError
+    except ImportError:  # pragma: no cover - only while the engine is being written
+        CaptureError = ()  # type: ignore[assignment]
+    if CaptureError and isinstance(error, CaptureError):
+        text = str(error).splitlines()[0] if str(error) else "cannot read the capture"
+        if path is not None:
+            text = text.removeprefix(f"{path}: ")
+        return safe_text(text)
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return safe_text(f"{error.strerror or error}{where}")
+    first = str(error).splitlines()[0] if str(error) else ""
+    return safe_text(f"internal error: {type(error).__name__}" + (f": {first}" if first else ""))
+
+
+class Pane(Vertical):
+    """A pane that ``z`` can maximise."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class MainScreen(Screen[None]):
+    """Everything about one capture."""
+
+    AUTO_FOCUS = ""                   # nothing to focus until the capture is loaded
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("f", "failed_only", "Failed", id="main.failed_only"),
+        Binding("n", "next_failed", "Next ✗", id="main.next_failed"),
+        Binding("N", "previous_failed", "Prev ✗", show=False, id="main.previous_failed"),
+        Binding("g", "next_group", "Cause", id="main.next_group"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("e", "export", "Export", id="main.export"),
+        Binding("z", "zoom", "Zoom", id="main.zoom"),
+        Binding("escape", "clear", "Clear", show=False, id="main.clear"),
+        Binding("1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions"),
+        Binding("2", "focus_pane('ladder')", "Ladder", show=False, id="main.focus_ladder"),
+        Binding("3", "focus_pane('detail')", "Detail", show=False, id="main.focus_detail"),
+    ]
+
+    def __init__(self, path: Path, *, keylog: Path | None, analyze: Analyze) -> None:
+        super().__init__()
+        self.path = path
+        self.keylog = keylog
+        self._analyze = analyze
+        self.report: Report | None = None
+        self.state = ViewState()
+        self.stopped = False
+        self._stop_requested = False
+        self._session_id: int | None = None
+        self._index: dict[int, str] | None = None
+
+    # --- composition --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield SummaryBar(id="summary")
+        with Pane(id="sessions-pane"):
+            yield Input(placeholder="filter: IP, port, SNI, alert, cause (Enter keeps, Esc clears)",
+                        id="filter", compact=True)
+            yield Static(id="notice")
+            yield SessionsTable(id="sessions")
+        with Horizontal(id="lower"):
+            yield LadderPane(id="ladder-pane")
+            yield DetailView(id="detail")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions-pane").border_title = "Sessions"
+        self.query_one(SessionsTable).display = False
+        self.query_one("#ladder-pane", LadderPane).border_title = "Ladder"
+        self.query_one(DetailView).border_title = "Detail"
+        self.query_one(SummaryBar).show_progress(self.path.name, None)
+        self.query_one("#notice", Static).update(
+            Text("Loading… (Esc stops and shows what was read)")
+        )
+        self.load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_SCREEN, "-wide")
+
+    # --- loading --------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, name="load", group="load", exclusive=True)
+    def load(self) -> Report:
+        worker = get_current_worker()
+
+        def progress(p: Any) -> None:
+            self.post_message(LoadProgress(p))
+
+        def should_stop() -> bool:
+            return self._stop_requested or worker.is_cancelled
+
+        report = self._analyze(
+            self.path, keylog=self.keylog, progress=progress, should_stop=should_stop
+        )
+        self._index = search_index(report)   # built here, off the UI thread
+        return report
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        if self.report is None:
+            self.query_one(SummaryBar).show_progress(self.path.name, message.progress)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "load":
+            return
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.stopped = self._stop_requested
+            self.show_report(event.worker.result)
+        elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            from tlstui.ui.screens.error import ErrorScreen
+
+            message = error_message(event.worker.error, self.path)
+            self.app.push_screen(ErrorScreen(str(self.path), message))
+
+    def show_report(self, report: Report) -> None:
+        self.report = report
+        self.query_one(SummaryBar).show_report(report, self.stopped)
+        notice = self.query_one("#notice", Static)
+        table = self.query_one(SessionsTable)
+        if not report.sessions:
+            notice.update(empty_text(report))
+            self.add_class("-empty")
+            self.query_one(DetailView).show_text(Text("Nothing to show: no TLS sessions."))
+            return
+        notice.display = False
+        table.display = True
+        # Start on the first failure: that is what the person opening the capture is after.
+        first_failed = next((s.id for s in report.sessions if s.failed), None)
+        self.refresh_sessions(first_failed)
+        table.focus()
+        self.refresh_bindings()
+
+    # --- the list -------------------------------------------------------------------------
+
+    def session(self, session_id: int | None) -> Session | None:
+        if self.report is None or session_id is None:
+            return None
+        for session in self.report.sessions:
+            if session.id == session_id:
+                return session
+        return None
+
+    def refresh_sessions(self, keep_id: int | None = None) -> None:
+        if self.report is None:
+            return
+        sessions = visible_sessions(self.report, self.state, self._index)
+        self.query_one(SessionsTable).set_sessions(sessions, keep_id, self.report.sessions)
+        pane = self.query_one("#sessions-pane")
+        total = len(self.report.sessions)
+        shown = f"{len(sessions)} of {total}" if len(sessions) != total else f"{total}"
+        sort = f" · sorted by {self.state.sort}" if self.state.sort != "id" else ""
+        pane.border_title = f"Sessions ({shown}){sort}"
+        narrowed = self.state.describe()
+        pane.border_subtitle = (
+            Text(f"{safe_text(narrowed, 60)} · Esc clears") if narrowed else ""
+        )
+        if not sessions:
+            self._show_session(None)
+
+    def _show_session(self, session: Session | None) -> None:
+        self._session_id = session.id if session else None
+        origin = describe.capture_origin(self.report) if self.report else 0.0
+        self.query_one(LadderPane).show(session, origin)
+        if session is None and self.report is not None:
+            self.query_one(DetailView).show_text(
+                Text("No session matches. Esc clears the filter."), "Detail"
+            )
+        else:
+            self.query_one(DetailView).show_session(session)
+
+    @on(SessionHighlighted)
+    def _session_highlighted(self, message: SessionHighlighted) -> None:
+        if message.session_id != self._session_id or message.session_id is None:
+            self._show_session(self.session(message.session_id))
+
+    @on(SessionChosen)
+    def _session_chosen(self, message: SessionChosen) -> None:
+        if message.session_id != self._session_id:
+            self._show_session(self.session(message.session_id))
+        ladder = self.query_one(LadderView)
+        ladder.focus()
+        ladder.highlight_interesting()
+
+    @on(EventHighlighted)
+    def _event_highlighted(self, message: EventHighlighted) -> None:
+        session = self.session(message.session_id)
+        if session is not None:
+            self.query_one(DetailView).show_events(session, message.indexes)
+
+    # --- filter ---------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.state = replace(self.state, text=event.value.strip())
+        self.refresh_sessions()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(SessionsTable).focus()
+        if not event.value.strip():
+            self.query_one("#filter").remove_class("-shown")
+
+    # --- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "failed_only", "next_failed", "previous_failed", "next_group",
+                      "cycle_sort", "export", "zoom"):
+            if self.report is None or not self.report.sessions:
+                return False
+        if action == "export" and self._session_id is None:
+            return None
+        return True
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear(self) -> None:
+        if self.report is None:
+            if not self._stop_requested:
+                self._stop_requested = True
+                self.notify("Stopping: showing what was read so far.")
+            return
+        box = self.query_one("#filter", Input)
+        was_filtering = box.has_focus
+        if box.value:
+            with box.prevent(Input.Changed):
+                box.value = ""
+        box.remove_class("-shown")
+        if self.state.narrowed:
+            keep = self._session_id
+            self.state = self.state.cleared()
+            self.refresh_sessions(keep)
+        if was_filtering or not self.query_one(SessionsTable).has_focus:
+            self.query_one(SessionsTable).focus()
+
+    def action_failed_only(self) -> None:
+        self.state = replace(self.state, failed_only=not self.state.failed_only)
+        self.refresh_sessions(self._session_id)
+
+    def action_next_group(self) -> None:
+        assert self.report is not None
+        cause = next_cause(self.report, self.state.cause)
+        self.state = replace(self.state, cause=cause)
+        self.refresh_sessions()
+        if cause is None and not describe.failure_counts(self.report):
+            self.notify("No failed sessions to group.")
+
+    def action_cycle_sort(self) -> None:
+        index = (SORTS.index(self.state.sort) + 1) % len(SORTS)
+        self.state = replace(self.state, sort=SORTS[index])
+        self.refresh_sessions(self._session_id)
+
+    def _jump_failed(self, step: int) -> None:
+        table = self.query_one(SessionsTable)
+        sessions = table.sessions
+        if not any(s.failed for s in sessions):
+            self.notify("No failed session in the list.", severity="warning")
+            return
+        row = table.cursor_row if table.current is not None else -1
+        n = len(sessions)
+        for k in range(1, n + 1):
+            i = (row + step * k) % n
+            if sessions[i].failed:
+                table.select_session(sessions[i].id)
+                if not self.query_one(LadderView).has_focus:
+                    table.focus()
+                return
+
+    def action_next_failed(self) -> None:
+        self._jump_failed(1)
+
+    def action_previous_failed(self) -> None:
+        self._jump_failed(-1)
+
+    def action_export(self) -> None:
+        from tlstui.export import export_filename, session_markdown
+
+        session = self.session(self._session_id)
+        if session is None or self.report is None:
+            return
+        text = session_markdown(self.report, session)
+        name = export_filename(session)
+        try:
+            Path(name).write_text(text, encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Could not write {name}: {error.strerror}", severity="error")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Wrote {name} (also copied to the clipboard)", title="Exported")
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        widget = self.focused
+        while widget is not None and not isinstance(widget, (Pane, LadderPane, DetailView)):
+            widget = widget.parent  # type: ignore[assignment]
+        if widget is not None:
+            self.maximize(widget, container=False)
+
+    def action_focus_pane(self, pane: str) -> None:
+        target = {"sessions": SessionsTable, "ladder": LadderView, "detail": DetailView}[pane]
+        self.query_one(target).focus()
