@@ -82,7 +82,7 @@ def _start_tls(conn: _Conn, client_dir: int, data, key: tuple) -> None:
 def analyze(
     path: str | Path,
     *,
-    keylog: Path | None = None,
+    keylog: Path | bool | None = None,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     diagnose: bool = True,
@@ -111,8 +111,13 @@ def analyze(
     return report
 
 
-def _keylog_for(path: str | Path, keylog: Path | None, cap: Capture):
-    """The key log to use: --keylog, else NAME.keys beside the capture, else pcapng DSB."""
+def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
+    """The key log to use: --keylog, else NAME.keys beside the capture, plus pcapng DSB.
+
+    ``keylog=False`` turns key logs off entirely (to see what the capture alone shows).
+    """
+    if keylog is False:
+        return None
     lines: list[str] = list(cap.keylog_lines)
     candidates = [Path(keylog)] if keylog else []
     if not keylog and str(path) != "-":
