@@ -96,7 +96,7 @@ def analyze(
         try:
             from tlstui.tls.decrypt import KeyLog
         except ImportError:  # pragma: no cover - decryption is optional
-            KeyLog = None  # type: ignore[assignment]  # noqa: N806
+            KeyLog = None  # type: ignore[assignment]
         if KeyLog is not None:
             keys = KeyLog.parse(lines)
     sessions = _scan(cap, info, progress, should_stop, keys)
