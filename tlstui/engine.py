@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tlstui.capture import Capture, CaptureError, open_capture
+from tlstui.diagnosis import diagnose_report
 from tlstui.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
 from tlstui.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tcp import HalfStream
+from tlstui.tls.decrypt import KeyLog, decrypt_session
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 
 __all__ = ["CaptureError", "Progress", "analyze"]
@@ -93,21 +95,11 @@ def analyze(
     lines = _keylog_for(path, keylog, cap)
     keys = None
     if lines:
-        try:
-            from tlstui.tls.decrypt import KeyLog
-        except ImportError:  # pragma: no cover - decryption is optional
-            KeyLog = None  # type: ignore[assignment]
-        if KeyLog is not None:
-            keys = KeyLog.parse(lines)
+        keys = KeyLog.parse(lines)
     sessions = _scan(cap, info, progress, should_stop, keys)
     report = Report(info, sessions)
     if diagnose:
-        try:
-            from tlstui.diagnosis import diagnose_report
-        except ImportError:
-            diagnose_report = None  # type: ignore[assignment]
-        if diagnose_report is not None:
-            diagnose_report(report)
+        diagnose_report(report)
     return report
 
 
@@ -298,8 +290,6 @@ def _finish(conn: _Conn, keys=None) -> Session:
         if half.pending:
             half.flush(conn.last_frame)
     if keys is not None:
-        from tlstui.tls.decrypt import decrypt_session
-
         decrypt_session(b, keys)
     s = b.s
     s.last_frame = conn.last_frame
