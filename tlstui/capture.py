@@ -11,8 +11,10 @@ from __future__ import annotations
 import gzip
 import mmap
 import os
+import stat
 import struct
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,9 @@ from pathlib import Path
 # link types; TSO/GRO captures can exceed 64 KiB).
 MAX_FRAME = 1 << 20
 MAX_GZIP = 2 << 30
+MAX_KEYLOG_LINES = 100_000     # from pcapng Decryption Secrets Blocks (a real log has dozens)
+# pcapng block types a resynchronisation may stop at (SHB, IDB, PB, SPB, NRB, ISB, EPB, DSB).
+_BLOCK_TYPES = frozenset({0x0A0D0D0A, 1, 2, 3, 4, 5, 6, 0x0A})
 
 LINK_TYPE_NAMES = {
     0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
@@ -104,6 +109,7 @@ class Capture:
         u32 = struct.Struct(bo + "I").unpack_from
         epb = struct.Struct(bo + "IIIII").unpack_from
         ifaces: list[tuple[int, float, float]] = []   # (link type, ts scale, ts offset)
+        last_ts = 0.0          # damaged frames (link type -1) carry the previous frame's time
         while off + 12 <= end:
             btype = u32(data, off)[0]
             if btype == 0x0A0D0D0A:
@@ -121,10 +127,25 @@ class Capture:
                 epb = struct.Struct(bo + "IIIII").unpack_from
                 ifaces = []
             blen = u32(data, off + 4)[0]
-            if blen < 12 or blen % 4 or blen > MAX_FRAME + 4096:
-                self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
-                self.truncated = True
-                break
+            if blen < 12 or blen % 4 or blen > MAX_FRAME + 4096 or (
+                    off + blen <= end and u32(data, off + blen - 4)[0] != blen):
+                # Hardening (issue 6): a block's length is repeated at its end; when the two
+                # disagree (or the length is impossible) the block is damaged.  Look for the
+                # next block whose two length fields agree and carry on from there, counting
+                # the damaged stretch as one damaged frame, instead of dropping the rest.
+                nxt = self._next_block(data, off + 4, end, u32)
+                if nxt < 0:
+                    self.warnings.append(
+                        f"damaged block at byte {off} (length {blen}); stopped")
+                    self.truncated = True
+                    break
+                self.warnings.append(
+                    f"damaged block at byte {off} (length {blen}); skipped {nxt - off} bytes "
+                    f"to the next good block at byte {nxt}")
+                off = nxt
+                self.position = off
+                yield last_ts, off, 0, 0, -1
+                continue
             if off + blen > end:
                 self.truncated = True
                 break
@@ -136,10 +157,11 @@ class Capture:
                     lt, scale, tsoff = ifaces[iface]
                     off += blen
                     self.position = off
-                    yield ((hi << 32) | lo) * scale + tsoff, body + 20, caplen, origlen, lt
+                    last_ts = ((hi << 32) | lo) * scale + tsoff
+                    yield last_ts, body + 20, caplen, origlen, lt
                     continue
                 self.warnings.append(f"damaged packet block at byte {off}")
-                yield 0.0, body, 0, 0, -1
+                yield last_ts, body, 0, 0, -1
             elif btype == 3 and ifaces and body + 4 <= body_end:  # Simple Packet Block
                 origlen = u32(data, body)[0]
                 caplen = min(origlen, body_end - body - 4)
@@ -155,9 +177,10 @@ class Capture:
                     lt, scale, tsoff = ifaces[iface]
                     off += blen
                     self.position = off
-                    yield ((hi << 32) | lo) * scale + tsoff, body + 20, caplen, origlen, lt
+                    last_ts = ((hi << 32) | lo) * scale + tsoff
+                    yield last_ts, body + 20, caplen, origlen, lt
                     continue
-                yield 0.0, body, 0, 0, -1
+                yield last_ts, body, 0, 0, -1
             elif btype == 1 and body + 8 <= body_end:             # Interface Description
                 lt = struct.unpack_from(bo + "H", data, body)[0]
                 scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
@@ -165,7 +188,8 @@ class Capture:
                 self.link_types.append(lt)
             elif btype == 0x0A and body + 8 <= body_end:          # Decryption Secrets Block
                 stype, slen = struct.unpack_from(bo + "II", data, body)
-                if stype == 0x544C534B and body + 8 + slen <= body_end:
+                if (stype == 0x544C534B and body + 8 + slen <= body_end
+                        and len(self.keylog_lines) < MAX_KEYLOG_LINES):   # bounded (issue 6)
                     text = bytes(data[body + 8:body + 8 + slen]).decode("utf-8", "replace")
                     self.keylog_lines.extend(text.splitlines())
             elif btype == 0x0A0D0D0A:
@@ -176,6 +200,21 @@ class Capture:
             if off != end:
                 self.truncated = True
         self.position = end
+
+    @staticmethod
+    def _next_block(data, off: int, end: int, u32) -> int:
+        """Offset of the next plausible block at or after *off* (4-byte steps): a known block
+        type whose leading and trailing lengths agree; -1 when there is none."""
+        off = (off + 3) & ~3
+        while off + 12 <= end:
+            btype = u32(data, off)[0]
+            if btype in _BLOCK_TYPES:
+                blen = u32(data, off + 4)[0]
+                if (12 <= blen <= MAX_FRAME + 4096 and not blen % 4 and off + blen <= end
+                        and u32(data, off + blen - 4)[0] == blen):
+                    return off
+            off += 4
+        return -1
 
     def _idb_options(self, data, off: int, end: int, bo: str) -> tuple[float, float]:
         scale, tsoff = 1e-6, 0.0
@@ -216,13 +255,34 @@ _PCAP_MAGIC = {
 def _load(path: str | Path) -> tuple[bytes | mmap.mmap, int]:
     if str(path) == "-":
         data = sys.stdin.buffer.read()
+        if not data:
+            raise CaptureError("-: nothing on standard input, not a capture")
         return data, len(data)
     p = Path(path)
     try:
         if p.is_dir():
             raise CaptureError(f"{path}: is a directory, not a capture file")
         with open(p, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+            st = os.fstat(fh.fileno())
+            if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+                # Hardening (issue 6): a pipe (``tlstui <(zcat x.gz)``) reports size 0; read
+                # it as a stream instead of calling it an empty file, but look at its first
+                # bytes before reading everything.
+                data = fh.read(4)
+                if not data:
+                    raise CaptureError(f"{path}: empty input, not a capture")
+                if (data not in _PCAP_MAGIC and data != b"\x0a\x0d\x0d\x0a"
+                        and data[:2] != b"\x1f\x8b"):
+                    raise CaptureError(f"{path}: not a pcap or pcapng file "
+                                       f"({_describe_magic(data)})")
+                data += fh.read(MAX_GZIP + 1)
+                if len(data) > MAX_GZIP:
+                    raise CaptureError(f"{path}: more than 2 GiB from a pipe; save it first")
+                return data, len(data)
+            if not stat.S_ISREG(st.st_mode):
+                # /dev/zero, /dev/urandom...: endless, never a capture.
+                raise CaptureError(f"{path}: not a regular file or a pipe")
+            size = st.st_size
             if size == 0:
                 raise CaptureError(f"{path}: empty file, not a capture")
             try:
@@ -245,9 +305,15 @@ def _gunzip(data: bytes | mmap.mmap, path: str | Path) -> bytes:
 
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            out = gz.read(MAX_GZIP + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise CaptureError(f"{path}: damaged gzip file ({exc})") from None
+            # Hardening (issue 6): look at the first bytes before inflating everything, so a
+            # gzip bomb (or any compressed non-capture) is refused without expanding it.
+            head = gz.read(4)
+            if len(head) == 4 and head not in _PCAP_MAGIC and head != b"\x0a\x0d\x0d\x0a":
+                raise CaptureError(f"{path}: gzip file does not hold a pcap or pcapng file "
+                                   f"({_describe_magic(head)})")
+            out = head + gz.read(MAX_GZIP + 1 - len(head))
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise CaptureError(f"{path}: damaged gzip file ({_one_line(exc)})") from None
     if len(out) > MAX_GZIP:
         raise CaptureError(f"{path}: decompressed capture larger than 2 GiB; gunzip it first")
     return out
@@ -280,6 +346,11 @@ def open_capture(path: str | Path) -> Capture:
             raise CaptureError(f"{path}: pcapng section header has a bad byte-order magic")
         return Capture(data, "pcapng", size, [], _big_endian=big)
     raise CaptureError(f"{path}: not a pcap or pcapng file ({_describe_magic(data)})")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
 
 
 def _describe_magic(data: bytes | mmap.mmap) -> str:

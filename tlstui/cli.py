@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tlstui import __version__
+from tlstui.textsafe import safe_text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,12 +29,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="with --report: only failed and incomplete sessions")
     p.add_argument("--keylog", type=Path, metavar="FILE",
                    help="TLS key log (SSLKEYLOGFILE format); default: CAPTURE.keys if present")
+    p.add_argument("--no-keylog", action="store_true",
+                   help="ignore key logs (beside the capture or inside it)")
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.no_keylog:
+        args.keylog = False
     if not (args.json or args.report):
         if args.capture == "-":
             print("tlstui: the TUI cannot read a capture from stdin; use --json or --report",
@@ -50,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = analyze(args.capture, keylog=args.keylog)
     except CaptureError as exc:
-        print(f"tlstui: {exc}", file=sys.stderr)
+        # safe_text (issue 6): the message names the path, which may hold a newline or an
+        # escape sequence; the spec promises one line, and a terminal must not act on it.
+        print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     for warning in report.capture.warnings:
-        print(f"tlstui: warning: {warning}", file=sys.stderr)
+        print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
         if args.json:
             from tlstui.report import to_json

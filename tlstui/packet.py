@@ -73,14 +73,20 @@ def _network_offset(buf, off: int, end: int, link: int) -> tuple[int, int]:
     return -2, 0
 
 
-def decode_tcp(buf, off: int, caplen: int, link: int):
+def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None):
     """Locate the TCP segment in one frame.
 
     Returns ``(key, sport, dport, seq, ack, flags, payload_off, payload_len, cut)`` where
     ``key`` is the raw source+destination address bytes, ``cut`` the number of payload bytes
     the snaplen removed; ``NOT_TCP`` (None) for anything else; ``DAMAGED`` (0) when a header
     is cut off or its lengths are impossible; -2 for an unsupported link type.
+
+    ``origlen`` (the frame's length on the wire) tells a snaplen cut from an IP length that
+    lies: when the whole frame was captured (``origlen <= caplen``) an IP length beyond the
+    frame is a lie, the payload is what the frame holds and ``cut`` is 0.
     """
+    if link < 0:          # the reader's marker for a damaged capture block (issue 6)
+        return DAMAGED
     end = off + caplen
     proto, p = _network_offset(buf, off, end, link)
     if proto == ETH_IPV4:
@@ -144,9 +150,18 @@ def decode_tcp(buf, off: int, caplen: int, link: int):
     pay = t + hlen
     cut = 0
     if ip_end > end:
-        cut = ip_end - end
-        ip_end = end
-    return key, sport, dport, seq, ack, flags, pay, ip_end - pay, cut
+        if origlen is not None and origlen <= caplen:
+            # Hardening (issue 6): nothing was cut, the IP length lies; treating it as a
+            # snaplen cut made the reassembler skip up to 64 KB of sequence space and drop
+            # the rest of that direction as "retransmissions".
+            ip_end = end
+        else:
+            # Hardening (issue 6): the snaplen may cut inside the TCP options (e.g. -s 60
+            # with timestamps), leaving the payload start beyond the frame; then no payload
+            # was captured (the old code returned a negative payload length).
+            cut = ip_end - max(end, pay)
+            ip_end = end
+    return key, sport, dport, seq, ack, flags, pay, max(0, ip_end - pay), cut
 
 
 def format_ip(raw: bytes) -> str:

@@ -115,9 +115,9 @@ class SessionBuilder:
         if rtype == 20:
             self._event(side, "ChangeCipherSpec", frame, time, length=length,
                         first_frame=first_frame)
-            # Only a CCS after a (non-HRR) ServerHello of TLS <= 1.2 switches keys; in TLS 1.3
-            # it is middlebox-compatibility noise, also after a HelloRetryRequest.
-            if not self.tls13 and self.s.server_hello is not None:
+            # A CCS switches keys in TLS <= 1.2 (also when a gap ate the ServerHello); in
+            # TLS 1.3 it is middlebox-compatibility noise, also after a HelloRetryRequest.
+            if not self.tls13 and (self.s.server_hello is not None or self.s.hello_retry is None):
                 self.ccs[side] = True
                 self.enc[side] = True
             return True
@@ -244,6 +244,9 @@ class SessionBuilder:
                     etype = "HelloRetryRequest"
             elif mtype == 11:
                 detail = msgs.decode_certificate(body, self.tls13)
+                bad = [(i, c.error) for i, c in enumerate(detail.chain, 1) if c.error]
+                if bad:
+                    malformed = "; ".join(f"certificate #{i}: {err}" for i, err in bad[:3])
                 if side == SERVER:
                     s.server_certificates = detail.chain
                 else:
@@ -377,6 +380,8 @@ class SessionBuilder:
         s = self.s
         if self.tls13:
             self._infer_tls13_alerts()
+        # Data held back for a hole is delivered late: keep the ladder in capture order.
+        s.events.sort(key=lambda e: e.frame)
         s.alerts.sort(key=lambda a: a.frame)
         s.established = self._established()
         s.status = self._status()
@@ -467,6 +472,9 @@ class SessionBuilder:
                 return "failed"
         if s.established:
             return "ok"
+        if s.gaps:
+            # Bytes are missing from the capture: the handshake may well have gone on.
+            return "incomplete"
         if s.closed_by or any(a.encrypted for a in s.alerts):
             return "failed"
         return "incomplete"

@@ -115,8 +115,12 @@ class HalfStream:
                 return
 
     def skip_hole(self, frame: int, time: float = 0.0) -> None:
-        """Pending data after the hole keeps its own frames: nothing completed it later."""
-        """Give up on the missing bytes before the earliest pending segment."""
+        """Give up on the missing bytes before the earliest pending segment.
+
+        Pending data after the hole keeps its own frames: nothing completed it later.  The
+        gap is reported at the frame of the first segment after the hole (where the loss
+        shows), not at *frame* (the one that made us give up, possibly much later).
+        """
         if not self.pending or self.next_seq is None:
             return
         nxt = self.next_seq
@@ -125,7 +129,7 @@ class HalfStream:
         self.gaps += hole
         self.next_seq = first
         if self.consumer is not None:
-            self.consumer.gap(hole, frame)
+            self.consumer.gap(hole, self.pending[first][1] or frame)
         self._drain(0, 0.0)
 
     def acked(self, ack: int, frame: int) -> None:

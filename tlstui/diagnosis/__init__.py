@@ -17,7 +17,15 @@ from __future__ import annotations
 import logging
 
 from tlstui.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
-from tlstui.diagnosis.registry import CONFIDENCE_RANK, RULES, Context, Rule, make, rule
+from tlstui.diagnosis.registry import (
+    CONFIDENCE_RANK,
+    RULES,
+    Context,
+    NeighbourIndex,
+    Rule,
+    make,
+    rule,
+)
 from tlstui.diagnosis.text import CAUSE_TITLES, CAUSES
 from tlstui.model import Cause, Diagnosis, FailureGroup, Report, Session
 
@@ -38,9 +46,10 @@ def _cap(cause: Cause, ctx: Context) -> Cause:
     return cause
 
 
-def diagnose_session(session: Session, report: Report | None = None) -> Diagnosis:
+def diagnose_session(session: Session, report: Report | None = None,
+                     index: NeighbourIndex | None = None) -> Diagnosis:
     """Run every rule on *session* and rank what fits; best = first."""
-    ctx = Context.build(session, report)
+    ctx = Context.build(session, report, index)
     found: list[tuple[int, int, Cause]] = []
     for r in RULES:
         try:
@@ -78,8 +87,9 @@ def diagnose_session(session: Session, report: Report | None = None) -> Diagnosi
 def diagnose_report(report: Report) -> None:
     """Set ``session.diagnosis`` on every session, earliest first, so a later session (a
     fallback retry) can point at the diagnosis of the attempt before it."""
+    index = NeighbourIndex.build(report)
     for session in sorted(report.sessions, key=lambda s: (s.start, s.id)):
-        session.diagnosis = diagnose_session(session, report)
+        session.diagnosis = diagnose_session(session, report, index)
 
 
 def group_failures(report: Report, include_incomplete: bool = False) -> list[FailureGroup]:

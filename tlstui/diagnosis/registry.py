@@ -7,8 +7,9 @@ at file names.  Rules run in priority order; ranking is by confidence first, the
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tlstui.diagnosis import positions as pos
 from tlstui.model import Alert, Cause, CertificateInfo, Report, Session
@@ -61,6 +62,45 @@ class ServerChain:
     borrowed: bool          # True when taken from another session to the same server
 
 
+NEIGHBOURS = 64     # sessions looked at on each side in time: keeps the diagnosis linear
+
+
+@dataclass(slots=True)
+class NeighbourIndex:
+    """Sessions by server and by (server, SNI), in start order, built once per report.
+
+    Rules that compare a session with others only look at its nearest neighbours in time,
+    so a capture of 20,000 sessions to one server is diagnosed in linear time.
+    """
+
+    by_server: dict[object, tuple[list[float], list[Session]]]
+    by_target: dict[object, tuple[list[float], list[Session]]]
+
+    @classmethod
+    def build(cls, report: Report) -> NeighbourIndex:
+        by_server: dict[object, list[Session]] = {}
+        by_target: dict[object, list[Session]] = {}
+        for o in sorted(report.sessions, key=lambda o: o.start):
+            sni = o.client_hello.sni if o.client_hello else None
+            by_server.setdefault(o.server, []).append(o)
+            by_target.setdefault((o.server, sni), []).append(o)
+
+        def starts(d: dict) -> dict:
+            return {k: ([o.start for o in v], v) for k, v in d.items()}
+
+        return cls(starts(by_server), starts(by_target))
+
+    @staticmethod
+    def near(table: dict, key: object, session: Session) -> list[Session]:
+        entry = table.get(key)
+        if entry is None:
+            return []
+        times, group = entry
+        i = bisect.bisect_left(times, session.start)
+        window = group[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
+        return [o for o in window if o is not session]
+
+
 @dataclass(slots=True)
 class Context:
     session: Session
@@ -68,17 +108,25 @@ class Context:
     alert: Alert | None = None          # the decisive alert, if any
     position: str | None = None         # its ladder position
     tls13: bool = False
-    _others: list[Session] = field(default_factory=list)
+    index: NeighbourIndex | None = None
 
     @classmethod
-    def build(cls, session: Session, report: Report | None = None) -> Context:
+    def build(cls, session: Session, report: Report | None = None,
+              index: NeighbourIndex | None = None) -> Context:
         alert = pos.decisive_alert(session)
         ctx = cls(session=session, report=report, alert=alert,
                   position=pos.alert_position(session, alert) if alert else None,
                   tls13=pos.is_tls13(session))
         if report is not None:
-            ctx._others = [o for o in report.sessions if o is not session]
+            ctx.index = index or NeighbourIndex.build(report)
         return ctx
+
+    @property
+    def _others(self) -> list[Session]:
+        """Other sessions to the same server address (the nearest in time, bounded)."""
+        if self.index is None:
+            return []
+        return self.index.near(self.index.by_server, self.session.server, self.session)
 
     # --- facts every rule asks ---------------------------------------------------------------
 
@@ -105,9 +153,10 @@ class Context:
     def same_server(self) -> list[Session]:
         """Other sessions to the same server address and SNI, nearest in time first."""
         s = self.session
+        if self.index is None:
+            return []
         sni = s.client_hello.sni if s.client_hello else None
-        out = [o for o in self._others if o.server == s.server
-               and (o.client_hello.sni if o.client_hello else None) == sni]
+        out = self.index.near(self.index.by_target, (s.server, sni), s)
         return sorted(out, key=lambda o: abs(o.start - s.start))
 
     def server_successes(self) -> list[Session]:

@@ -34,6 +34,30 @@ def _ch_frame(s: Session) -> int | None:
     return pos.frame_of(s, "ClientHello", "client")
 
 
+# --- a damaged capture -----------------------------------------------------------------------
+
+
+@rule(priority=3)
+def capture_gap(s: Session, ctx: Context) -> Cause | None:
+    """unknown: bytes of the handshake are missing from the capture itself (snaplen too small,
+    or packets the capture dropped); the outcome cannot be read, and saying so beats a guess."""
+    if s.status != "incomplete" or not s.gaps or ctx.alert_readable:
+        return None
+    notes = [n for n in s.malformed if "missing from the capture" in n]
+    frames = [int(n.split(":")[0][6:]) for n in notes if n.startswith("frame ")]
+    return make(
+        "unknown", "medium",
+        f"{s.gaps} bytes of this handshake are missing from the capture (snaplen too small "
+        "or dropped packets): its outcome cannot be read",
+        f"The capture lost {s.gaps} bytes of this connection ({plural(len(notes), 'place')}, "
+        f"first at frame {frames[0] if frames else s.first_frame}). Records that span the "
+        "hole could not be decoded, so whether the handshake completed is not visible here. "
+        "Capture again with the full snaplen (tcpdump -s 0, the default in current versions) "
+        "and check the capture's drop counters (tcpdump prints 'packets dropped by kernel').",
+        [_ch_frame(s), *frames[:5]], "unknown",
+        ["tcpdump -s 0 -w cap.pcap ... (and keep an eye on 'dropped by kernel')"])
+
+
 # --- ok --------------------------------------------------------------------------------------
 
 

@@ -119,7 +119,10 @@ class LadderView(OptionList):
         return (frame, time)
 
     def _content_width(self) -> int:
-        return max(self.scrollable_content_region.width - 1, 30)
+        # Always leave room for the scrollbar: whether it shows depends on timing, and a
+        # width that changes with it made the ladder one cell narrower on some runs.
+        width = self.content_region.width - self.styles.scrollbar_size_vertical
+        return max(width - 1, 30)
 
     def show(self, session: Session | None, origin: float) -> None:
         self.session = session
