@@ -74,11 +74,16 @@ def test_broken_rule_is_skipped_not_fatal(caplog):
         """Always raises."""
         raise RuntimeError("boom")
 
+    expired = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F)
+               .cert([leaf("other.example.net", days=(-400, -3))]).shd()
+               .alert("client", 45).build())
     try:
-        assert d.diagnose_session(ok_tls13()).best.cause == "ok"
+        assert d.diagnose_session(expired).best.cause == "expired_certificate"
         assert "broken" in caplog.text
         with pytest.raises(RuntimeError):
-            diag(ok_tls13())
+            diag(expired)
+        # ok sessions are not run through the failure rules at all
+        assert d.diagnose_session(ok_tls13()).best.cause == "ok"
     finally:
         registry.RULES[:] = [r for r in registry.RULES if r.name != "broken"]
 

@@ -62,6 +62,24 @@ class Capture:
                 seen.append(name)
         return seen
 
+    _released: int = 0
+
+    def release(self, upto: int) -> None:
+        """Drop the mapped pages before *upto* from memory (they are read once, in order).
+
+        Without this a 1.3 GB capture stays resident to the end and the process "uses" as
+        much memory as the file is large; the pages are file-backed, so dropping them is free.
+        """
+        if not isinstance(self.data, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        upto -= upto % mmap.PAGESIZE
+        if upto - self._released >= 32 << 20:
+            try:
+                self.data.madvise(mmap.MADV_DONTNEED, self._released, upto - self._released)
+            except (OSError, ValueError):
+                return
+            self._released = upto
+
     def frames(self) -> Iterator[tuple[float, int, int, int, int]]:
         """Yield ``(timestamp, offset, caplen, origlen, link_type)`` for every frame."""
         if self.format == "pcap":

@@ -6,6 +6,7 @@ Certificates come off the wire, so anything may be in them: every failure become
 
 from __future__ import annotations
 
+import functools
 import warnings
 from datetime import UTC, datetime
 
@@ -23,8 +24,15 @@ def summarize_certificate(der: bytes) -> CertificateInfo:
     """Summarise one DER certificate; a bad one gives ``error`` instead of an exception.
 
     cryptography's deprecation warnings about sloppy encodings are silenced: odd certificates
-    are normal in captures and the warnings would only clutter stderr.
+    are normal in captures and the warnings would only clutter stderr.  A server sends the
+    same chain on every connection, so summaries are cached by their DER bytes (treat the
+    returned object as read-only: it may be shared between sessions).
     """
+    return _cached(bytes(der))
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached(der: bytes) -> CertificateInfo:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _summarize(der)

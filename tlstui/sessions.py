@@ -387,13 +387,7 @@ class SessionBuilder:
         s.status = self._status()
         ch = s.client_hello
         if ch is not None:
-            from tlstui import fingerprint
-
-            try:
-                s.ja3 = fingerprint.ja3(ch)
-                s.ja4 = fingerprint.ja4(ch)
-            except Exception:
-                s.ja3 = s.ja4 = None
+            s.ja3, s.ja4 = _fingerprints(ch)
         return s
 
     def _infer_tls13_alerts(self) -> None:
@@ -478,3 +472,27 @@ class SessionBuilder:
         if s.closed_by or any(a.encrypted for a in s.alerts):
             return "failed"
         return "incomplete"
+
+
+_FP_CACHE: dict[tuple, tuple[str | None, str | None]] = {}
+
+
+def _fingerprints(ch) -> tuple[str | None, str | None]:
+    """JA3 and JA4 of a ClientHello, cached by the fields they read: one client sends the
+    same hello shape on every connection, and hashing it 20,000 times costs seconds."""
+    key = (ch.legacy_version, tuple(ch.cipher_suites), tuple(e.type for e in ch.extensions),
+           tuple(ch.supported_groups), tuple(ch.ec_point_formats),
+           tuple(ch.signature_algorithms), tuple(ch.supported_versions), tuple(ch.alpn),
+           ch.sni is not None, ch.sslv2_format)
+    hit = _FP_CACHE.get(key)
+    if hit is None:
+        from tlstui import fingerprint
+
+        try:
+            hit = (fingerprint.ja3(ch), fingerprint.ja4(ch))
+        except Exception:
+            hit = (None, None)
+        if len(_FP_CACHE) > 4096:
+            _FP_CACHE.clear()
+        _FP_CACHE[key] = hit
+    return hit

@@ -51,7 +51,9 @@ def diagnose_session(session: Session, report: Report | None = None,
     """Run every rule on *session* and rank what fits; best = first."""
     ctx = Context.build(session, report, index)
     found: list[tuple[int, int, Cause]] = []
-    for r in RULES:
+    # An ok session gets only the ``ok`` cause: the failure rules need not look at it.
+    rules = RULES if session.status != "ok" else [r for r in RULES if r.name == "handshake_ok"]
+    for r in rules:
         try:
             cause = r.func(session, ctx)
         except Exception:

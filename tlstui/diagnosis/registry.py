@@ -109,6 +109,7 @@ class Context:
     position: str | None = None         # its ladder position
     tls13: bool = False
     index: NeighbourIndex | None = None
+    _same: list[Session] | None = None     # same_server(), computed once
 
     @classmethod
     def build(cls, session: Session, report: Report | None = None,
@@ -152,12 +153,16 @@ class Context:
 
     def same_server(self) -> list[Session]:
         """Other sessions to the same server address and SNI, nearest in time first."""
+        if self._same is not None:
+            return self._same
         s = self.session
         if self.index is None:
             return []
         sni = s.client_hello.sni if s.client_hello else None
         out = self.index.near(self.index.by_target, (s.server, sni), s)
-        return sorted(out, key=lambda o: abs(o.start - s.start))
+        start = s.start
+        self._same = sorted(out, key=lambda o: abs(o.start - start))
+        return self._same
 
     def server_successes(self) -> list[Session]:
         return [o for o in self.same_server() if o.status == "ok"]
