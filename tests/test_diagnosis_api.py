@@ -12,7 +12,7 @@ import tlstui.diagnosis as d
 from tlstui.diagnosis import registry
 from tlstui.model import Cause
 
-SPEC = Path("/work/shared/spec/report.md")
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "report.md"
 
 
 def test_cause_titles_cover_exactly_the_vocabulary():

@@ -18,7 +18,7 @@ from tlstui.model import ClientHello, Extension
 from tlstui.tls.messages import decode_client_hello
 
 DATA = Path(__file__).parent / "data"
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def hellos(name: str) -> list[ClientHello]:
