@@ -1,3 +1,3 @@
-from tlstui.cli import main
+from tlstui.cli import run
 
-raise SystemExit(main())
+run()
