@@ -144,6 +144,24 @@ def test_cipher_modern_offer_is_low():
     assert c.confidence == "low"
 
 
+def test_cipher_only_ccm_tls13_suites_offered():
+    # The hotplace corpus case: a TLS 1.3-only client offering just TLS_AES_128_CCM_SHA256,
+    # which no mainstream server enables by default.
+    s = Kit().ch(versions=[0x0304], suites=[0x1304]).alert("server", 40).build()
+    c = diag(s).best
+    assert c.cause == "no_shared_cipher" and c.confidence == "medium"
+    assert c.fault == "client"
+    assert "TLS_AES_128_CCM_SHA256" in c.summary
+    assert "not enable by default" in c.summary
+
+
+def test_cipher_gcm_tls13_offer_stays_low():
+    s = Kit().ch(versions=[0x0304], suites=[0x1301, 0x1304]).alert("server", 40).build()
+    c = run(rh.no_shared_cipher, s)
+    assert c.confidence == "low"
+    assert "TLS_AES_128_GCM_SHA256, which a default server accepts" in c.explanation
+
+
 def test_cipher_no_rsa_pss_in_tls13_offer():
     s = Kit().ch(sigalgs=[0x0401, 0x0403]).alert("server", 40).build()
     c = diag(s).best

@@ -63,7 +63,7 @@ class _Conn:
         self.keys = keys                     # (forward key, reverse key)
 
 
-def _start_tls(conn: _Conn, client_dir: int, data, key: tuple) -> None:
+def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool) -> None:
     """A ClientHello (or a ServerHello with no hello before it) was seen: make a session."""
     fkey, rkey = conn.keys
     ckey = fkey if client_dir == 0 else rkey
@@ -76,7 +76,7 @@ def _start_tls(conn: _Conn, client_dir: int, data, key: tuple) -> None:
         first_frame=conn.first_frame, last_frame=conn.last_frame,
         start=conn.start, end=conn.end,
     )
-    builder = SessionBuilder(session)
+    builder = SessionBuilder(session, keep_sealed)
     readers = [RecordReader(builder, CLIENT), RecordReader(builder, SERVER)]
     builder.readers = readers
     conn.builder = builder
@@ -228,14 +228,14 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
                 head = mv[pay:pay + 8]
                 if looks_like_client_hello(head):
                     half.next_seq = seq
-                    _start_tls(conn, d, head, k)
+                    _start_tls(conn, d, head, k, keys is not None)
                     tls_count += 1
                     state = TLS
                 elif (len(head) >= 6 and head[0] == 22 and head[1] == 3 and head[5] == 2
                       and conn.sniffed == 0):
                     # Capture began after the ClientHello: the sender is the server.
                     half.next_seq = seq
-                    _start_tls(conn, d ^ 1, head, k)
+                    _start_tls(conn, d ^ 1, head, k, keys is not None)
                     tls_count += 1
                     state = TLS
                 else:

@@ -57,8 +57,9 @@ class Sealed:
 class SessionBuilder:
     """Implements the record reader's sink for one connection."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keep_sealed: bool = True) -> None:
         self.s = session
+        self.keep_sealed = keep_sealed       # keep encrypted records for a key log
         self.enc = [False, False]            # records from this side are protected
         self.ccs = [False, False]
         self.finished = [False, False]       # a Finished (encrypted or not) was sent
@@ -195,6 +196,15 @@ class SessionBuilder:
         sealed = self.sealed[side]
         index = self.sealed_count[side]
         self.sealed_count[side] = index + 1
+        if not self.keep_sealed:
+            # No key log: only the last record matters (alert inference); reuse one object.
+            rec = self.last_rec[side]
+            if rec is None:
+                self.last_rec[side] = Sealed(side, index, rtype, length, None, ev, frame, time)
+            else:
+                rec.index, rec.rtype, rec.length, rec.event = index, rtype, length, ev
+                rec.frame, rec.time = frame, time
+            return
         rec = Sealed(side, index, rtype, length, body, ev, frame, time)
         # Past the cap, only alert-sized records are kept: the closing alert of a long
         # session must still decrypt (indexes keep the sequence numbers right).

@@ -23,6 +23,8 @@ from tlstui.model import Cause, ClientHello, Session
 SCSVS = frozenset({0x00FF, 0x5600})
 TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303, 0x1304, 0x1305})
 MAINSTREAM_GROUPS = frozenset({23, 24, 25, 29, 30})
+# TLS 1.3 suites every mainstream stack enables by default (CCM and CCM_8 are opt-in).
+DEFAULT_TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303})
 FFDHE_GROUPS = frozenset({256, 257, 258, 259, 260})
 RSA_PSS_RSAE = frozenset({0x0804, 0x0805, 0x0806})
 WEAK_MARKERS = ("RC4", "3DES", "DES_", "DES40", "EXPORT", "NULL", "anon", "MD5", "IDEA")
@@ -307,6 +309,21 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
             evidence, "client",
             [s_client(s, "-cipher", "'ECDHE+AESGCM'"), "Update or reconfigure the client's "
              "cipher list to include ECDHE-AESGCM or TLS 1.3 suites"])
+    rare13 = [c for c in prof["tls13"] if c not in DEFAULT_TLS13_SUITES]
+    if prof["tls13"] and rare13 == prof["tls13"] and not prof["modern"]:
+        return make(
+            "no_shared_cipher", "medium",
+            "Likely no cipher suite in common: the client offers only "
+            f"{suites_text(rare13, 2)}, which servers do not enable by default",
+            f"{base} The only TLS 1.3 suites offered are {suites_text(rare13, 2)}. OpenSSL, "
+            f"BoringSSL, Go, rustls and NSS enable only TLS_AES_128_GCM_SHA256, "
+            f"TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256 unless configured "
+            f"otherwise (GnuTLS's default priority does include AES-128-CCM), so a default "
+            f"server has nothing to pick. Add a GCM or ChaCha20 suite to the client, or enable "
+            f"the CCM suite on the server (OpenSSL: -ciphersuites).{stacks}",
+            evidence, "client",
+            [s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+             "Compare the client's TLS 1.3 ciphersuites with the server's"])
     hint = ""
     if 0x0304 in versions and ch.signature_algorithms and not (
             set(ch.signature_algorithms) & RSA_PSS_RSAE):
@@ -333,12 +350,13 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
             evidence, "server",
             [s_client(s, "-tls1_2", "-cipher", "'ALL'"), "Compare the client's cipher list "
              "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)"])
+    accepted = [c for c in prof["tls13"] if c in DEFAULT_TLS13_SUITES] + prof["modern"]
     return make(
         "no_shared_cipher", "low",
         "Possibly no cipher suite in common (the offer looks modern; the server's list is "
         "not visible)",
-        f"{base} The offer includes {suites_text(prof['tls13'] + prof['modern'], 4)}, which "
-        f"a default server accepts, so the server's policy must be narrower (a restricted "
+        f"{base} The offer includes {suites_text(accepted, 4)}, which a default server "
+        f"accepts, so the server's policy must be narrower (a restricted "
         f"suite list, or only an ECDSA certificate while the client offers only RSA "
         f"suites).{extra}{stacks}",
         evidence, "server", [s_client(s), "Check the server's cipher-suite and certificate "

@@ -58,6 +58,38 @@ def capture_gap(s: Session, ctx: Context) -> Cause | None:
         ["tcpdump -s 0 -w cap.pcap ... (and keep an eye on 'dropped by kernel')"])
 
 
+@rule(priority=4)
+def heartbleed_probe(s: Session, ctx: Context) -> Cause | None:
+    """abrupt_close: a heartbeat request before the handshake completed is a Heartbleed
+    (CVE-2014-0160) probe; the prober drops the connection on purpose."""
+    if not ctx.failed or s.established:
+        return None
+    beats = [e for e in s.events if e.type == "Heartbeat" and not e.encrypted]
+    asked = [e for e in beats if e.sender == "client"]
+    if not asked:
+        return None
+    answered = [e for e in beats if e.sender == "server" and e.frame >= asked[0].frame]
+    close = pos.first_close(s)
+    verdict = (
+        f"The server answered with a heartbeat in frame {answered[0].frame} "
+        f"({answered[0].length} bytes): it processes heartbeats before the handshake, the "
+        "behaviour of a vulnerable OpenSSL (1.0.1 to 1.0.1f); patch or rebuild it without "
+        "heartbeats." if answered else
+        "The server did not answer the heartbeat in the capture, which is what a patched "
+        "server does.")
+    return make(
+        "abrupt_close", "high",
+        "Not a configuration failure: a Heartbleed (CVE-2014-0160) probe",
+        f"The client sent a heartbeat request in frame {asked[0].frame}, in plaintext, before "
+        f"the handshake completed; no real client does that, scanners testing for Heartbleed "
+        f"do, and they drop the connection afterwards"
+        f"{f' (the {close.type} in frame {close.frame})' if close else ''}. {verdict}",
+        [_ch_frame(s), asked[0].frame, *(e.frame for e in answered[:1]),
+         close.frame if close else None],
+        "client", ["Find who runs the scanner (the client address); check the server's "
+                   "OpenSSL version"])
+
+
 # --- ok --------------------------------------------------------------------------------------
 
 
@@ -118,12 +150,15 @@ def non_tls_peer(s: Session, ctx: Context) -> Cause | None:
     what, why, starttls = "bytes that are not a TLS record", (
         "The server is not speaking TLS on this port: a different protocol, a proxy expecting "
         "a PROXY-protocol header or an HTTP CONNECT, or the wrong port."), None
+    head = data.lstrip()
+    http = head.startswith(b"HTTP/") or head[:14].lower().startswith((b"<!doctype html",
+                                                                      b"<html"))
     for prefix, name, text, st in _BANNERS:
-        if data.startswith(prefix):
+        if data.startswith(prefix) or (http and prefix == b"HTTP/"):
             what, why, starttls = name, text, st
             break
     summary = f"The server replied with {what}, not TLS: wrong port or STARTTLS needed"
-    if data.startswith(b"HTTP/"):
+    if http:
         summary = "The server replied in plain HTTP, not TLS: wrong port or scheme"
     explanation = (
         f"After the ClientHello in frame {_ch_frame(s)}, the server sent {q(shown)} in frame "
