@@ -192,23 +192,13 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
                 continue
             if len(conns) >= 2 * MAX_CONNECTIONS:
                 continue
-            n = len(key) // 2
-            rk = (key[n:] + key[:n], dport, sport)
-            conn = _Conn(frame, ts, (k, rk))
-            conns[k] = (conn, 0)
-            conns[rk] = (conn, 1)
-            d = 0
+            conn, d = _new_conn(conns, k, frame, ts), 0
         else:
             conn, d = ent
             if flags & SYN and not flags & ACK and conn.isn[d] is not None and seq != conn.isn[d]:
                 # The same addresses and ports again: a new connection (port reuse).
                 _retire(conn, conns, finished)
-                n = len(key) // 2
-                rk = (key[n:] + key[:n], dport, sport)
-                conn = _Conn(frame, ts, (k, rk))
-                conns[k] = (conn, 0)
-                conns[rk] = (conn, 1)
-                d = 0
+                conn, d = _new_conn(conns, k, frame, ts), 0
         conn.last_frame = frame
         conn.end = ts
         state = conn.state
@@ -309,6 +299,17 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     if progress is not None:
         progress(Progress(cap.size, cap.size, frame, len(sessions)))
     return sessions
+
+
+def _new_conn(conns: dict, k: tuple, frame: int, ts: float) -> _Conn:
+    """Register a connection under both directions' keys; *k*'s sender is direction 0."""
+    key, sport, dport = k
+    n = len(key) // 2
+    rk = (key[n:] + key[:n], dport, sport)
+    conn = _Conn(frame, ts, (k, rk))
+    conns[k] = (conn, 0)
+    conns[rk] = (conn, 1)
+    return conn
 
 
 def _retire(conn: _Conn, conns: dict, finished: list) -> None:

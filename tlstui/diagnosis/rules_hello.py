@@ -4,10 +4,9 @@ offer lacks; a success of the same server in another session turns *likely* into
 
 from __future__ import annotations
 
-import ipaddress
-
 from tlstui.diagnosis import _names
 from tlstui.diagnosis import positions as pos
+from tlstui.diagnosis.certs import _is_ip
 from tlstui.diagnosis.registry import Context, make, rule
 from tlstui.diagnosis.rules_wire import PQ_GROUPS
 from tlstui.diagnosis.text import (
@@ -553,13 +552,6 @@ def sni_rejected(s: Session, ctx: Context) -> Cause | None:
                 f"unrecognized_name (112) in frame {a.frame}. {why}",
                 [chf, a.frame], fault, [s_client(s)])
 
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
 
 
 @rule(priority=15)
