@@ -56,8 +56,8 @@ def tshark_cmd(capture: str) -> list[str]:
 
 
 def default_python() -> str:
-    venv = Path("/work/venv/bin/python")
-    return str(venv) if venv.exists() else sys.executable
+    """The interpreter running this script (the project's venv when started from it)."""
+    return sys.executable
 
 
 def machine() -> dict:

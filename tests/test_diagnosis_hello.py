@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sessionkit import Kit, client_hello, diag, ok_tls12, ok_tls13, report, server_hello
+from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, server_hello
 
+import tlstui.diagnosis as d
 from tlstui.diagnosis import rules_hello as rh
 from tlstui.diagnosis.registry import Context
 
@@ -136,6 +137,20 @@ def test_cipher_high_when_same_server_uses_an_unoffered_suite():
     c = diag(bad, report(bad, good)).best
     assert c.cause == "no_shared_cipher" and c.confidence == "high"
     assert 21 in c.evidence
+
+
+def test_cipher_success_found_past_a_long_run_of_failures():
+    # One success, then 150 identical failures to the same server: the last failure still
+    # sees the success (the neighbour window must not hide it behind the failures).
+    good = Kit(frame=4, client_port=40000).ch(versions=[], suites=[0xC02B]) \
+        .sh(version=0x0303, suite=0xC02B).build(status="ok")
+    bad = [Kit(frame=100 + 10 * i, t0=T0 + 1 + i, client_port=41000 + i)
+           .ch(versions=[], suites=[0xC02F]).alert("server", 40).build() for i in range(150)]
+    rep = report(good, *bad)
+    d.diagnose_report(rep)
+    last = rep.sessions[-1].diagnosis.best
+    assert last.cause == "no_shared_cipher" and last.confidence == "high"
+    assert 5 in last.evidence or 6 in last.evidence
 
 
 def test_cipher_modern_offer_is_low():

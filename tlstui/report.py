@@ -118,4 +118,5 @@ def report_dict(report: Report) -> dict[str, Any]:
 def to_json(report: Report, indent: int | None = None) -> str:
     """The report as one JSON document; compact by default (the C encoder is ~5x faster than
     the indented one on large captures), indented for a person when asked."""
-    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
+    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False,
+                      check_circular=False)

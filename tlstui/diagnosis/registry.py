@@ -75,20 +75,24 @@ class NeighbourIndex:
 
     by_server: dict[object, tuple[list[float], list[Session]]]
     by_target: dict[object, tuple[list[float], list[Session]]]
+    ok_target: dict[object, tuple[list[float], list[Session]]]   # successes only
 
     @classmethod
     def build(cls, report: Report) -> NeighbourIndex:
         by_server: dict[object, list[Session]] = {}
         by_target: dict[object, list[Session]] = {}
+        ok_target: dict[object, list[Session]] = {}
         for o in sorted(report.sessions, key=lambda o: o.start):
             sni = o.client_hello.sni if o.client_hello else None
             by_server.setdefault(o.server, []).append(o)
             by_target.setdefault((o.server, sni), []).append(o)
+            if o.status == "ok":
+                ok_target.setdefault((o.server, sni), []).append(o)
 
         def starts(d: dict) -> dict:
             return {k: ([o.start for o in v], v) for k, v in d.items()}
 
-        return cls(starts(by_server), starts(by_target))
+        return cls(starts(by_server), starts(by_target), starts(ok_target))
 
     @staticmethod
     def near(table: dict, key: object, session: Session) -> list[Session]:
@@ -165,7 +169,15 @@ class Context:
         return self._same
 
     def server_successes(self) -> list[Session]:
-        return [o for o in self.same_server() if o.status == "ok"]
+        """Successful sessions to the same server and SNI, nearest in time first: taken from
+        their own index, so a long run of failures cannot hide the nearest success."""
+        s = self.session
+        if self.index is None:
+            return []
+        sni = s.client_hello.sni if s.client_hello else None
+        out = self.index.near(self.index.ok_target, (s.server, sni), s)
+        start = s.start
+        return sorted(out, key=lambda o: abs(o.start - start))
 
     def earlier_attempt(self, window: float = 120.0) -> Session | None:
         """The latest failed connection from the same client host to the same server and SNI
