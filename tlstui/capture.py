@@ -125,7 +125,8 @@ class Capture:
         off = 0
         bo = ">" if self._big_endian else "<"
         u32 = struct.Struct(bo + "I").unpack_from
-        epb = struct.Struct(bo + "IIIII").unpack_from
+        u16 = struct.Struct(bo + "H").unpack_from
+        pkt = struct.Struct(bo + "IIII").unpack_from
         ifaces: list[tuple[int, float, float]] = []   # (link type, ts scale, ts offset)
         last_ts = 0.0          # damaged frames (link type -1) carry the previous frame's time
         while off + 12 <= end:
@@ -142,7 +143,8 @@ class Capture:
                     self.truncated = True
                     break
                 u32 = struct.Struct(bo + "I").unpack_from
-                epb = struct.Struct(bo + "IIIII").unpack_from
+                u16 = struct.Struct(bo + "H").unpack_from
+                pkt = struct.Struct(bo + "IIII").unpack_from
                 ifaces = []
             blen = u32(data, off + 4)[0]
             if blen < 12 or blen % 4 or blen > MAX_FRAME + 4096 or (
@@ -169,8 +171,11 @@ class Capture:
                 break
             body = off + 8
             body_end = off + blen - 4
-            if btype == 6 and body + 20 <= body_end:            # Enhanced Packet Block
-                iface, hi, lo, caplen, origlen = epb(data, body)
+            if btype in (6, 2) and body + 20 <= body_end:
+                # Enhanced Packet Block (u32 interface) or the obsolete Packet Block (u16
+                # interface + u16 drops): the same layout from the timestamp on.
+                iface = u32(data, body)[0] if btype == 6 else u16(data, body)[0]
+                hi, lo, caplen, origlen = pkt(data, body + 4)
                 if iface < len(ifaces) and body + 20 + caplen <= body_end:
                     lt, scale, tsoff = ifaces[iface]
                     off += blen
@@ -188,17 +193,6 @@ class Capture:
                 self.position = off
                 yield 0.0, body + 4, caplen, origlen, lt
                 continue
-            elif btype == 2 and body + 20 <= body_end:            # obsolete Packet Block
-                iface = struct.unpack_from(bo + "H", data, body)[0]
-                hi, lo, caplen, origlen = struct.unpack_from(bo + "IIII", data, body + 4)
-                if iface < len(ifaces) and body + 20 + caplen <= body_end:
-                    lt, scale, tsoff = ifaces[iface]
-                    off += blen
-                    self.position = off
-                    last_ts = ((hi << 32) | lo) * scale + tsoff
-                    yield last_ts, body + 20, caplen, origlen, lt
-                    continue
-                yield last_ts, body, 0, 0, -1
             elif btype == 1 and body + 8 <= body_end:             # Interface Description
                 lt = struct.unpack_from(bo + "H", data, body)[0]
                 scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
