@@ -228,34 +228,31 @@ class Capture:
             off += 4
         return -1
 
-    def _idb_options(self, data, off: int, end: int, bo: str) -> tuple[float, float]:
-        scale, tsoff = 1e-6, 0.0
+    @staticmethod
+    def _options(data, off: int, end: int, bo: str) -> Iterator[tuple[int, int, int]]:
+        """Yield ``(code, value offset, value length)`` of a pcapng option list, bounded."""
         while off + 4 <= end:
             code, olen = struct.unpack_from(bo + "HH", data, off)
-            if code == 0:
-                break
             val = off + 4
-            if val + olen > end:
-                break
+            if code == 0 or val + olen > end:
+                return
+            yield code, val, olen
+            off = val + ((olen + 3) & ~3)
+
+    def _idb_options(self, data, off: int, end: int, bo: str) -> tuple[float, float]:
+        scale, tsoff = 1e-6, 0.0
+        for code, val, olen in self._options(data, off, end, bo):
             if code == 9 and olen >= 1:
                 r = data[val]
                 scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
             elif code == 14 and olen == 8:
                 tsoff = float(struct.unpack_from(bo + "q", data, val)[0])
-            off = val + ((olen + 3) & ~3)
         return scale, tsoff
 
     def _shb_comments(self, data, off: int, end: int, bo: str) -> None:
-        while off + 4 <= end:
-            code, olen = struct.unpack_from(bo + "HH", data, off)
-            if code == 0:
-                break
-            val = off + 4
-            if val + olen > end:
-                break
+        for code, val, olen in self._options(data, off, end, bo):
             if code == 1 and len(self.comments) < 16:
                 self.comments.append(bytes(data[val:val + olen]).decode("utf-8", "replace"))
-            off = val + ((olen + 3) & ~3)
 
 
 _PCAP_MAGIC = {
