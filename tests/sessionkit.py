@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tlstui.model import (
-    Alert,
+from tlstui.analysis.model import Alert, CaptureInfo, Endpoint, Event, Report, Session
+from tlstui.tls.model import (
     AlertMsg,
-    CaptureInfo,
     CertificateInfo,
     CertificateMsg,
     CertificateRequest,
     ClientHello,
-    Endpoint,
-    Event,
     Extension,
-    Report,
     ServerHello,
     ServerKeyExchange,
-    Session,
 )
 
 T0 = 1_700_000_000.0          # 2023-11-14 22:13:20 UTC
@@ -234,7 +229,7 @@ def report(*sessions: Session, last_time: float | None = None) -> Report:
 
 def diag(session: Session, rep: Report | None = None):
     """diagnose_session with rule errors raised, not logged."""
-    import tlstui.diagnosis as d
+    import tlstui.analysis.diagnosis as d
 
     d.STRICT = True
     try:

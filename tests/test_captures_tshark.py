@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.engine import analyze
-from tlstui.sessions import HS_EVENT
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.sessions import HS_EVENT
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 FILES = sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tlstui.certs import MAX_CERT_BYTES, summarize_certificate
+from tlstui.tls.x509 import MAX_CERT_BYTES, summarize_certificate
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.engine import analyze
-from tlstui.names import version_name
+from tlstui.analysis.engine import analyze
+from tlstui.tls.names import version_name
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ORACLE = CORPUS / "oracle.jsonl"

@@ -25,12 +25,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tlstui.engine import analyze
-from tlstui.model import ClientHello, Endpoint, ServerHello, Session
-from tlstui.names import cipher_suite_name
-from tlstui.sessions import SessionBuilder
-from tlstui.tls import decrypt
-from tlstui.tls.decrypt import KeyLog, decrypt_session
+from tlstui.analysis import decrypt
+from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Endpoint, Session
+from tlstui.analysis.sessions import SessionBuilder
+from tlstui.tls.model import ClientHello, ServerHello
+from tlstui.tls.names import cipher_suite_name
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tlstui import describe
-from tlstui.engine import analyze
-from tlstui.model import (
-    Alert,
-    AlertMsg,
-    CertificateInfo,
-    CertificateMsg,
-    Endpoint,
-    Event,
-    Report,
-    Session,
-)
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Alert, Endpoint, Event, Report, Session
+from tlstui.output import describe
+from tlstui.tls.model import AlertMsg, CertificateInfo, CertificateMsg
 
 SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 CERT = CertificateInfo(

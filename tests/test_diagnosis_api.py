@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sessionkit import Kit, diag, leaf, ok_tls12, ok_tls13, report
 
-import tlstui.diagnosis as d
-from tlstui.diagnosis import registry
-from tlstui.model import Cause
+import tlstui.analysis.diagnosis as d
+from tlstui.analysis.diagnosis import registry
+from tlstui.analysis.model import Cause
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "report.md"
 
@@ -150,7 +150,7 @@ def test_diagnosis_imports_no_ui_libraries():
     import subprocess
     import sys
 
-    code = ("import sys, tlstui.diagnosis; "
+    code = ("import sys, tlstui.analysis.diagnosis; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     root = str(Path(__file__).resolve().parents[1])

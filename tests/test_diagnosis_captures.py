@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.diagnosis import CAUSE_TITLES
-from tlstui.diagnosis import positions as pos
+from tlstui.analysis.diagnosis import CAUSE_TITLES
+from tlstui.analysis.diagnosis import positions as pos
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
-engine = pytest.importorskip("tlstui.engine")
+engine = pytest.importorskip("tlstui.analysis.engine")
 
 # file -> {session id: (cause, confidence, evidence)}, with the key log beside the capture.
 KEYED: dict[str, dict[int, tuple[str, str, list[int]]]] = {

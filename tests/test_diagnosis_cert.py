@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sessionkit import Kit, ca, diag, leaf, ok_tls12, ok_tls13, report
 
-from tlstui.diagnosis import certs
-from tlstui.diagnosis import rules_cert as rc
-from tlstui.diagnosis.registry import Context
+from tlstui.analysis.diagnosis import certs
+from tlstui.analysis.diagnosis import rules_cert as rc
+from tlstui.analysis.diagnosis.registry import Context
 
 INTER = ca("CN=Example Issuing CA", "CN=Example Root")
 

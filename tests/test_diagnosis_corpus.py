@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.engine import analyze
+from tlstui.analysis.engine import analyze
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus not present")

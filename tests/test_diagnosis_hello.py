@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, server_hello
 
-import tlstui.diagnosis as d
-from tlstui.diagnosis import rules_hello as rh
-from tlstui.diagnosis.registry import Context
+import tlstui.analysis.diagnosis as d
+from tlstui.analysis.diagnosis import rules_hello as rh
+from tlstui.analysis.diagnosis.registry import Context
 
 LEGACY_SUITES = [0x000A, 0x0005, 0x002F, 0x0035]
 
@@ -96,7 +96,7 @@ def test_fallback_links_earlier_attempt():
     retry = Kit(frame=30, client_port=50001, t0=first.start + 2) \
         .ch(versions=[], legacy=0x0302, suites=[0xC013, 0x5600]).alert("server", 86).build()
     rep = report(first, retry)
-    import tlstui.diagnosis as d
+    import tlstui.analysis.diagnosis as d
 
     d.STRICT = True
     try:

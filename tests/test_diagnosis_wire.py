@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sessionkit import Kit, client_hello, diag, ok_tls12, ok_tls13, report
 
-from tlstui.diagnosis import rules_wire as rw
-from tlstui.diagnosis.registry import Context
+from tlstui.analysis.diagnosis import rules_wire as rw
+from tlstui.analysis.diagnosis.registry import Context
 
 
 def run(rule, s, rep=None):

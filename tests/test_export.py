@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.engine import analyze
-from tlstui.export import export_filename, ladder_lines, md_code, md_text, session_markdown
-from tlstui.model import Report
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Report
+from tlstui.output.markdown import export_filename, ladder_lines, md_code, md_text, session_markdown
 
 SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.fingerprint import ja3, ja3_hash, ja4
-from tlstui.model import ClientHello, Extension
+from tlstui.tls.fingerprint import ja3, ja3_hash, ja4
 from tlstui.tls.messages import decode_client_hello
+from tlstui.tls.model import ClientHello, Extension
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -31,13 +31,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tlstui.capture import CaptureError
-from tlstui.engine import analyze
-from tlstui.model import Endpoint, Session
-from tlstui.report import to_json
-from tlstui.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Endpoint, Session
+from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.output.json_report import to_json
 from tlstui.tls import messages as msgs
 from tlstui.tls.records import RecordReader
+from tlstui.wire.capture import CaptureError
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
@@ -136,7 +136,7 @@ def check_pipeline(data: bytes) -> None:
     """analyze + JSON + --report on *data*: a result or CaptureError, clean text, bounded."""
     from rich.console import Console
 
-    from tlstui.report_text import print_report
+    from tlstui.output.text_report import print_report
 
     with tempfile.NamedTemporaryFile(suffix=".pcap") as fh:
         fh.write(data)
@@ -201,7 +201,7 @@ def test_handshake_decoders_raise_only_decode_error(which: str, ops: list) -> No
 @FAST
 @given(ops=ops_st)
 def test_certificate_summary_never_raises(ops: list) -> None:
-    from tlstui.certs import summarize_certificate
+    from tlstui.tls.x509 import summarize_certificate
 
     der = mh.cert_ders(F12[1][1][1])[0]
     info = summarize_certificate(mutate(der, ops))

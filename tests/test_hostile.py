@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 
 from tlstui import cli
-from tlstui.engine import analyze
-from tlstui.packet import DAMAGED, decode_tcp
+from tlstui.analysis.engine import analyze
 from tlstui.textsafe import safe_text
+from tlstui.wire.packet import DAMAGED, decode_tcp
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
@@ -121,7 +121,7 @@ def test_gzip_bomb_refused_without_inflating(tmp_path: Path) -> None:
 
 
 def cli_capture_error() -> type[Exception]:
-    from tlstui.capture import CaptureError
+    from tlstui.wire.capture import CaptureError
 
     return CaptureError
 
@@ -554,8 +554,8 @@ def test_huge_sequence_gaps(tmp_path: Path) -> None:
 
 
 def _reader_pair():
-    from tlstui.model import Endpoint, Session
-    from tlstui.sessions import SessionBuilder
+    from tlstui.analysis.model import Endpoint, Session
+    from tlstui.analysis.sessions import SessionBuilder
     from tlstui.tls.records import RecordReader
 
     s = Session(id=1, client=Endpoint("10.0.0.1", 1), server=Endpoint("10.0.0.2", 443),

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tlstui.names import is_grease
 from tlstui.tls.messages import (
     HRR_RANDOM,
     MAX_CA_NAMES,
@@ -26,6 +25,7 @@ from tlstui.tls.messages import (
     decode_sslv2_client_hello,
     dn_to_string,
 )
+from tlstui.tls.names import is_grease
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tlstui import names
-from tlstui.names import (
+from tlstui.tls import names
+from tlstui.tls.names import (
     alert_level_name,
     alert_name,
     cipher_short,

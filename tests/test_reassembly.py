@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tlstui.engine import analyze
-from tlstui.tcp import HalfStream
+from tlstui.analysis.engine import analyze
 from tlstui.tls.records import RecordReader
+from tlstui.wire.tcp import HalfStream
 
 CAPTURE = Path(__file__).resolve().parents[1] / "captures" / "tls12-ok.pcap"
 
@@ -56,8 +56,8 @@ def server_flight() -> bytes:
                                               "ServerKeyExchange", "ServerHelloDone"]
     import struct
 
-    from tlstui.capture import open_capture
-    from tlstui.packet import decode_tcp
+    from tlstui.wire.capture import open_capture
+    from tlstui.wire.packet import decode_tcp
 
     cap = open_capture(CAPTURE)
     out = b""

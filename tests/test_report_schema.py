@@ -127,8 +127,8 @@ def test_captures_follow_the_spec(path: Path) -> None:
 
 @pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus not present")
 def test_corpus_follows_the_spec() -> None:
-    from tlstui.engine import analyze
-    from tlstui.report import report_dict
+    from tlstui.analysis.engine import analyze
+    from tlstui.output.json_report import report_dict
 
     for path in CORPUS_FILES:
         doc = json.loads(json.dumps(report_dict(analyze(path))))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tlstui.model import Event, Session
+from tlstui.analysis.model import Event, Session
 from tlstui.ui import make_app
 from tlstui.ui.app import TlsApp, wait_for_load
 from tlstui.ui.widgets.ladder import LadderView

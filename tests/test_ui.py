@@ -19,9 +19,9 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from tlstui import describe
-from tlstui.engine import CaptureError, Progress, analyze
-from tlstui.model import Report
+from tlstui.analysis.engine import CaptureError, Progress, analyze
+from tlstui.analysis.model import Report
+from tlstui.output import describe
 from tlstui.ui import make_app
 from tlstui.ui.app import TlsApp, wait_for_load
 from tlstui.ui.screens.error import ErrorScreen

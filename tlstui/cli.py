@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
         return int(getattr(app, "return_code", 0) or 0)
 
-    from tlstui.engine import CaptureError, analyze
+    from tlstui.analysis.engine import CaptureError, analyze
 
     # A one-shot run: the report is built once and printed; the cyclic GC would only rescan
     # the millions of long-lived objects of a large capture (seconds, for nothing).
@@ -71,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
         if args.json:
-            from tlstui.report import to_json
+            from tlstui.output.json_report import to_json
 
             sys.stdout.write(to_json(report, indent=2 if sys.stdout.isatty() else None) + "\n")
         else:
-            from tlstui.report_text import print_report
+            from tlstui.output.text_report import print_report
 
             print_report(report, failed_only=args.failed)
         sys.stdout.flush()

@@ -14,8 +14,7 @@ import warnings
 
 from cryptography import x509
 
-from tlstui.certs import summarize_certificate
-from tlstui.model import (
+from tlstui.tls.model import (
     CertificateInfo,
     CertificateMsg,
     CertificateRequest,
@@ -25,7 +24,8 @@ from tlstui.model import (
     ServerHello,
     ServerKeyExchange,
 )
-from tlstui.names import extension_name, kex_of_suite
+from tlstui.tls.names import extension_name, kex_of_suite
+from tlstui.tls.x509 import summarize_certificate
 
 __all__ = [
     "HRR_RANDOM", "MAX_CA_NAMES", "MAX_CERTS", "DecodeError",

@@ -17,7 +17,7 @@ from tlstui.ui.screens.main import Analyze, MainScreen
 
 
 def _engine_analyze(*args: object, **kwargs: object):
-    from tlstui.engine import analyze
+    from tlstui.analysis.engine import analyze
 
     return analyze(*args, **kwargs)  # type: ignore[arg-type]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from tlstui import describe
-from tlstui.model import Report, Session
+from tlstui.analysis.model import Report, Session
+from tlstui.output import describe
 
 SORTS = ("id", "status", "server", "duration")
 _STATUS_ORDER = {"failed": 0, "incomplete": 1, "ok": 2}

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tlstui import describe
-from tlstui.model import Report, Session
+from tlstui.analysis.model import Report, Session
+from tlstui.output import describe
 from tlstui.textsafe import safe_text
 from tlstui.ui.messages import EventHighlighted, LoadProgress, SessionChosen, SessionHighlighted
 from tlstui.ui.view import SORTS, ViewState, next_cause, search_index, visible_sessions
@@ -55,7 +55,7 @@ def error_message(error: BaseException, path: Path | None = None) -> str:
     """One line for a person; never a traceback.  A leading ``PATH: `` is dropped (the
     error screen names the file already)."""
     try:
-        from tlstui.engine import CaptureError
+        from tlstui.analysis.engine import CaptureError
     except ImportError:  # pragma: no cover - only while the engine is being written
         CaptureError = ()  # type: ignore[assignment]
     if CaptureError and isinstance(error, CaptureError):
@@ -333,7 +333,7 @@ class MainScreen(Screen[None]):
         self._jump_failed(-1)
 
     def action_export(self) -> None:
-        from tlstui.export import export_filename, session_markdown
+        from tlstui.output.markdown import export_filename, session_markdown
 
         session = self.session(self._session_id)
         if session is None or self.report is None:

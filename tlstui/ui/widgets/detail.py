@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tlstui import describe
-from tlstui.model import Cause, Session
+from tlstui.analysis.model import Cause, Session
+from tlstui.output import describe
 from tlstui.textsafe import safe_text
 from tlstui.ui.palette import FAIL
 

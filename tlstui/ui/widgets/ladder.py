@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tlstui import describe
-from tlstui.model import Event, Session
+from tlstui.analysis.model import Event, Session
+from tlstui.output import describe
 from tlstui.ui.messages import EventHighlighted
 from tlstui.ui.palette import ENCRYPTED, FAIL, RESET, WARN
 

@@ -14,8 +14,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tlstui import describe
-from tlstui.model import Session
+from tlstui.analysis.model import Session
+from tlstui.output import describe
 from tlstui.ui.messages import SessionChosen, SessionHighlighted
 from tlstui.ui.palette import FAIL, OK, WARN
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from tlstui import describe
-from tlstui.model import Report
+from tlstui.analysis.model import Report
+from tlstui.output import describe
 from tlstui.textsafe import safe_text
 from tlstui.ui.palette import FAIL, OK, WARN
 

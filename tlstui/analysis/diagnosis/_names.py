@@ -1,14 +1,14 @@
-"""The few names the diagnosis sentences need, from ``tlstui.names`` (the IANA tables)."""
+"""The few names the diagnosis sentences need, from ``tlstui.tls.names`` (the IANA tables)."""
 
 from __future__ import annotations
 
-from tlstui.names import (
+from tlstui.tls.names import (
     alert_name,
     group_name,
     is_grease,
     version_name,
 )
-from tlstui.names import (
+from tlstui.tls.names import (
     cipher_suite_name as suite_name,
 )
 

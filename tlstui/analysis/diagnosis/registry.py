@@ -11,8 +11,9 @@ import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from tlstui.diagnosis import positions as pos
-from tlstui.model import Alert, Cause, CertificateInfo, Report, Session
+from tlstui.analysis.diagnosis import positions as pos
+from tlstui.analysis.model import Alert, Cause, Report, Session
+from tlstui.tls.model import CertificateInfo
 
 RuleFunc = Callable[[Session, "Context"], Cause | None]
 

@@ -16,8 +16,9 @@ after the server's Certificate (P3) is about the certificate, and so on.
 
 from __future__ import annotations
 
-from tlstui.diagnosis import _names
-from tlstui.model import Alert, ClientHello, Event, Session
+from tlstui.analysis.diagnosis import _names
+from tlstui.analysis.model import Alert, Event, Session
+from tlstui.tls.model import ClientHello
 
 SERVER_FLIGHT = frozenset({
     "Certificate", "ServerKeyExchange", "CertificateRequest", "ServerHelloDone",

@@ -9,9 +9,10 @@ keys), and the status.  The rules for "established" follow the oracle in
 
 from __future__ import annotations
 
-from tlstui import names
-from tlstui.model import Alert, AlertMsg, Event, ServerHello, ServerKeyExchange, Session
+from tlstui.analysis.model import Alert, Event, Session
 from tlstui.tls import messages as msgs
+from tlstui.tls import names
+from tlstui.tls.model import AlertMsg, ServerHello, ServerKeyExchange
 
 CLIENT, SERVER = 0, 1
 SIDES = ("client", "server")
@@ -496,7 +497,7 @@ def _fingerprints(ch) -> tuple[str | None, str | None]:
            ch.sni is not None, ch.sslv2_format)
     hit = _FP_CACHE.get(key)
     if hit is None:
-        from tlstui import fingerprint
+        from tlstui.tls import fingerprint
 
         try:
             hit = (fingerprint.ja3(ch), fingerprint.ja4(ch))

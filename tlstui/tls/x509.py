@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448
 from cryptography.x509.oid import ExtensionOID
 
-from tlstui.model import CertificateInfo
+from tlstui.tls.model import CertificateInfo
 
 MAX_CERT_BYTES = 64 * 1024   # larger "certificates" are not parsed (a real one is < 10 KB)
 

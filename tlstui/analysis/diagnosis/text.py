@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-from tlstui.diagnosis import _names
-from tlstui.model import Alert, Session
+from tlstui.analysis.diagnosis import _names
+from tlstui.analysis.model import Alert, Session
 from tlstui.textsafe import safe_text
 
 CAUSE_TITLES: dict[str, str] = {

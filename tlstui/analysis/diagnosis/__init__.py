@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 
-from tlstui.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
-from tlstui.diagnosis.registry import (
+from tlstui.analysis.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
+from tlstui.analysis.diagnosis.registry import (
     CONFIDENCE_RANK,
     RULES,
     Context,
@@ -26,8 +26,8 @@ from tlstui.diagnosis.registry import (
     make,
     rule,
 )
-from tlstui.diagnosis.text import CAUSE_TITLES, CAUSES
-from tlstui.model import Cause, Diagnosis, FailureGroup, Report, Session
+from tlstui.analysis.diagnosis.text import CAUSE_TITLES, CAUSES
+from tlstui.analysis.model import Cause, Diagnosis, FailureGroup, Report, Session
 
 __all__ = [
     "CAUSES", "CAUSE_TITLES", "RULES", "Context", "Rule", "diagnose_report", "diagnose_session",

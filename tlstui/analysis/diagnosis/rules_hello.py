@@ -4,12 +4,12 @@ offer lacks; a success of the same server in another session turns *likely* into
 
 from __future__ import annotations
 
-from tlstui.diagnosis import _names
-from tlstui.diagnosis import positions as pos
-from tlstui.diagnosis.certs import _is_ip
-from tlstui.diagnosis.registry import Context, make, rule
-from tlstui.diagnosis.rules_wire import PQ_GROUPS
-from tlstui.diagnosis.text import (
+from tlstui.analysis.diagnosis import _names
+from tlstui.analysis.diagnosis import positions as pos
+from tlstui.analysis.diagnosis.certs import _is_ip
+from tlstui.analysis.diagnosis.registry import Context, make, rule
+from tlstui.analysis.diagnosis.rules_wire import PQ_GROUPS
+from tlstui.analysis.diagnosis.text import (
     alert_text,
     groups_text,
     q,
@@ -17,7 +17,8 @@ from tlstui.diagnosis.text import (
     suites_text,
     versions_text,
 )
-from tlstui.model import Cause, ClientHello, Session
+from tlstui.analysis.model import Cause, Session
+from tlstui.tls.model import ClientHello
 
 SCSVS = frozenset({0x00FF, 0x5600})
 TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303, 0x1304, 0x1305})

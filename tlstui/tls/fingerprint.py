@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from tlstui.model import ClientHello
-from tlstui.names import is_grease
+from tlstui.tls.model import ClientHello
+from tlstui.tls.names import is_grease
 
 __all__ = ["ja3", "ja3_hash", "ja4"]
 

@@ -4,11 +4,11 @@ honest fallback ``unknown``."""
 
 from __future__ import annotations
 
-from tlstui.diagnosis import _names
-from tlstui.diagnosis import positions as pos
-from tlstui.diagnosis.registry import Context, make, rule
-from tlstui.diagnosis.text import alert_text, plural, q, s_client
-from tlstui.model import Cause, Session
+from tlstui.analysis.diagnosis import _names
+from tlstui.analysis.diagnosis import positions as pos
+from tlstui.analysis.diagnosis.registry import Context, make, rule
+from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
+from tlstui.analysis.model import Cause, Session
 from tlstui.textsafe import safe_text
 
 PQ_GROUPS = {0x11EB: "SecP256r1MLKEM768", 0x11EC: "X25519MLKEM768",

@@ -11,8 +11,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from tlstui import describe
-from tlstui.model import Report, Session
+from tlstui.analysis.model import Report, Session
+from tlstui.output import describe
 from tlstui.textsafe import safe_text
 
 _STATUS_STYLE = {"ok": "green", "failed": "bold red", "incomplete": "yellow"}

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tlstui import __version__
-from tlstui.model import CertificateInfo, Event, Report, Session
-from tlstui.names import cipher_suite_name, version_name
+from tlstui.analysis.model import Event, Report, Session
+from tlstui.tls.model import CertificateInfo
+from tlstui.tls.names import cipher_suite_name, version_name
 
 SPEC_EVENT_TYPES = {
     "ClientHello", "ServerHello", "HelloRetryRequest", "Certificate", "ServerKeyExchange",

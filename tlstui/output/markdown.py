@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tlstui import describe
-from tlstui.model import Cause, Report, Session
+from tlstui.analysis.model import Cause, Report, Session
+from tlstui.output import describe
 from tlstui.textsafe import safe_text
 
 _MD_ACTIVE = re.compile(r"([\\`*\[\]<>|])")

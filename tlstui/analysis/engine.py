@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlstui.capture import Capture, CaptureError, open_capture
-from tlstui.diagnosis import diagnose_report
-from tlstui.model import CaptureInfo, Endpoint, Report, Session
-from tlstui.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
-from tlstui.sessions import CLIENT, SERVER, SessionBuilder
-from tlstui.tcp import HalfStream
-from tlstui.tls.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.diagnosis import diagnose_report
+from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
+from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls.records import RecordReader, looks_like_client_hello
+from tlstui.wire.capture import Capture, CaptureError, open_capture
+from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
+from tlstui.wire.tcp import HalfStream
 
 __all__ = ["CaptureError", "Progress", "analyze"]
 

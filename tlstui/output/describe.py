@@ -10,24 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from tlstui import names
-from tlstui.model import (
-    Alert,
+from tlstui.analysis.model import Alert, Cause, Event, Report, Session, Status
+from tlstui.textsafe import printable_preview, safe_text
+from tlstui.tls import names
+from tlstui.tls.model import (
     AlertMsg,
-    Cause,
     CertificateInfo,
     CertificateMsg,
     CertificateRequest,
     ClientHello,
-    Event,
     NewSessionTicket,
-    Report,
     ServerHello,
     ServerKeyExchange,
-    Session,
-    Status,
 )
-from tlstui.textsafe import printable_preview, safe_text
 
 # --- small values -----------------------------------------------------------------------------
 
@@ -244,7 +239,7 @@ def outcome_short(session: Session) -> str:
 
 def cause_title(cause: str) -> str:
     try:
-        from tlstui.diagnosis import CAUSE_TITLES
+        from tlstui.analysis.diagnosis import CAUSE_TITLES
     except ImportError:  # pragma: no cover - the diagnosis package is optional here
         return cause.replace("_", " ")
     return CAUSE_TITLES.get(cause, cause.replace("_", " "))

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tlstui.diagnosis.text import q
-from tlstui.model import CertificateInfo
+from tlstui.analysis.diagnosis.text import q
+from tlstui.tls.model import CertificateInfo
 
 # Words in an issuer name that point at a private CA or a TLS-inspection product.
 PRIVATE_HINTS = (

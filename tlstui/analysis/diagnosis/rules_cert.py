@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tlstui.diagnosis import certs
-from tlstui.diagnosis import positions as pos
-from tlstui.diagnosis.registry import Context, ServerChain, make, rule
-from tlstui.diagnosis.text import alert_text, plural, q, s_client
-from tlstui.model import Cause, CertificateRequest, Session
+from tlstui.analysis.diagnosis import certs
+from tlstui.analysis.diagnosis import positions as pos
+from tlstui.analysis.diagnosis.registry import Context, ServerChain, make, rule
+from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
+from tlstui.analysis.model import Cause, Session
+from tlstui.tls.model import CertificateRequest
 
 CERT_ALERTS = frozenset({42, 43, 44, 45, 46, 48, 113})
 CLIENT_CERT_ALERTS = frozenset({42, 43, 44, 45, 46, 48, 49})
@@ -90,7 +91,7 @@ def _show_certs(s: Session) -> str:
 
 
 def _grease_client(s: Session) -> bool:
-    from tlstui.diagnosis import _names
+    from tlstui.analysis.diagnosis import _names
 
     ch = s.client_hello
     return bool(ch and any(_names.is_grease(c) for c in ch.cipher_suites))
@@ -184,7 +185,7 @@ _GENERIC_40 = (" handshake_failure (40) is a generic refusal that does not name 
 
 
 def alert_text_code(code: int | None) -> str:
-    from tlstui.diagnosis import _names
+    from tlstui.analysis.diagnosis import _names
 
     return f"{_names.alert_name(code)} ({code})" if code is not None else "an unreadable alert"
 
@@ -576,7 +577,7 @@ def _early_data_note(s: Session, frame: int) -> str:
 
 
 def _names_suite(code: int | None) -> str:
-    from tlstui.diagnosis import _names
+    from tlstui.analysis.diagnosis import _names
 
     return _names.suite_name(code) if code is not None else "this suite"
 

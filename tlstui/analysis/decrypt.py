@@ -26,9 +26,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
-from tlstui import names
-from tlstui.model import Alert, AlertMsg, CertificateMsg, Event
+from tlstui.analysis.model import Alert, Event
 from tlstui.tls import messages as msgs
+from tlstui.tls import names
+from tlstui.tls.model import AlertMsg, CertificateMsg
 
 __all__ = ["MAX_LINES", "KeyLog", "decrypt_session"]
 
