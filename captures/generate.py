@@ -59,14 +59,31 @@ UNRECOGNIZED_NAME = 112
 CERTIFICATE_REQUIRED = 116
 NO_APPLICATION_PROTOCOL = 120
 ALERT_NAMES = {
-    0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 22: "record_overflow",
-    40: "handshake_failure", 42: "bad_certificate", 43: "unsupported_certificate",
-    44: "certificate_revoked", 45: "certificate_expired", 46: "certificate_unknown",
-    47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied", 50: "decode_error",
-    51: "decrypt_error", 70: "protocol_version", 71: "insufficient_security",
-    80: "internal_error", 86: "inappropriate_fallback", 90: "user_canceled",
-    109: "missing_extension", 110: "unsupported_extension", 112: "unrecognized_name",
-    116: "certificate_required", 120: "no_application_protocol",
+    0: "close_notify",
+    10: "unexpected_message",
+    20: "bad_record_mac",
+    22: "record_overflow",
+    40: "handshake_failure",
+    42: "bad_certificate",
+    43: "unsupported_certificate",
+    44: "certificate_revoked",
+    45: "certificate_expired",
+    46: "certificate_unknown",
+    47: "illegal_parameter",
+    48: "unknown_ca",
+    49: "access_denied",
+    50: "decode_error",
+    51: "decrypt_error",
+    70: "protocol_version",
+    71: "insufficient_security",
+    80: "internal_error",
+    86: "inappropriate_fallback",
+    90: "user_canceled",
+    109: "missing_extension",
+    110: "unsupported_extension",
+    112: "unrecognized_name",
+    116: "certificate_required",
+    120: "no_application_protocol",
 }
 
 HTTP_REQUEST = b"GET /index.txt HTTP/1.0\r\nHost: localhost\r\n\r\n"
@@ -76,6 +93,7 @@ INDEX_BODY = b"hello from tlstui\n"
 # --------------------------------------------------------------------------------------------
 # Throwaway PKI
 # --------------------------------------------------------------------------------------------
+
 
 class PKI:
     """CA, server and client certificates written as PEM files into `d`."""
@@ -97,19 +115,73 @@ class PKI:
         ips = ["127.0.0.1", "::1"]
         # (name, issuer cert, issuer key, key, CN, dns, ips, not_before, not_after, client?)
         specs = [
-            ("rsa", ca_cert, ca_key, self._rsa(), "localhost", names, ips,
-             now - day, now + 365 * day),
-            ("ecdsa", ca_cert, ca_key, ec.generate_private_key(ec.SECP256R1()), "localhost",
-             names, ips, now - day, now + 365 * day),
+            (
+                "rsa",
+                ca_cert,
+                ca_key,
+                self._rsa(),
+                "localhost",
+                names,
+                ips,
+                now - day,
+                now + 365 * day,
+            ),
+            (
+                "ecdsa",
+                ca_cert,
+                ca_key,
+                ec.generate_private_key(ec.SECP256R1()),
+                "localhost",
+                names,
+                ips,
+                now - day,
+                now + 365 * day,
+            ),
             # validity dates set explicitly: ended 30 days ago / starts in 30 days
-            ("expired", ca_cert, ca_key, self._rsa(), "localhost", names, ips,
-             now - 400 * day, now - 30 * day),
-            ("notyet", ca_cert, ca_key, self._rsa(), "localhost", names, ips,
-             now + 30 * day, now + 400 * day),
-            ("wronghost", ca_cert, ca_key, self._rsa(), "wrong.example",
-             ["wrong.example"], [], now - day, now + 365 * day),
-            ("untrusted", rogue_cert, rogue_key, self._rsa(), "localhost", names, ips,
-             now - day, now + 365 * day),
+            (
+                "expired",
+                ca_cert,
+                ca_key,
+                self._rsa(),
+                "localhost",
+                names,
+                ips,
+                now - 400 * day,
+                now - 30 * day,
+            ),
+            (
+                "notyet",
+                ca_cert,
+                ca_key,
+                self._rsa(),
+                "localhost",
+                names,
+                ips,
+                now + 30 * day,
+                now + 400 * day,
+            ),
+            (
+                "wronghost",
+                ca_cert,
+                ca_key,
+                self._rsa(),
+                "wrong.example",
+                ["wrong.example"],
+                [],
+                now - day,
+                now + 365 * day,
+            ),
+            (
+                "untrusted",
+                rogue_cert,
+                rogue_key,
+                self._rsa(),
+                "localhost",
+                names,
+                ips,
+                now - day,
+                now + 365 * day,
+            ),
         ]
         for name, icert, ikey, key, cn, dns, ipl, nb, na in specs:
             cert = self._leaf(icert, ikey, key, cn, dns, ipl, nb, na, client=False)
@@ -117,15 +189,22 @@ class PKI:
         # self-signed leaf (its own issuer, not a CA)
         sk = self._rsa()
         subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        ss = (x509.CertificateBuilder().subject_name(subj).issuer_name(subj)
-              .public_key(sk.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(now - day).not_valid_after(now + 365 * day)
-              .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
-              .sign(sk, hashes.SHA256()))
+        ss = (
+            x509.CertificateBuilder()
+            .subject_name(subj)
+            .issuer_name(subj)
+            .public_key(sk.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - day)
+            .not_valid_after(now + 365 * day)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+            .sign(sk, hashes.SHA256())
+        )
         self.selfsigned = self._write("selfsigned", ss, sk)
         ck = ec.generate_private_key(ec.SECP256R1())
-        cc = self._leaf(cca_cert, ccak, ck, "tlstui client", [], [], now - day,
-                        now + 365 * day, client=True)
+        cc = self._leaf(
+            cca_cert, ccak, ck, "tlstui client", [], [], now - day, now + 365 * day, client=True
+        )
         self.client = self._write("client", cc, ck)
 
     @staticmethod
@@ -137,34 +216,52 @@ class PKI:
         return x509.load_pem_x509_certificate(p.read_bytes())
 
     def _ca(self, cn, key):
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlstui test")])
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(self.now - dt.timedelta(days=2))
-                .not_valid_after(self.now + dt.timedelta(days=3650))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-                .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
-                                             False, False), True)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                               False)
-                .sign(key, hashes.SHA256()))
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlstui test"),
+            ]
+        )
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - dt.timedelta(days=2))
+            .not_valid_after(self.now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .sign(key, hashes.SHA256())
+        )
         return cert, key
 
     def _leaf(self, icert, ikey, key, cn, dns, ips, nb, na, client):
         san = [x509.DNSName(n) for n in dns] + [
-            x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
-        b = (x509.CertificateBuilder()
-             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-             .issuer_name(icert.subject).public_key(key.public_key())
-             .serial_number(x509.random_serial_number())
-             .not_valid_before(nb).not_valid_after(na)
-             .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
-             .add_extension(x509.ExtendedKeyUsage(
-                 [ExtendedKeyUsageOID.CLIENT_AUTH if client else
-                  ExtendedKeyUsageOID.SERVER_AUTH]), False)
-             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                 icert.public_key()), False))
+            x509.IPAddress(ipaddress.ip_address(i)) for i in ips
+        ]
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(icert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(nb)
+            .not_valid_after(na)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]
+                ),
+                False,
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(icert.public_key()), False
+            )
+        )
         if san:
             b = b.add_extension(x509.SubjectAlternativeName(san), False)
         return b.sign(ikey, hashes.SHA256())
@@ -172,9 +269,13 @@ class PKI:
     def _write(self, name, cert, key) -> tuple[Path, Path]:
         c, k = self.d / f"{name}.pem", self.d / f"{name}.key"
         c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        k.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                        serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()))
+        k.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return c, k
 
 
@@ -182,7 +283,7 @@ class PKI:
 # Small Python TLS / plain-socket server and client (run in a subprocess)
 # --------------------------------------------------------------------------------------------
 
-PY_SERVER = r'''
+PY_SERVER = r"""
 import json, socket, ssl, sys, time
 cfg = json.loads(sys.argv[1])
 fam = socket.AF_INET6 if ":" in cfg["host"] else socket.AF_INET
@@ -243,9 +344,9 @@ while True:
             conn.close()
         except Exception:
             pass
-'''
+"""
 
-PY_CLIENT = r'''
+PY_CLIENT = r"""
 import json, socket, ssl, sys
 cfg = json.loads(sys.argv[1])
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -272,24 +373,26 @@ try:
 except Exception as e:
     print("client:", type(e).__name__, e, file=sys.stderr)
     sys.exit(1)
-'''
+"""
 
 
 # --------------------------------------------------------------------------------------------
 # Scenario description
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Ctx:
     """What a scenario builder needs: PKI, a scratch dir, its port, host and key log paths."""
+
     pki: PKI
     work: Path
     host: str
     port: int
-    tag: str                      # unique per session, used for key-log file names
+    tag: str  # unique per session, used for key-log file names
 
     @property
-    def hp(self) -> str:          # host:port as openssl wants it
+    def hp(self) -> str:  # host:port as openssl wants it
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def keys(self, side: str) -> Path:
@@ -302,13 +405,14 @@ class ClientRun:
     stdin: bytes = b""
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 10.0
-    kill_after: float | None = None   # kill the client after this many seconds (no-response)
-    expect_ok: bool | None = None     # None: don't care about the exit status
+    kill_after: float | None = None  # kill the client after this many seconds (no-response)
+    expect_ok: bool | None = None  # None: don't care about the exit status
 
 
 @dataclass
 class Session:
     """One server process and the client runs against it (usually one)."""
+
     server: list[str]
     clients: list[ClientRun]
     server_env: dict[str, str] = field(default_factory=dict)
@@ -336,16 +440,41 @@ def stacks(sess: Session) -> str:
 
 # ---- server helpers
 
+
 def ossl_server(c: Ctx, *extra: str, cert="rsa") -> list[str]:
     crt, key = getattr(c.pki, cert)
-    return ["openssl", "s_server", "-accept", c.hp, "-cert", str(crt), "-key", str(key),
-            "-WWW", "-keylogfile", str(c.keys("server")), "-quiet", *extra]
+    return [
+        "openssl",
+        "s_server",
+        "-accept",
+        c.hp,
+        "-cert",
+        str(crt),
+        "-key",
+        str(key),
+        "-WWW",
+        "-keylogfile",
+        str(c.keys("server")),
+        "-quiet",
+        *extra,
+    ]
 
 
 def gnutls_server(c: Ctx, *extra: str, cert="rsa") -> list[str]:
     crt, key = getattr(c.pki, cert)
-    return ["gnutls-serv", "-p", str(c.port), "--x509certfile", str(crt), "--x509keyfile",
-            str(key), "--http", "--httpdata", str(c.work / "index.txt"), *extra]
+    return [
+        "gnutls-serv",
+        "-p",
+        str(c.port),
+        "--x509certfile",
+        str(crt),
+        "--x509keyfile",
+        str(key),
+        "--http",
+        "--httpdata",
+        str(c.work / "index.txt"),
+        *extra,
+    ]
 
 
 def gnutls_env(c: Ctx, side: str) -> dict[str, str]:
@@ -354,33 +483,70 @@ def gnutls_env(c: Ctx, side: str) -> dict[str, str]:
 
 def py_server(c: Ctx, mode: str, cert="rsa", **cfg) -> list[str]:
     crt, key = getattr(c.pki, cert)
-    conf = {"host": c.host, "port": c.port, "mode": mode, "cert": str(crt), "key": str(key),
-            "keylog": str(c.keys("server")), **cfg}
+    conf = {
+        "host": c.host,
+        "port": c.port,
+        "mode": mode,
+        "cert": str(crt),
+        "key": str(key),
+        "keylog": str(c.keys("server")),
+        **cfg,
+    }
     return [PY, str(c.work / "pyserver.py"), json.dumps(conf)]
 
 
 # ---- client helpers
 
+
 def ossl_client(c: Ctx, *extra: str, verify=True, request=True, **kw) -> ClientRun:
-    argv = ["openssl", "s_client", "-connect", c.hp, "-servername", "localhost",
-            "-keylogfile", str(c.keys("client"))]
+    argv = [
+        "openssl",
+        "s_client",
+        "-connect",
+        c.hp,
+        "-servername",
+        "localhost",
+        "-keylogfile",
+        str(c.keys("client")),
+    ]
     if verify:
-        argv += ["-CAfile", str(c.pki.ca[0]), "-verify_return_error",
-                 "-verify_hostname", "localhost"]
+        argv += [
+            "-CAfile",
+            str(c.pki.ca[0]),
+            "-verify_return_error",
+            "-verify_hostname",
+            "localhost",
+        ]
     argv += ["-ign_eof"] if request else []
     argv += list(extra)
     return ClientRun(argv, HTTP_REQUEST if request else b"", **kw)
 
 
 def gnutls_client(c: Ctx, *extra: str, **kw) -> ClientRun:
-    argv = ["gnutls-cli", c.host, "-p", str(c.port), "--sni-hostname", "localhost",
-            "--verify-hostname", "localhost", "--x509cafile", str(c.pki.ca[0]), *extra]
+    argv = [
+        "gnutls-cli",
+        c.host,
+        "-p",
+        str(c.port),
+        "--sni-hostname",
+        "localhost",
+        "--verify-hostname",
+        "localhost",
+        "--x509cafile",
+        str(c.pki.ca[0]),
+        *extra,
+    ]
     return ClientRun(argv, b"", env=gnutls_env(c, "client"), **kw)
 
 
 def py_client(c: Ctx, **cfg) -> ClientRun:
-    conf = {"host": c.host, "port": c.port, "cafile": str(c.pki.ca[0]),
-            "keylog": str(c.keys("client")), **cfg}
+    conf = {
+        "host": c.host,
+        "port": c.port,
+        "cafile": str(c.pki.ca[0]),
+        "keylog": str(c.keys("client")),
+        **cfg,
+    }
     return ClientRun([PY, str(c.work / "pyclient.py"), json.dumps(conf)])
 
 
@@ -388,200 +554,274 @@ def py_client(c: Ctx, **cfg) -> ClientRun:
 # The scenarios: name -> builder. Each builder gives one server and its client run(s).
 # --------------------------------------------------------------------------------------------
 
+
 def sc_tls12_ok(c):
-    return Session(ossl_server(c, "-tls1_2"),
-                   [ossl_client(c, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256",
-                                expect_ok=True)], label="TLS 1.2 ECDHE ok")
+    return Session(
+        ossl_server(c, "-tls1_2"),
+        [ossl_client(c, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", expect_ok=True)],
+        label="TLS 1.2 ECDHE ok",
+    )
 
 
 def sc_tls13_ok(c):
-    return Session(ossl_server(c), [ossl_client(c, "-tls1_3", expect_ok=True)],
-                   label="TLS 1.3 ok")
+    return Session(ossl_server(c), [ossl_client(c, "-tls1_3", expect_ok=True)], label="TLS 1.3 ok")
 
 
 def sc_tls13_ok_gnutls(c):
-    return Session(gnutls_server(c, "-a", cert="ecdsa"), [gnutls_client(c, expect_ok=True)],
-                   server_env=gnutls_env(c, "server"), label="TLS 1.3 ok (GnuTLS, ECDSA)")
+    return Session(
+        gnutls_server(c, "-a", cert="ecdsa"),
+        [gnutls_client(c, expect_ok=True)],
+        server_env=gnutls_env(c, "server"),
+        label="TLS 1.3 ok (GnuTLS, ECDSA)",
+    )
 
 
 def sc_tls13_ok_python(c):
-    return Session(py_server(c, "tls", cert="ecdsa"), [py_client(c, expect_ok=True)],
-                   label="TLS 1.3 ok (Python ssl)")
+    return Session(
+        py_server(c, "tls", cert="ecdsa"),
+        [py_client(c, expect_ok=True)],
+        label="TLS 1.3 ok (Python ssl)",
+    )
 
 
 def sc_tls13_hrr(c):
-    return Session(ossl_server(c, "-groups", "P-256"),
-                   [ossl_client(c, "-tls1_3", "-groups", "X25519:P-256", expect_ok=True)],
-                   label="TLS 1.3 HelloRetryRequest")
+    return Session(
+        ossl_server(c, "-groups", "P-256"),
+        [ossl_client(c, "-tls1_3", "-groups", "X25519:P-256", expect_ok=True)],
+        label="TLS 1.3 HelloRetryRequest",
+    )
 
 
 def sc_tls12_resumption(c):
     sess = str(c.work / f"{c.tag}.sess")
-    return Session(ossl_server(c, "-tls1_2"),
-                   [ossl_client(c, "-tls1_2", "-sess_out", sess, expect_ok=True),
-                    ossl_client(c, "-tls1_2", "-sess_in", sess, expect_ok=True)],
-                   label="TLS 1.2 session-ticket resumption")
+    return Session(
+        ossl_server(c, "-tls1_2"),
+        [
+            ossl_client(c, "-tls1_2", "-sess_out", sess, expect_ok=True),
+            ossl_client(c, "-tls1_2", "-sess_in", sess, expect_ok=True),
+        ],
+        label="TLS 1.2 session-ticket resumption",
+    )
 
 
 def sc_tls13_resumption(c):
     sess = str(c.work / f"{c.tag}.sess")
-    return Session(ossl_server(c, "-tls1_3"),
-                   [ossl_client(c, "-tls1_3", "-sess_out", sess, expect_ok=True),
-                    ossl_client(c, "-tls1_3", "-sess_in", sess, expect_ok=True)],
-                   label="TLS 1.3 PSK resumption")
+    return Session(
+        ossl_server(c, "-tls1_3"),
+        [
+            ossl_client(c, "-tls1_3", "-sess_out", sess, expect_ok=True),
+            ossl_client(c, "-tls1_3", "-sess_in", sess, expect_ok=True),
+        ],
+        label="TLS 1.3 PSK resumption",
+    )
 
 
 def sc_tls12_alpn_h2(c):
-    return Session(ossl_server(c, "-alpn", "h2,http/1.1"),
-                   [ossl_client(c, "-tls1_2", "-alpn", "h2,http/1.1", expect_ok=True)],
-                   label="TLS 1.2 ALPN h2")
+    return Session(
+        ossl_server(c, "-alpn", "h2,http/1.1"),
+        [ossl_client(c, "-tls1_2", "-alpn", "h2,http/1.1", expect_ok=True)],
+        label="TLS 1.2 ALPN h2",
+    )
 
 
 def sc_tls13_alpn_h2(c):
-    return Session(py_server(c, "tls", alpn=["h2", "http/1.1"]),
-                   [ossl_client(c, "-alpn", "h2,http/1.1", expect_ok=True)],
-                   label="TLS 1.3 ALPN h2 (Python server)")
+    return Session(
+        py_server(c, "tls", alpn=["h2", "http/1.1"]),
+        [ossl_client(c, "-alpn", "h2,http/1.1", expect_ok=True)],
+        label="TLS 1.3 ALPN h2 (Python server)",
+    )
 
 
 def sc_tls12_mtls_ok(c):
     cc, ck = c.pki.client
-    return Session(ossl_server(c, "-tls1_2", "-Verify", "1", "-CAfile", str(c.pki.client_ca[0])),
-                   [ossl_client(c, "-tls1_2", "-cert", str(cc), "-key", str(ck),
-                                expect_ok=True)], label="TLS 1.2 mutual TLS ok")
+    return Session(
+        ossl_server(c, "-tls1_2", "-Verify", "1", "-CAfile", str(c.pki.client_ca[0])),
+        [ossl_client(c, "-tls1_2", "-cert", str(cc), "-key", str(ck), expect_ok=True)],
+        label="TLS 1.2 mutual TLS ok",
+    )
 
 
 def sc_tls13_mtls_ok(c):
     cc, ck = c.pki.client
-    return Session(gnutls_server(c, "--require-client-cert", "--x509cafile",
-                                 str(c.pki.client_ca[0])),
-                   [ossl_client(c, "-tls1_3", "-cert", str(cc), "-key", str(ck),
-                                request=False, expect_ok=True)],
-                   server_env=gnutls_env(c, "server"),
-                   label="TLS 1.3 mutual TLS ok (GnuTLS server)")
+    return Session(
+        gnutls_server(c, "--require-client-cert", "--x509cafile", str(c.pki.client_ca[0])),
+        [
+            ossl_client(
+                c, "-tls1_3", "-cert", str(cc), "-key", str(ck), request=False, expect_ok=True
+            )
+        ],
+        server_env=gnutls_env(c, "server"),
+        label="TLS 1.3 mutual TLS ok (GnuTLS server)",
+    )
 
 
 def sc_tls12_no_shared_cipher(c):
-    return Session(ossl_server(c, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"),
-                   [ossl_client(c, "-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305:"
-                                "AES256-SHA256", expect_ok=False)],
-                   label="TLS 1.2 no shared cipher")
+    return Session(
+        ossl_server(c, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"),
+        [
+            ossl_client(
+                c,
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-RSA-CHACHA20-POLY1305:AES256-SHA256",
+                expect_ok=False,
+            )
+        ],
+        label="TLS 1.2 no shared cipher",
+    )
 
 
 def sc_version_mismatch(c):
-    return Session(ossl_server(c, "-tls1_3"),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="client max TLS 1.2 vs server min TLS 1.3")
+    return Session(
+        ossl_server(c, "-tls1_3"),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="client max TLS 1.2 vs server min TLS 1.3",
+    )
 
 
 def sc_tls11_vs_tls13(c):
-    return Session(gnutls_server(c, "-a", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3"),
-                   [ossl_client(c, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
-                                expect_ok=False)],
-                   server_env=gnutls_env(c, "server"),
-                   label="client TLS 1.1 only vs GnuTLS server TLS 1.3 only")
+    return Session(
+        gnutls_server(c, "-a", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3"),
+        [ossl_client(c, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", expect_ok=False)],
+        server_env=gnutls_env(c, "server"),
+        label="client TLS 1.1 only vs GnuTLS server TLS 1.3 only",
+    )
 
 
 def sc_tls13_no_common_group(c):
-    return Session(ossl_server(c, "-tls1_3", "-groups", "P-384"),
-                   [ossl_client(c, "-tls1_3", "-groups", "X25519:P-256", expect_ok=False)],
-                   label="TLS 1.3 no common key-exchange group")
+    return Session(
+        ossl_server(c, "-tls1_3", "-groups", "P-384"),
+        [ossl_client(c, "-tls1_3", "-groups", "X25519:P-256", expect_ok=False)],
+        label="TLS 1.3 no common key-exchange group",
+    )
 
 
 def sc_tls12_untrusted_ca(c):
-    return Session(ossl_server(c, "-tls1_2", cert="untrusted"),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="TLS 1.2 untrusted CA")
+    return Session(
+        ossl_server(c, "-tls1_2", cert="untrusted"),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="TLS 1.2 untrusted CA",
+    )
 
 
 def sc_tls13_untrusted_ca(c):
-    return Session(ossl_server(c, "-tls1_3", cert="untrusted"),
-                   [ossl_client(c, "-tls1_3", expect_ok=False)],
-                   label="TLS 1.3 untrusted CA (OpenSSL client: alert in plaintext)")
+    return Session(
+        ossl_server(c, "-tls1_3", cert="untrusted"),
+        [ossl_client(c, "-tls1_3", expect_ok=False)],
+        label="TLS 1.3 untrusted CA (OpenSSL client: alert in plaintext)",
+    )
 
 
 def sc_tls12_self_signed(c):
-    return Session(ossl_server(c, "-tls1_2", cert="selfsigned"),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="TLS 1.2 self-signed server certificate")
+    return Session(
+        ossl_server(c, "-tls1_2", cert="selfsigned"),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="TLS 1.2 self-signed server certificate",
+    )
 
 
 def sc_tls12_untrusted_ca_gnutls(c):
-    return Session(ossl_server(c, "-tls1_2", cert="untrusted"),
-                   [gnutls_client(c, expect_ok=False)],
-                   label="TLS 1.2 untrusted CA, GnuTLS client")
+    return Session(
+        ossl_server(c, "-tls1_2", cert="untrusted"),
+        [gnutls_client(c, expect_ok=False)],
+        label="TLS 1.2 untrusted CA, GnuTLS client",
+    )
 
 
 def sc_tls13_untrusted_ca_gnutls(c):
-    return Session(ossl_server(c, "-tls1_3", cert="untrusted"),
-                   [gnutls_client(c, expect_ok=False)],
-                   label="TLS 1.3 untrusted CA, GnuTLS client")
+    return Session(
+        ossl_server(c, "-tls1_3", cert="untrusted"),
+        [gnutls_client(c, expect_ok=False)],
+        label="TLS 1.3 untrusted CA, GnuTLS client",
+    )
 
 
 def sc_tls12_expired(c):
-    return Session(gnutls_server(c, "-a", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2",
-                                 cert="expired"),
-                   [py_client(c, expect_ok=False)], server_env=gnutls_env(c, "server"),
-                   label="TLS 1.2 expired certificate (GnuTLS server, Python client)")
+    return Session(
+        gnutls_server(c, "-a", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2", cert="expired"),
+        [py_client(c, expect_ok=False)],
+        server_env=gnutls_env(c, "server"),
+        label="TLS 1.2 expired certificate (GnuTLS server, Python client)",
+    )
 
 
 def sc_tls12_not_yet_valid(c):
-    return Session(ossl_server(c, "-tls1_2", cert="notyet"),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="TLS 1.2 certificate not yet valid")
+    return Session(
+        ossl_server(c, "-tls1_2", cert="notyet"),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="TLS 1.2 certificate not yet valid",
+    )
 
 
 def sc_tls12_hostname_mismatch(c):
-    return Session(ossl_server(c, "-tls1_2", cert="wronghost"),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="TLS 1.2 host name mismatch")
+    return Session(
+        ossl_server(c, "-tls1_2", cert="wronghost"),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="TLS 1.2 host name mismatch",
+    )
 
 
 def sc_tls12_client_cert_missing(c):
-    return Session(ossl_server(c, "-tls1_2", "-Verify", "1", "-CAfile",
-                               str(c.pki.client_ca[0])),
-                   [ossl_client(c, "-tls1_2", expect_ok=False)],
-                   label="TLS 1.2 client certificate required, none sent")
+    return Session(
+        ossl_server(c, "-tls1_2", "-Verify", "1", "-CAfile", str(c.pki.client_ca[0])),
+        [ossl_client(c, "-tls1_2", expect_ok=False)],
+        label="TLS 1.2 client certificate required, none sent",
+    )
 
 
 def sc_tls13_client_cert_missing(c):
-    return Session(ossl_server(c, "-tls1_3", "-Verify", "1", "-CAfile",
-                               str(c.pki.client_ca[0])),
-                   [ossl_client(c, "-tls1_3", expect_ok=False)],
-                   label="TLS 1.3 client certificate required, none sent (encrypted alert)")
+    return Session(
+        ossl_server(c, "-tls1_3", "-Verify", "1", "-CAfile", str(c.pki.client_ca[0])),
+        [ossl_client(c, "-tls1_3", expect_ok=False)],
+        label="TLS 1.3 client certificate required, none sent (encrypted alert)",
+    )
 
 
 def sc_alpn_mismatch(c):
-    return Session(gnutls_server(c, "-a", "--alpn", "http/1.1", "--alpn-fatal"),
-                   [ossl_client(c, "-alpn", "h2", expect_ok=False)],
-                   server_env=gnutls_env(c, "server"),
-                   label="ALPN mismatch (GnuTLS --alpn-fatal)")
+    return Session(
+        gnutls_server(c, "-a", "--alpn", "http/1.1", "--alpn-fatal"),
+        [ossl_client(c, "-alpn", "h2", expect_ok=False)],
+        server_env=gnutls_env(c, "server"),
+        label="ALPN mismatch (GnuTLS --alpn-fatal)",
+    )
 
 
 def sc_sni_rejected(c):
-    return Session(py_server(c, "tls", sni_allow=["localhost"]),
-                   [ossl_client(c, "-servername", "unknown.example", expect_ok=False)],
-                   label="SNI rejected (Python sni_callback)")
+    return Session(
+        py_server(c, "tls", sni_allow=["localhost"]),
+        [ossl_client(c, "-servername", "unknown.example", expect_ok=False)],
+        label="SNI rejected (Python sni_callback)",
+    )
 
 
 def sc_fallback_scsv(c):
-    return Session(ossl_server(c),
-                   [ossl_client(c, "-tls1_2", "-fallback_scsv", expect_ok=False)],
-                   label="TLS_FALLBACK_SCSV downgrade")
+    return Session(
+        ossl_server(c),
+        [ossl_client(c, "-tls1_2", "-fallback_scsv", expect_ok=False)],
+        label="TLS_FALLBACK_SCSV downgrade",
+    )
 
 
 def sc_server_closes(c):
-    return Session(py_server(c, "close"), [ossl_client(c, expect_ok=False)],
-                   label="server closes after ClientHello, no alert")
+    return Session(
+        py_server(c, "close"),
+        [ossl_client(c, expect_ok=False)],
+        label="server closes after ClientHello, no alert",
+    )
 
 
 def sc_plain_http_reply(c):
-    return Session(py_server(c, "http"), [ossl_client(c, expect_ok=False)],
-                   label="server answers with plain HTTP")
+    return Session(
+        py_server(c, "http"),
+        [ossl_client(c, expect_ok=False)],
+        label="server answers with plain HTTP",
+    )
 
 
 def sc_no_response(c):
-    return Session(py_server(c, "silent"),
-                   [ossl_client(c, kill_after=1.0)], label="server never answers")
+    return Session(
+        py_server(c, "silent"), [ossl_client(c, kill_after=1.0)], label="server never answers"
+    )
 
 
 def sc_ipv6_ok(c):
@@ -630,25 +870,26 @@ ALL_SCENARIOS: dict[str, Builder] = {**SCENARIOS, "ipv6-tls13-ok": sc_ipv6_ok}
 # Expectations, checked with tshark after each capture
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Alert:
     desc: int
-    sender: str               # "client" | "server"
-    encrypted: bool = False   # unreadable without the key log
+    sender: str  # "client" | "server"
+    encrypted: bool = False  # unreadable without the key log
 
 
 @dataclass
 class Expect:
     sessions: int = 1
-    alerts: list[Alert] = field(default_factory=list)   # error alerts (close_notify ignored)
+    alerts: list[Alert] = field(default_factory=list)  # error alerts (close_notify ignored)
     hrr: bool = False
-    resumed: int = 0          # sessions resumed (no server Certificate in that stream)
-    alpn: str | None = None   # ALPN the server selected (read with the key log)
+    resumed: int = 0  # sessions resumed (no server Certificate in that stream)
+    alpn: str | None = None  # ALPN the server selected (read with the key log)
     client_cert: bool = False
-    server_fin_no_tls: bool = False   # the server sent no TLS at all and closed (FIN)
-    non_tls_reply: bool = False       # the server sent bytes that are not TLS
-    no_server_bytes: bool = False     # the server sent nothing at all
-    version: str | None = None        # negotiated, e.g. "0x0303" / "0x0304"
+    server_fin_no_tls: bool = False  # the server sent no TLS at all and closed (FIN)
+    non_tls_reply: bool = False  # the server sent bytes that are not TLS
+    no_server_bytes: bool = False  # the server sent nothing at all
+    version: str | None = None  # negotiated, e.g. "0x0303" / "0x0304"
 
 
 EXPECT: dict[str, Expect] = {
@@ -679,7 +920,8 @@ EXPECT: dict[str, Expect] = {
     "tls12-hostname-mismatch": Expect(alerts=[Alert(BAD_CERTIFICATE, "client")]),
     "tls12-client-cert-missing": Expect(alerts=[Alert(HANDSHAKE_FAILURE, "server")]),
     "tls13-client-cert-missing": Expect(
-        alerts=[Alert(CERTIFICATE_REQUIRED, "server", encrypted=True)]),
+        alerts=[Alert(CERTIFICATE_REQUIRED, "server", encrypted=True)]
+    ),
     "alpn-mismatch": Expect(alerts=[Alert(NO_APPLICATION_PROTOCOL, "server")]),
     "sni-rejected": Expect(alerts=[Alert(UNRECOGNIZED_NAME, "server")]),
     "fallback-scsv": Expect(alerts=[Alert(INAPPROPRIATE_FALLBACK, "server")]),
@@ -694,6 +936,7 @@ EXPECT: dict[str, Expect] = {
 # Process plumbing
 # --------------------------------------------------------------------------------------------
 
+
 def free_port(host: str) -> int:
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(fam, socket.SOCK_STREAM) as s:
@@ -707,8 +950,9 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> 
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited early (rc={proc.returncode}): {proc.args}")
-        out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
-                             text=True, timeout=5).stdout
+        out = subprocess.run(
+            ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout
         if out.strip():
             return
         time.sleep(0.05)
@@ -729,9 +973,22 @@ def stop(proc: subprocess.Popen | None, sig=signal.SIGTERM) -> None:
 class Tcpdump:
     def __init__(self, out: Path, iface: str, bpf: str):
         self.proc = subprocess.Popen(
-            ["timeout", "120", "tcpdump", "-i", iface, "-U", "--immediate-mode",
-             "-w", str(out), bpf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                "timeout",
+                "120",
+                "tcpdump",
+                "-i",
+                iface,
+                "-U",
+                "--immediate-mode",
+                "-w",
+                str(out),
+                bpf,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # tcpdump prints "listening on IFACE, link-type ..." once the capture is active
         lines = []
         while True:
@@ -747,7 +1004,7 @@ class Tcpdump:
 
     def stop(self) -> str:
         time.sleep(0.3)  # let the last packets (FIN/ACK) arrive
-        stop(self.proc, signal.SIGINT)   # SIGINT to `timeout` is forwarded to tcpdump
+        stop(self.proc, signal.SIGINT)  # SIGINT to `timeout` is forwarded to tcpdump
         return self.proc.stderr.read() if self.proc.stderr else ""
 
 
@@ -768,9 +1025,14 @@ def run_client(cr: ClientRun, log, pending: list[subprocess.Popen]) -> int | Non
     """Run one client under `timeout`. A `kill_after` client is left waiting and put on
     `pending`; the caller kills it after tcpdump has stopped (the capture ends mid-wait)."""
     env = {**os.environ, **cr.env}
-    p = subprocess.Popen(["timeout", "-k", "2", str(cr.timeout), *cr.argv],
-                         stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        ["timeout", "-k", "2", str(cr.timeout), *cr.argv],
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
+        env=env,
+        start_new_session=True,
+    )
     try:
         if cr.kill_after is not None:
             p.stdin.write(cr.stdin)
@@ -789,21 +1051,22 @@ def run_client(cr: ClientRun, log, pending: list[subprocess.Popen]) -> int | Non
 # Capture runner
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Capture:
-    name: str                     # file name with extension
-    sessions: list[str]           # scenario names, run in this order, one server port each
+    name: str  # file name with extension
+    sessions: list[str]  # scenario names, run in this order, one server port each
     host: str = "127.0.0.1"
     iface: str = "lo"
     pcapng: bool = False
-    linktype: str | None = None   # expected capinfos encapsulation (substring)
+    linktype: str | None = None  # expected capinfos encapsulation (substring)
 
 
 def run_capture(cap: Capture, pki: PKI, work: Path) -> dict:
     stem = cap.name.rsplit(".", 1)[0]
     capdir = work / "cap"
     capdir.mkdir(exist_ok=True)
-    os.chmod(capdir, 0o777)   # tcpdump may drop privileges to its own user
+    os.chmod(capdir, 0o777)  # tcpdump may drop privileges to its own user
     raw = capdir / f"{stem}.pcap"
     raw.unlink(missing_ok=True)
     logp = work / f"{stem}.log"
@@ -826,9 +1089,15 @@ def run_capture(cap: Capture, pki: PKI, work: Path) -> dict:
             # one server per distinct port
             for ctx, sess in built:
                 env = {**os.environ, **sess.server_env}
-                p = subprocess.Popen(["timeout", "120", *sess.server], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log, env=env, cwd=work,
-                                     start_new_session=True)
+                p = subprocess.Popen(
+                    ["timeout", "120", *sess.server],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    env=env,
+                    cwd=work,
+                    start_new_session=True,
+                )
                 servers.append(p)
                 wait_listening(ctx.port, p)
             bpf = "tcp and (" + " or ".join(f"port {c.port}" for c, _ in built) + ")"
@@ -843,7 +1112,7 @@ def run_capture(cap: Capture, pki: PKI, work: Path) -> dict:
         finally:
             if tcpd is not None:
                 tcpd.stop()
-            for p in pending:   # clients still waiting for a silent server
+            for p in pending:  # clients still waiting for a silent server
                 killpg(p)
             for p in servers:
                 # the server runs under `timeout` in its own process group: signal the group
@@ -869,30 +1138,63 @@ def run_capture(cap: Capture, pki: PKI, work: Path) -> dict:
                 if line.strip() and not line.startswith("#"):
                     seen.setdefault(line, None)
     keys_dest.write_text("".join(line + "\n" for line in seen))
-    return {"file": dest, "keys": keys_dest, "log": logp,
-            "ports": [c.port for c, _ in built], "stacks": [stacks(x) for _, x in built]}
+    return {
+        "file": dest,
+        "keys": keys_dest,
+        "log": logp,
+        "ports": [c.port for c, _ in built],
+        "stacks": [stacks(x) for _, x in built],
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # tshark checks
 # --------------------------------------------------------------------------------------------
 
+
 class CheckError(Exception):
     pass
 
 
-FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.fin",
-          "tcp.flags.reset", "tcp.len", "tls.record.content_type", "tls.handshake.type",
-          "tls.alert_message.level", "tls.alert_message.desc", "tls.handshake.random",
-          "tls.handshake.extensions_alpn_str", "tls.handshake.extensions.supported_version",
-          "tls.record.version", "tls.handshake.certificate_length", "_ws.col.Info", "tls"]
+FIELDS = [
+    "frame.number",
+    "tcp.stream",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.flags.fin",
+    "tcp.flags.reset",
+    "tcp.len",
+    "tls.record.content_type",
+    "tls.handshake.type",
+    "tls.alert_message.level",
+    "tls.alert_message.desc",
+    "tls.handshake.random",
+    "tls.handshake.extensions_alpn_str",
+    "tls.handshake.extensions.supported_version",
+    "tls.record.version",
+    "tls.handshake.certificate_length",
+    "_ws.col.Info",
+    "tls",
+]
 
 HRR_RANDOM = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
 
 
 def tshark_rows(path: Path, keys: Path | None) -> list[dict[str, str]]:
-    cmd = ["tshark", "-n", "-r", str(path), "-T", "fields", "-E", "separator=\t",
-           "-E", "occurrence=a", "-E", "aggregator=,"]
+    cmd = [
+        "tshark",
+        "-n",
+        "-r",
+        str(path),
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]
     if keys is not None:
         cmd += ["-o", f"tls.keylog_file:{keys}"]
     for f in FIELDS[:-1]:
@@ -933,7 +1235,7 @@ def check_session(exp: Expect, rows: list[dict], rows_plain: list[dict], port: s
     if len(streams) != exp.sessions:
         problems.append(f"{len(streams)} TCP streams, expected {exp.sessions}")
     ch = [r for r in rows if "1" in htypes(r)]
-    want_ch = exp.sessions * (2 if exp.hrr else 1)   # after an HRR the client says hello again
+    want_ch = exp.sessions * (2 if exp.hrr else 1)  # after an HRR the client says hello again
     if len(ch) != want_ch:
         problems.append(f"{len(ch)} ClientHello, expected {want_ch}")
 
@@ -942,20 +1244,34 @@ def check_session(exp: Expect, rows: list[dict], rows_plain: list[dict], port: s
     plain = {(f, d) for f, _, _, d in alerts_of(rows_plain, port)}
     unused = list(got)
     for want in exp.alerts:
-        m = [a for a in unused if a[3] == str(want.desc) and a[1] == want.sender
-             and ((a[0], a[3]) not in plain) == want.encrypted]
+        m = [
+            a
+            for a in unused
+            if a[3] == str(want.desc)
+            and a[1] == want.sender
+            and ((a[0], a[3]) not in plain) == want.encrypted
+        ]
         if not m:
             problems.append(
                 f"no {'encrypted' if want.encrypted else 'plaintext'} "
                 f"{ALERT_NAMES[want.desc]} from {want.sender} (saw "
-                + (", ".join(f"{a[1]} {ALERT_NAMES.get(int(a[3]), a[3])}"
-                             f"{'' if (a[0], a[3]) in plain else ' (enc)'}" for a in got)
-                   or "none") + ")")
+                + (
+                    ", ".join(
+                        f"{a[1]} {ALERT_NAMES.get(int(a[3]), a[3])}"
+                        f"{'' if (a[0], a[3]) in plain else ' (enc)'}"
+                        for a in got
+                    )
+                    or "none"
+                )
+                + ")"
+            )
         else:
             unused.remove(m[0])
     if unused:
-        problems.append("unexpected error alerts: " + ", ".join(
-            f"#{a[0]} {a[1]} {ALERT_NAMES.get(int(a[3]), a[3])}" for a in unused))
+        problems.append(
+            "unexpected error alerts: "
+            + ", ".join(f"#{a[0]} {a[1]} {ALERT_NAMES.get(int(a[3]), a[3])}" for a in unused)
+        )
 
     # what the wire shows without keys: plaintext alerts by name, encrypted ones as such
     wire = []
@@ -1000,16 +1316,24 @@ def check_session(exp: Expect, rows: list[dict], rows_plain: list[dict], port: s
         facts.append(f"{resumed} resumed")
 
     if exp.alpn:
-        sel = [r["tls.handshake.extensions_alpn_str"] for r in srv
-               if r["tls.handshake.extensions_alpn_str"]]
+        sel = [
+            r["tls.handshake.extensions_alpn_str"]
+            for r in srv
+            if r["tls.handshake.extensions_alpn_str"]
+        ]
         if not sel or sel[0].split(",")[0] != exp.alpn:
             problems.append(f"server ALPN {sel}, expected {exp.alpn}")
         else:
             facts.append(f"ALPN {exp.alpn}")
 
     if exp.client_cert:
-        cc = [r for r in rows if r["tcp.srcport"] != port and "11" in htypes(r)
-              and r["tls.handshake.certificate_length"]]
+        cc = [
+            r
+            for r in rows
+            if r["tcp.srcport"] != port
+            and "11" in htypes(r)
+            and r["tls.handshake.certificate_length"]
+        ]
         if not cc:
             problems.append("no client Certificate")
         else:
@@ -1023,14 +1347,18 @@ def check_session(exp: Expect, rows: list[dict], rows_plain: list[dict], port: s
             problems.append("server sent data")
         if not fin:
             problems.append("server did not send FIN")
-        facts.append(f"server FIN #{fin[0]['frame.number'] if fin else '?'} without any TLS"
-                     + (f", RST #{rst[0]['frame.number']}" if rst else ""))
+        facts.append(
+            f"server FIN #{fin[0]['frame.number'] if fin else '?'} without any TLS"
+            + (f", RST #{rst[0]['frame.number']}" if rst else "")
+        )
     if exp.non_tls_reply:
         if not srv_data or any(r["tls.record.content_type"] for r in srv_data):
             problems.append("server reply missing or parsed as TLS")
         else:
-            facts.append(f"non-TLS reply #{srv_data[0]['frame.number']} "
-                         f"({srv_data[0]['_ws.col.Info'].strip()[:26]})")
+            facts.append(
+                f"non-TLS reply #{srv_data[0]['frame.number']} "
+                f"({srv_data[0]['_ws.col.Info'].strip()[:26]})"
+            )
     if exp.no_server_bytes:
         if srv_data or fin or rst:
             problems.append("server sent data or closed")
@@ -1054,19 +1382,31 @@ def check(cap: Capture, path: Path, keys: Path, ports: list[int], stk: list[str]
         problems += [f"[{i} {name}] {p}" for p in pr]
         details.append((name, [stk[i - 1], *facts], wire))
 
-    info = subprocess.run(["capinfos", "-t", "-E", str(path)], capture_output=True,
-                          text=True, timeout=30).stdout
-    ftype = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
-                  if ln.startswith("File type")), "?")
-    enc = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
-                if ln.startswith("File encapsulation")), "?")
+    info = subprocess.run(
+        ["capinfos", "-t", "-E", str(path)], capture_output=True, text=True, timeout=30
+    ).stdout
+    ftype = next(
+        (ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("File type")), "?"
+    )
+    enc = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in info.splitlines()
+            if ln.startswith("File encapsulation")
+        ),
+        "?",
+    )
     if cap.linktype and cap.linktype.lower() not in enc.lower():
         problems.append(f"encapsulation {enc}, expected {cap.linktype}")
     if cap.pcapng and "pcapng" not in ftype.lower():
         problems.append(f"file type {ftype}, expected pcapng")
     if ":" in cap.host:
-        v6 = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", "ipv6.src == ::1"],
-                            capture_output=True, text=True, timeout=30).stdout
+        v6 = subprocess.run(
+            ["tshark", "-n", "-r", str(path), "-Y", "ipv6.src == ::1"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
         if not v6.strip():
             problems.append("no IPv6 packets")
     if problems:
@@ -1078,8 +1418,9 @@ def check(cap: Capture, path: Path, keys: Path, ports: list[int], stk: list[str]
         return [head + (", " + ", ".join(facts) if facts else "") + f"; wire: {wire}"]
     lines = [head + f", {len(cap.sessions)} scenarios / {len(all_streams)} TCP sessions"]
     for i, (name, facts, wire) in enumerate(details, 1):
-        lines.append(f"    {i:2d}. {name}: " + (", ".join(facts) + "; " if facts else "")
-                     + f"wire: {wire}")
+        lines.append(
+            f"    {i:2d}. {name}: " + (", ".join(facts) + "; " if facts else "") + f"wire: {wire}"
+        )
     return lines
 
 
@@ -1094,20 +1435,51 @@ def expect_of(name: str) -> Expect:
     return EXPECT.get(name) or EXTRA_EXPECT[name]
 
 
-SHOWCASE = ["tls12-ok", "tls12-untrusted-ca", "tls13-ok", "tls12-expired",
-            "tls13-client-cert-missing", "tls12-no-shared-cipher", "tls12-vs-tls13-only",
-            "alpn-mismatch", "tls12-hostname-mismatch", "tls13-untrusted-ca-gnutls",
-            "plain-http-reply"]
+SHOWCASE = [
+    "tls12-ok",
+    "tls12-untrusted-ca",
+    "tls13-ok",
+    "tls12-expired",
+    "tls13-client-cert-missing",
+    "tls12-no-shared-cipher",
+    "tls12-vs-tls13-only",
+    "alpn-mismatch",
+    "tls12-hostname-mismatch",
+    "tls13-untrusted-ca-gnutls",
+    "plain-http-reply",
+]
 
 MIXED = [
-    "tls12-ok", "tls13-ok", "tls13-ok-gnutls", "tls13-ok-python", "tls13-hrr",
-    "tls12-alpn-h2", "tls13-mtls-ok", "tls12-no-shared-cipher", "tls12-vs-tls13-only",
-    "tls13-no-common-group", "tls12-untrusted-ca", "tls13-untrusted-ca",
-    "tls12-self-signed", "tls13-untrusted-ca-gnutls", "tls12-expired", "tls12-not-yet-valid",
-    "tls12-hostname-mismatch", "tls12-client-cert-missing", "tls13-client-cert-missing",
-    "alpn-mismatch", "sni-rejected", "fallback-scsv", "server-closes",
-    "plain-http-reply", "tls12-ok", "tls13-ok", "tls13-hrr", "tls12-mtls-ok",
-    "tls13-alpn-h2", "tls11-vs-tls13-only",
+    "tls12-ok",
+    "tls13-ok",
+    "tls13-ok-gnutls",
+    "tls13-ok-python",
+    "tls13-hrr",
+    "tls12-alpn-h2",
+    "tls13-mtls-ok",
+    "tls12-no-shared-cipher",
+    "tls12-vs-tls13-only",
+    "tls13-no-common-group",
+    "tls12-untrusted-ca",
+    "tls13-untrusted-ca",
+    "tls12-self-signed",
+    "tls13-untrusted-ca-gnutls",
+    "tls12-expired",
+    "tls12-not-yet-valid",
+    "tls12-hostname-mismatch",
+    "tls12-client-cert-missing",
+    "tls13-client-cert-missing",
+    "alpn-mismatch",
+    "sni-rejected",
+    "fallback-scsv",
+    "server-closes",
+    "plain-http-reply",
+    "tls12-ok",
+    "tls13-ok",
+    "tls13-hrr",
+    "tls12-mtls-ok",
+    "tls13-alpn-h2",
+    "tls11-vs-tls13-only",
 ]
 
 
@@ -1115,10 +1487,15 @@ def captures() -> list[Capture]:
     caps = [Capture(f"{n}.pcap", [n]) for n in SCENARIOS]
     caps += [
         Capture("ipv6-tls13-ok.pcap", ["ipv6-tls13-ok"], host="::1"),
-        Capture("any-tls12-untrusted-ca.pcap", ["tls12-untrusted-ca"], iface="any",
-                linktype="Linux cooked-mode capture v2"),
-        Capture("pcapng-tls13-client-cert-missing.pcapng", ["tls13-client-cert-missing"],
-                pcapng=True),
+        Capture(
+            "any-tls12-untrusted-ca.pcap",
+            ["tls12-untrusted-ca"],
+            iface="any",
+            linktype="Linux cooked-mode capture v2",
+        ),
+        Capture(
+            "pcapng-tls13-client-cert-missing.pcapng", ["tls13-client-cert-missing"], pcapng=True
+        ),
         Capture("showcase.pcap", SHOWCASE),
         Capture("mixed.pcap", MIXED),
     ]
@@ -1126,6 +1503,7 @@ def captures() -> list[Capture]:
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -1142,8 +1520,17 @@ def main() -> int:
         caps = [c for c in caps if c.name.rsplit(".", 1)[0] in want or c.name in want]
         if not caps:
             ap.error("no such capture")
-    for tool in ("tcpdump", "tshark", "editcap", "capinfos", "ss", "openssl", "gnutls-serv",
-                 "gnutls-cli", "timeout"):
+    for tool in (
+        "tcpdump",
+        "tshark",
+        "editcap",
+        "capinfos",
+        "ss",
+        "openssl",
+        "gnutls-serv",
+        "gnutls-cli",
+        "timeout",
+    ):
         if shutil.which(tool) is None:
             print(f"missing tool: {tool}", file=sys.stderr)
             return 2

@@ -42,8 +42,14 @@ TIME = "/usr/bin/time"
 
 TSHARK_FILTER = "tls.handshake.type or tls.alert_message"
 TSHARK_FIELDS = [
-    "frame.number", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "tls.handshake.type",
-    "tls.handshake.extensions_server_name", "tls.handshake.ciphersuite",
+    "frame.number",
+    "ip.src",
+    "tcp.srcport",
+    "ip.dst",
+    "tcp.dstport",
+    "tls.handshake.type",
+    "tls.handshake.extensions_server_name",
+    "tls.handshake.ciphersuite",
     "tls.alert_message.desc",
 ]
 
@@ -78,9 +84,12 @@ def machine() -> dict:
         pass
     ver = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
     return {
-        "nproc": os.cpu_count(), "cpu": model, "memory": mem,
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory": mem,
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "python": platform.python_version(), "tshark": ver.splitlines()[0] if ver else "?",
+        "python": platform.python_version(),
+        "tshark": ver.splitlines()[0] if ver else "?",
         "kernel": platform.release(),
     }
 
@@ -91,14 +100,21 @@ def timed(cmd: list[str], stdout, env=None, cwd=None, timeout: float | None = No
         full = [TIME, "-f", "%e %U %S %M %x", "-o", tf.name, *cmd]
         t0 = time.monotonic()
         try:
-            p = subprocess.run(full, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                               timeout=timeout)
+            p = subprocess.run(
+                full, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd, timeout=timeout
+            )
         except subprocess.TimeoutExpired:
             return {"timeout": True, "wall": time.monotonic() - t0}
         line = Path(tf.name).read_text().strip().splitlines()
     wall, user, sys_, rss, code = line[-1].split()
-    res = {"wall": float(wall), "user": float(user), "sys": float(sys_),
-           "cpu": float(user) + float(sys_), "rss_mb": int(rss) / 1024, "exit": int(code)}
+    res = {
+        "wall": float(wall),
+        "user": float(user),
+        "sys": float(sys_),
+        "cpu": float(user) + float(sys_),
+        "rss_mb": int(rss) / 1024,
+        "exit": int(code),
+    }
     if p.returncode != 0:
         res["stderr"] = p.stderr.decode(errors="replace")[-2000:]
     return res
@@ -111,19 +127,28 @@ def best_of(name: str, run, runs: int, slow: float) -> dict:
     for i in range(runs):
         r = run(i)
         results.append(r)
-        print(f"  {name} run {i + 1}: " + (f"timeout after {r['wall']:.0f} s" if r.get("timeout")
-              else f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['rss_mb']:.0f} MB"),
-              file=sys.stderr)
+        print(
+            f"  {name} run {i + 1}: "
+            + (
+                f"timeout after {r['wall']:.0f} s"
+                if r.get("timeout")
+                else f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['rss_mb']:.0f} MB"
+            ),
+            file=sys.stderr,
+        )
         if r.get("timeout") or r.get("exit") or r["wall"] > slow:
             break
     ok = [r for r in results if not r.get("timeout")]
     if not ok:
-        return {"name": name, "runs": len(results), "timeout": True,
-                "wall": results[0]["wall"]}
+        return {"name": name, "runs": len(results), "timeout": True, "wall": results[0]["wall"]}
     best = min(ok, key=lambda r: r["wall"])
-    return {"name": name, "runs": len(results), **best,
-            "rss_mb": max(r["rss_mb"] for r in ok),
-            "all_wall": [round(r["wall"], 2) for r in ok]}
+    return {
+        "name": name,
+        "runs": len(results),
+        **best,
+        "rss_mb": max(r["rss_mb"] for r in ok),
+        "all_wall": [round(r["wall"], 2) for r in ok],
+    }
 
 
 def check_tlstui(out: Path, manifest: dict | None) -> dict:
@@ -132,13 +157,19 @@ def check_tlstui(out: Path, manifest: dict | None) -> dict:
         rep = json.load(fh)
     sessions = rep["sessions"]
     status = Counter(s["status"] for s in sessions)
-    causes = Counter(s["diagnosis"]["cause"] for s in sessions
-                     if s.get("diagnosis") and s["status"] != "ok")
+    causes = Counter(
+        s["diagnosis"]["cause"] for s in sessions if s.get("diagnosis") and s["status"] != "ok"
+    )
     versions = Counter(s["version"] for s in sessions)
-    res = {"sessions": len(sessions), "status": dict(status), "failed_causes": dict(causes),
-           "versions": {str(k): v for k, v in versions.items()},
-           "packets": rep["capture"]["packets"], "warnings": rep["capture"]["warnings"],
-           "problems": []}
+    res = {
+        "sessions": len(sessions),
+        "status": dict(status),
+        "failed_causes": dict(causes),
+        "versions": {str(k): v for k, v in versions.items()},
+        "packets": rep["capture"]["packets"],
+        "warnings": rep["capture"]["warnings"],
+        "problems": [],
+    }
     if manifest:
         exp = manifest
         if len(sessions) != exp["sessions"]:
@@ -146,15 +177,17 @@ def check_tlstui(out: Path, manifest: dict | None) -> dict:
         if status.get("failed", 0) != exp["failed"]:
             res["problems"].append(f"{status.get('failed', 0)} failed, expected {exp['failed']}")
         if rep["capture"]["packets"] != exp["packets"]:
-            res["problems"].append(f"{rep['capture']['packets']} packets, "
-                                   f"expected {exp['packets']}")
+            res["problems"].append(
+                f"{rep['capture']['packets']} packets, expected {exp['packets']}"
+            )
     return res
 
 
 def fmt_ratio(x: dict, ref: dict, key: str) -> str:
     if x.get("timeout"):
-        return f">{x['wall'] / ref['wall']:.2f}" if key == "wall" and not ref.get("timeout") \
-            else "-"
+        return (
+            f">{x['wall'] / ref['wall']:.2f}" if key == "wall" and not ref.get("timeout") else "-"
+        )
     if ref.get("timeout") or not ref.get(key):
         return "-"
     return f"{x[key] / ref[key]:.2f}"
@@ -165,11 +198,29 @@ def table(rows: list[dict], ref: dict) -> str:
     lines = [head]
     for r in rows:
         if r.get("timeout"):
-            lines.append((r["name"], str(r["runs"]), f">{r['wall']:.0f}", "-", "-",
-                          fmt_ratio(r, ref, "wall"), "-"))
+            lines.append(
+                (
+                    r["name"],
+                    str(r["runs"]),
+                    f">{r['wall']:.0f}",
+                    "-",
+                    "-",
+                    fmt_ratio(r, ref, "wall"),
+                    "-",
+                )
+            )
             continue
-        lines.append((r["name"], str(r["runs"]), f"{r['wall']:.1f}", f"{r['cpu']:.1f}",
-                      f"{r['rss_mb']:.0f}", fmt_ratio(r, ref, "wall"), fmt_ratio(r, ref, "cpu")))
+        lines.append(
+            (
+                r["name"],
+                str(r["runs"]),
+                f"{r['wall']:.1f}",
+                f"{r['cpu']:.1f}",
+                f"{r['rss_mb']:.0f}",
+                fmt_ratio(r, ref, "wall"),
+                fmt_ratio(r, ref, "cpu"),
+            )
+        )
     w = [max(len(x[i]) for x in lines) for i in range(len(head))]
     out = ["| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(row)) + " |" for row in lines]
     out.insert(1, "|" + "|".join("-" * (n + 2) for n in w) + "|")
@@ -180,15 +231,28 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("capture", nargs="?", default=DEFAULT_CAPTURE)
     ap.add_argument("--runs", type=int, default=3, help="best of N runs (default 3)")
-    ap.add_argument("--slow", type=float, default=60.0,
-                    help="a tool whose first run takes longer than this runs once (60 s)")
-    ap.add_argument("--timeout", type=float, default=300.0,
-                    help="give up on one run after this many seconds (300)")
+    ap.add_argument(
+        "--slow",
+        type=float,
+        default=60.0,
+        help="a tool whose first run takes longer than this runs once (60 s)",
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="give up on one run after this many seconds (300)",
+    )
     ap.add_argument("--python", default=default_python(), help="interpreter for tlstui/dpkt")
-    ap.add_argument("--tlstui-root", type=Path, default=REPO,
-                    help="source tree whose tlstui package is timed (default: this repo)")
-    ap.add_argument("--only", default="tlstui,tshark,dpkt",
-                    help="comma-separated subset of tlstui,tshark,dpkt")
+    ap.add_argument(
+        "--tlstui-root",
+        type=Path,
+        default=REPO,
+        help="source tree whose tlstui package is timed (default: this repo)",
+    )
+    ap.add_argument(
+        "--only", default="tlstui,tshark,dpkt", help="comma-separated subset of tlstui,tshark,dpkt"
+    )
     ap.add_argument("--sessions", type=int, default=20000, help="when building the capture")
     ap.add_argument("--target-mb", type=float, default=1300, help="when building the capture")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -201,9 +265,18 @@ def main(argv: list[str] | None = None) -> int:
     cap = Path(a.capture)
     if not cap.exists():
         print(f"{cap} is missing; building it ...", file=sys.stderr)
-        subprocess.run([a.python, str(HERE / "make_big_capture.py"), str(cap),
-                        "--sessions", str(a.sessions), "--target-mb", str(a.target_mb)],
-                       check=True)
+        subprocess.run(
+            [
+                a.python,
+                str(HERE / "make_big_capture.py"),
+                str(cap),
+                "--sessions",
+                str(a.sessions),
+                "--target-mb",
+                str(a.target_mb),
+            ],
+            check=True,
+        )
     manifest = None
     mpath = Path(str(cap) + ".manifest.json")
     if mpath.exists():
@@ -211,13 +284,23 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     size = cap.stat().st_size
-    print(f"capture {cap}: {size / 1e6:.0f} MB"
-          + (f", {manifest['packets']} packets, {manifest['sessions']} sessions "
-             f"({manifest['failed']} failed)" if manifest else ""), file=sys.stderr)
-    print(f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['memory']}, "
-          f"load {info['load_average']}", file=sys.stderr)
+    print(
+        f"capture {cap}: {size / 1e6:.0f} MB"
+        + (
+            f", {manifest['packets']} packets, {manifest['sessions']} sessions "
+            f"({manifest['failed']} failed)"
+            if manifest
+            else ""
+        ),
+        file=sys.stderr,
+    )
+    print(
+        f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['memory']}, "
+        f"load {info['load_average']}",
+        file=sys.stderr,
+    )
     t0 = time.monotonic()
-    with open(cap, "rb") as fh:                       # warm the page cache
+    with open(cap, "rb") as fh:  # warm the page cache
         while fh.read(16 << 20):
             pass
     print(f"page cache warmed in {time.monotonic() - t0:.1f} s", file=sys.stderr)
@@ -226,11 +309,15 @@ def main(argv: list[str] | None = None) -> int:
     root = str(a.tlstui_root.resolve())
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     tlstui_cmd = [a.python, "-m", "tlstui", str(cap), "--json"]
-    dpkt_cmd = [a.python, "-c",
-                "import sys, dpkt\n"
-                "with open(sys.argv[1], 'rb') as f:\n"
-                "    for ts, buf in dpkt.pcap.Reader(f):\n"
-                "        pass\n", str(cap)]
+    dpkt_cmd = [
+        a.python,
+        "-c",
+        "import sys, dpkt\n"
+        "with open(sys.argv[1], 'rb') as f:\n"
+        "    for ts, buf in dpkt.pcap.Reader(f):\n"
+        "        pass\n",
+        str(cap),
+    ]
     rows: list[dict] = []
     check = None
     with tempfile.TemporaryDirectory(prefix="tlstui-bench-") as tmp:
@@ -243,8 +330,14 @@ def main(argv: list[str] | None = None) -> int:
             return timed(tlstui_cmd, subprocess.DEVNULL, env=env, cwd=root, timeout=a.timeout)
 
         if "tshark" in only:
-            rows.append(best_of("tshark", lambda i: timed(
-                tshark_cmd(str(cap)), subprocess.DEVNULL, timeout=a.timeout), a.runs, a.slow))
+            rows.append(
+                best_of(
+                    "tshark",
+                    lambda i: timed(tshark_cmd(str(cap)), subprocess.DEVNULL, timeout=a.timeout),
+                    a.runs,
+                    a.slow,
+                )
+            )
         if "tlstui" in only:
             r = best_of("tlstui --json", run_tlstui, a.runs, a.slow)
             rows.append(r)
@@ -254,17 +347,31 @@ def main(argv: list[str] | None = None) -> int:
                 except (ValueError, KeyError) as exc:
                     check = {"problems": [f"output is not the expected JSON: {exc}"]}
         if "dpkt" in only:
-            rows.append(best_of("dpkt read loop", lambda i: timed(
-                dpkt_cmd, subprocess.DEVNULL, env=env, timeout=a.timeout), a.runs, a.slow))
+            rows.append(
+                best_of(
+                    "dpkt read loop",
+                    lambda i: timed(dpkt_cmd, subprocess.DEVNULL, env=env, timeout=a.timeout),
+                    a.runs,
+                    a.slow,
+                )
+            )
 
     ref = next((r for r in rows if r["name"] == "tshark"), None) or {"timeout": True}
     print()
-    print(f"capture: {cap} ({size / 1e6:.0f} MB"
-          + (f", {manifest['packets']} packets, {manifest['sessions']} TLS sessions, "
-             f"{manifest['failed']} failed)" if manifest else ")"))
-    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, "
-          f"load average at start {info['load_average']}; Python {info['python']}; "
-          f"{info['tshark']}")
+    print(
+        f"capture: {cap} ({size / 1e6:.0f} MB"
+        + (
+            f", {manifest['packets']} packets, {manifest['sessions']} TLS sessions, "
+            f"{manifest['failed']} failed)"
+            if manifest
+            else ")"
+        )
+    )
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, "
+        f"load average at start {info['load_average']}; Python {info['python']}; "
+        f"{info['tshark']}"
+    )
     print(f"tlstui tree: {root}")
     print("wall = best of 'runs' runs; CPU = user+sys of that run; peak MB = max RSS\n")
     print(table(rows, ref))
@@ -272,9 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         if r.get("stderr"):
             print(f"\n{r['name']} exited {r.get('exit')}: {r['stderr'][-500:]}")
     if check is not None:
-        print(f"\ntlstui output: {check.get('sessions')} sessions "
-              f"{check.get('status')}, failed causes {check.get('failed_causes')}, "
-              f"packets {check.get('packets')}")
+        print(
+            f"\ntlstui output: {check.get('sessions')} sessions "
+            f"{check.get('status')}, failed causes {check.get('failed_causes')}, "
+            f"packets {check.get('packets')}"
+        )
         if check["problems"]:
             print("  PROBLEMS: " + "; ".join(check["problems"]))
         else:
@@ -284,9 +393,21 @@ def main(argv: list[str] | None = None) -> int:
     print("  tshark: " + shlex.join(tshark_cmd(str(cap))) + " > /dev/null")
     print("  dpkt:   " + shlex.join(dpkt_cmd[:2]) + " ... " + str(cap))
     if a.json:
-        a.json.write_text(json.dumps({"capture": str(cap), "bytes": size, "manifest": manifest,
-                                      "machine": info, "tlstui_root": root, "results": rows,
-                                      "check": check}, indent=2) + "\n")
+        a.json.write_text(
+            json.dumps(
+                {
+                    "capture": str(cap),
+                    "bytes": size,
+                    "manifest": manifest,
+                    "machine": info,
+                    "tlstui_root": root,
+                    "results": rows,
+                    "check": check,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     bad = check is not None and check["problems"]
     return 1 if bad else 0
 

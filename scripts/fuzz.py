@@ -77,15 +77,22 @@ def _stream(data: bytes) -> None:
     if len(data) < 2:
         return
     side = data[0] & 1
-    step = 1 + data[1]                       # chunk size 1..256 bytes
+    step = 1 + data[1]  # chunk size 1..256 bytes
     body = data[2:]
-    s = Session(id=1, client=Endpoint("10.0.0.1", 1), server=Endpoint("10.0.0.2", 443),
-                first_frame=1, last_frame=1, start=0.0, end=0.0)
+    s = Session(
+        id=1,
+        client=Endpoint("10.0.0.1", 1),
+        server=Endpoint("10.0.0.2", 443),
+        first_frame=1,
+        last_frame=1,
+        start=0.0,
+        end=0.0,
+    )
     b = SessionBuilder(s)
     readers = [RecordReader(b, CLIENT), RecordReader(b, SERVER)]
     b.readers = readers
     for frame, i in enumerate(range(0, len(body), step), 1):
-        readers[side].feed(memoryview(body)[i:i + step], frame, float(frame))
+        readers[side].feed(memoryview(body)[i : i + step], frame, float(frame))
     readers[side].finish()
     b.finish()
 
@@ -131,8 +138,11 @@ def _seeds(target: str) -> list[bytes]:
     import make_hostile as mh
 
     if target == "pipeline":
-        return [p.read_bytes() for p in sorted(HOSTILE.iterdir())
-                if p.is_file() and p.suffix != ".py" and p.stat().st_size < 20000]
+        return [
+            p.read_bytes()
+            for p in sorted(HOSTILE.iterdir())
+            if p.is_file() and p.suffix != ".py" and p.stat().st_size < 20000
+        ]
     flights = mh.base_flights("tls12") + mh.base_flights("tls13")
     if target == "stream":
         out = []
@@ -161,9 +171,16 @@ def run_atheris(target: str, runs: int, seconds: int, artifacts: Path) -> int:
     for i, seed in enumerate(_seeds(target)):
         (corpus / f"seed{i:03d}").write_bytes(seed)
     artifacts.mkdir(parents=True, exist_ok=True)
-    args = [sys.argv[0], f"-max_total_time={seconds}", "-timeout=20", "-rss_limit_mb=4096",
-            f"-artifact_prefix={artifacts}/{target}-", "-print_final_stats=1",
-            "-max_len=65536" if target == "pipeline" else "-max_len=20000", str(corpus)]
+    args = [
+        sys.argv[0],
+        f"-max_total_time={seconds}",
+        "-timeout=20",
+        "-rss_limit_mb=4096",
+        f"-artifact_prefix={artifacts}/{target}-",
+        "-print_final_stats=1",
+        "-max_len=65536" if target == "pipeline" else "-max_len=20000",
+        str(corpus),
+    ]
     if runs:
         args.insert(1, f"-runs={runs}")
     atheris.Setup(args, func)
@@ -184,10 +201,15 @@ def run_hypothesis(target: str, examples: int, seconds: int) -> int:
     count = [0]
     deadline = time.monotonic() + seconds
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(seed=st.sampled_from(seeds), ops=ops_st, shuffle=st.integers(0, 1 << 30),
-           mode=st.integers(-1, 3))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(
+        seed=st.sampled_from(seeds),
+        ops=ops_st,
+        shuffle=st.integers(0, 1 << 30),
+        mode=st.integers(-1, 3),
+    )
     def prop(seed: bytes, ops: list, shuffle: int, mode: int) -> None:
         if time.monotonic() > deadline:
             return
@@ -217,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if engine == "auto":
         try:
             import atheris  # noqa: F401
+
             engine = "atheris"
         except ImportError:
             engine = "hypothesis"
@@ -229,18 +252,35 @@ def main(argv: list[str] | None = None) -> int:
     targets = TARGETS if args.target == "all" else (args.target,)
     failed = 0
     for target in targets:
-        cmd = [sys.executable, __file__, "--child", "--target", target, "--engine", engine,
-               "--seconds", str(args.seconds), "--runs", str(args.runs),
-               "--examples", str(args.examples), "--artifacts", str(args.artifacts)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--target",
+            target,
+            "--engine",
+            engine,
+            "--seconds",
+            str(args.seconds),
+            "--runs",
+            str(args.runs),
+            "--examples",
+            str(args.examples),
+            "--artifacts",
+            str(args.artifacts),
+        ]
         start = time.monotonic()
-        proc = subprocess.run(cmd, capture_output=True, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
         log = proc.stdout + proc.stderr
         execs = _executions(log)
         ok = proc.returncode == 0
         failed += not ok
-        print(f"{target:9s} engine={engine} executions={execs} seconds="
-              f"{time.monotonic() - start:.0f} findings={0 if ok else 1}")
+        print(
+            f"{target:9s} engine={engine} executions={execs} seconds="
+            f"{time.monotonic() - start:.0f} findings={0 if ok else 1}"
+        )
         if not ok:
             tail = "\n".join(log.strip().splitlines()[-40:])
             print(f"--- {target} failed (exit {proc.returncode}):\n{tail}\n---")

@@ -45,7 +45,7 @@ CACHE_VERSION = 1
 DEFAULT_OUT = "/tmp/tlstui-big.pcap"
 DEFAULT_CACHE = "/tmp/tlstui-bench-templates"
 MSS = 1448
-N_SERVERS = 4                           # RSA, ECDSA, TLS 1.3 only, one cipher only
+N_SERVERS = 4  # RSA, ECDSA, TLS 1.3 only, one cipher only
 SERVER_IP = bytes([198, 51, 100, 10])
 SERVER_PORT = 443
 TPL_CLIENT_IP = bytes([10, 255, 255, 254])
@@ -64,26 +64,77 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 def _make_pki(d: Path) -> None:
     """A private CA and two server certificates (RSA 2048, ECDSA P-256) signed by it."""
-    _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-          "-subj", "/CN=tlstui bench CA", "-keyout", str(d / "ca.key"), "-out", str(d / "ca.crt")])
+    _run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=tlstui bench CA",
+            "-keyout",
+            str(d / "ca.key"),
+            "-out",
+            str(d / "ca.crt"),
+        ]
+    )
     ext = d / "san.ext"
-    ext.write_text(f"subjectAltName=DNS:{HOST},DNS:api.example.test\n"
-                   "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
-                   "extendedKeyUsage=serverAuth\n")
-    for name, alg in (("rsa", ["-newkey", "rsa:2048"]),
-                      ("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])):
-        _run(["openssl", "req", "-new", *alg, "-nodes", "-subj", f"/CN={HOST}",
-              "-keyout", str(d / f"{name}.key"), "-out", str(d / f"{name}.csr")])
-        _run(["openssl", "x509", "-req", "-in", str(d / f"{name}.csr"), "-CA", str(d / "ca.crt"),
-              "-CAkey", str(d / "ca.key"), "-CAcreateserial", "-days", "825",
-              "-extfile", str(ext), "-out", str(d / f"{name}.crt")])
+    ext.write_text(
+        f"subjectAltName=DNS:{HOST},DNS:api.example.test\n"
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+    for name, alg in (
+        ("rsa", ["-newkey", "rsa:2048"]),
+        ("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+    ):
+        _run(
+            [
+                "openssl",
+                "req",
+                "-new",
+                *alg,
+                "-nodes",
+                "-subj",
+                f"/CN={HOST}",
+                "-keyout",
+                str(d / f"{name}.key"),
+                "-out",
+                str(d / f"{name}.csr"),
+            ]
+        )
+        _run(
+            [
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                str(d / f"{name}.csr"),
+                "-CA",
+                str(d / "ca.crt"),
+                "-CAkey",
+                str(d / "ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "825",
+                "-extfile",
+                str(ext),
+                "-out",
+                str(d / f"{name}.crt"),
+            ]
+        )
 
 
 def _wait_listening(port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True
+        ).stdout
         if out.strip():
             return
         time.sleep(0.05)
@@ -105,13 +156,26 @@ def _free_ports(n: int) -> list[int]:
 
 def _client_commands(ports: list[int]) -> list[tuple[str, bool, list[str], bytes | None]]:
     """(label, expected ok, argv, stdin) for every client run while recording."""
+
     def url(port: int, body: str) -> str:
         return f"https://{HOST}:{port}/{body}"
 
     def curl(port: int, *opts: str, body: str = "b64k", insecure: bool = True) -> list[str]:
-        return ["curl", "-s", "-S", "--http1.1", "--max-time", "20",
-                "--resolve", f"{HOST}:{port}:127.0.0.1", *(["-k"] if insecure else []),
-                *opts, "-o", "/dev/null", url(port, body)]
+        return [
+            "curl",
+            "-s",
+            "-S",
+            "--http1.1",
+            "--max-time",
+            "20",
+            "--resolve",
+            f"{HOST}:{port}:127.0.0.1",
+            *(["-k"] if insecure else []),
+            *opts,
+            "-o",
+            "/dev/null",
+            url(port, body),
+        ]
 
     rsa, ec, only13, onecipher = ports
     t12 = ("--tlsv1.2", "--tls-max", "1.2")
@@ -119,26 +183,64 @@ def _client_commands(ports: list[int]) -> list[tuple[str, bool, list[str], bytes
     cmds: list[tuple[str, bool, list[str], bytes | None]] = []
     for body in BODIES:
         cmds += [
-            (f"tls12-rsa-aes128gcm-{body}", True,
-             curl(rsa, *t12, "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", body=body), None),
-            (f"tls12-ecdsa-chacha-{body}", True,
-             curl(ec, *t12, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305", body=body), None),
+            (
+                f"tls12-rsa-aes128gcm-{body}",
+                True,
+                curl(rsa, *t12, "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", body=body),
+                None,
+            ),
+            (
+                f"tls12-ecdsa-chacha-{body}",
+                True,
+                curl(ec, *t12, "--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305", body=body),
+                None,
+            ),
             (f"tls13-rsa-aes128gcm-{body}", True, curl(rsa, *t13, body=body), None),
-            (f"tls13-ecdsa-aes256gcm-{body}", True,
-             curl(ec, *t13, "--tls13-ciphers", "TLS_AES_256_GCM_SHA384", body=body), None),
+            (
+                f"tls13-ecdsa-aes256gcm-{body}",
+                True,
+                curl(ec, *t13, "--tls13-ciphers", "TLS_AES_256_GCM_SHA384", body=body),
+                None,
+            ),
         ]
     for port, body, ver in ((rsa, "b64k", "-tls1_3"), (ec, "b32k", "-tls1_2")):
-        cmds.append((f"sclient{ver.replace('-', '').replace('_', '')}-{body}", True,
-                     ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", ver,
-                      "-servername", "api.example.test", "-quiet"],
-                     f"GET /{body} HTTP/1.0\r\n\r\n".encode()))
+        cmds.append(
+            (
+                f"sclient{ver.replace('-', '').replace('_', '')}-{body}",
+                True,
+                [
+                    "openssl",
+                    "s_client",
+                    "-connect",
+                    f"127.0.0.1:{port}",
+                    ver,
+                    "-servername",
+                    "api.example.test",
+                    "-quiet",
+                ],
+                f"GET /{body} HTTP/1.0\r\n\r\n".encode(),
+            )
+        )
     cmds += [
         ("fail-untrusted-ca-tls12", False, curl(rsa, *t12, insecure=False), None),
         ("fail-untrusted-ca-tls13", False, curl(rsa, *t13, insecure=False), None),
         ("fail-untrusted-ca-tls13-ecdsa", False, curl(ec, *t13, insecure=False), None),
-        ("fail-no-shared-cipher", False,
-         ["openssl", "s_client", "-connect", f"127.0.0.1:{onecipher}", "-tls1_2",
-          "-cipher", "ECDHE-RSA-CHACHA20-POLY1305", "-servername", HOST], b""),
+        (
+            "fail-no-shared-cipher",
+            False,
+            [
+                "openssl",
+                "s_client",
+                "-connect",
+                f"127.0.0.1:{onecipher}",
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-RSA-CHACHA20-POLY1305",
+                "-servername",
+                HOST,
+            ],
+            b"",
+        ),
         ("fail-protocol-version", False, curl(only13, *t12), None),
     ]
     return cmds
@@ -164,17 +266,32 @@ def record_templates(cache: Path) -> tuple[Path, list[int]]:
         (ports[0], ["-cert", str(pki / "rsa.crt"), "-key", str(pki / "rsa.key")]),
         (ports[1], ["-cert", str(pki / "ec.crt"), "-key", str(pki / "ec.key")]),
         (ports[2], ["-cert", str(pki / "rsa.crt"), "-key", str(pki / "rsa.key"), "-tls1_3"]),
-        (ports[3], ["-cert", str(pki / "rsa.crt"), "-key", str(pki / "rsa.key"),
-                    "-no_tls1_3", "-cipher", "AES256-SHA"]),
+        (
+            ports[3],
+            [
+                "-cert",
+                str(pki / "rsa.crt"),
+                "-key",
+                str(pki / "rsa.key"),
+                "-no_tls1_3",
+                "-cipher",
+                "AES256-SHA",
+            ],
+        ),
     ]
     raw = cache / "loopback.pcap"
     tcpdump = None
     try:
         for port, opts in specs:
-            servers.append(subprocess.Popen([*base, "-accept", str(port), *opts], cwd=www,
-                                            stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL))
+            servers.append(
+                subprocess.Popen(
+                    [*base, "-accept", str(port), *opts],
+                    cwd=www,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         for (port, _), srv in zip(specs, servers, strict=True):
             _wait_listening(port)
             if srv.poll() is not None:
@@ -182,18 +299,22 @@ def record_templates(cache: Path) -> tuple[Path, list[int]]:
         bpf = "tcp and (" + " or ".join(f"port {p}" for p in ports) + ")"
         tcpdump = subprocess.Popen(
             ["tcpdump", "-i", "lo", "-s", "0", "-U", "-n", "-Z", "root", "-w", str(raw), bpf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         _wait_tcpdump(tcpdump)
         labels = []
         for label, ok, argv, stdin in _client_commands(ports):
             r = subprocess.run(argv, input=stdin, capture_output=True, timeout=30)
             if ok and r.returncode != 0:
-                raise RuntimeError(f"{label}: expected success, got {r.returncode}: "
-                                   f"{r.stderr.decode(errors='replace')[-300:]}")
+                raise RuntimeError(
+                    f"{label}: expected success, got {r.returncode}: "
+                    f"{r.stderr.decode(errors='replace')[-300:]}"
+                )
             if not ok and r.returncode == 0 and argv[0] == "curl":
                 raise RuntimeError(f"{label}: expected a failure")
             labels.append((label, ok))
-            time.sleep(0.15)                  # let FIN/ACKs finish before the next client
+            time.sleep(0.15)  # let FIN/ACKs finish before the next client
         time.sleep(0.5)
     finally:
         if tcpdump is not None:
@@ -252,19 +373,19 @@ def _csum(data: bytes) -> int:
 def _fix_checksums(f: bytearray) -> None:
     ihl = (f[14] & 0x0F) * 4
     ip = 14
-    f[ip + 10:ip + 12] = b"\0\0"
-    f[ip + 10:ip + 12] = struct.pack(">H", _csum(bytes(f[ip:ip + ihl])))
+    f[ip + 10 : ip + 12] = b"\0\0"
+    f[ip + 10 : ip + 12] = struct.pack(">H", _csum(bytes(f[ip : ip + ihl])))
     total = struct.unpack_from(">H", f, ip + 2)[0]
     t = ip + ihl
-    seg = bytes(f[t:ip + total])
-    pseudo = f[ip + 12:ip + 20] + struct.pack(">BBH", 0, 6, len(seg))
-    f[t + 16:t + 18] = b"\0\0"
-    seg = bytes(f[t:ip + total])
-    f[t + 16:t + 18] = struct.pack(">H", _csum(bytes(pseudo) + seg))
+    seg = bytes(f[t : ip + total])
+    pseudo = f[ip + 12 : ip + 20] + struct.pack(">BBH", 0, 6, len(seg))
+    f[t + 16 : t + 18] = b"\0\0"
+    seg = bytes(f[t : ip + total])
+    f[t + 16 : t + 18] = struct.pack(">H", _csum(bytes(pseudo) + seg))
 
 
 def _words(b: bytes) -> list[int]:
-    return [int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2)]
+    return [int.from_bytes(b[i : i + 2], "big") for i in range(0, len(b), 2)]
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -287,7 +408,7 @@ def _read_pcap(path: Path):
     while off + 16 <= len(data):
         sec, frac, caplen, _ = struct.unpack_from(bo + "IIII", data, off)
         off += 16
-        yield sec + frac * scale, data[off:off + caplen]
+        yield sec + frac * scale, data[off : off + caplen]
         off += caplen
 
 
@@ -326,8 +447,9 @@ def build_templates(raw: Path, labels: list[tuple[str, bool]], ports: list[int])
                 last = rel
                 out.append((rel, d, _readdress(piece, d)))
         size = sum(16 + len(f) for _, _, f in out)
-        templates.append({"label": label, "ok": ok, "packets": out, "bytes": size,
-                          "duration": out[-1][0]})
+        templates.append(
+            {"label": label, "ok": ok, "packets": out, "bytes": size, "duration": out[-1][0]}
+        )
     return templates
 
 
@@ -349,13 +471,13 @@ def _resegment(frame: bytes) -> list[bytearray]:
     out = []
     n = (plen + MSS - 1) // MSS
     for i in range(n):
-        chunk = frame[pay + i * MSS:min(pay + (i + 1) * MSS, end)]
+        chunk = frame[pay + i * MSS : min(pay + (i + 1) * MSS, end)]
         f = bytearray(hdr) + chunk
         struct.pack_into(">H", f, 16, ihl + hlen + len(chunk))
         struct.pack_into(">H", f, 18, (ipid + i) & 0xFFFF)
         struct.pack_into(">I", f, t + 4, (seq + i * MSS) & 0xFFFFFFFF)
         if i < n - 1:
-            f[t + 13] = flags & ~0x09           # PSH and FIN only on the last piece
+            f[t + 13] = flags & ~0x09  # PSH and FIN only on the last piece
         out.append(f)
     return out
 
@@ -371,7 +493,7 @@ def _readdress(f: bytearray, d: int) -> bytes:
         f[0:6], f[6:12] = CLIENT_MAC, SERVER_MAC
         f[26:30], f[30:34] = SERVER_IP, TPL_CLIENT_IP
         struct.pack_into(">HH", f, t, SERVER_PORT, TPL_CLIENT_PORT)
-    f[22] = 64 if d == 0 else 57                # TTL: the server is a few hops away
+    f[22] = 64 if d == 0 else 57  # TTL: the server is a few hops away
     _fix_checksums(f)
     return bytes(f)
 
@@ -388,7 +510,7 @@ def load_templates(cache: Path, rebuild: bool = False) -> list[dict]:
         try:
             templates = build_templates(raw, labels, ports)
             break
-        except RuntimeError as exc:             # e.g. packets missing from the recording
+        except RuntimeError as exc:  # e.g. packets missing from the recording
             if attempt == 3:
                 raise
             print(f"  {exc}; recording again", file=sys.stderr)
@@ -444,15 +566,25 @@ class _Replica:
             nack = (ack + self.oc) & 0xFFFFFFFF if f[t + 13] & 0x10 else ack
         struct.pack_into(">II", f, t + 4, nseq, nack)
         tc = struct.unpack_from(">H", f, t + 16)[0]
-        s = ((~tc & 0xFFFF) + self.tcpd
-             + ((~seq >> 16) & 0xFFFF) + ((~seq) & 0xFFFF) + (nseq >> 16) + (nseq & 0xFFFF)
-             + ((~ack >> 16) & 0xFFFF) + ((~ack) & 0xFFFF) + (nack >> 16) + (nack & 0xFFFF))
+        s = (
+            (~tc & 0xFFFF)
+            + self.tcpd
+            + ((~seq >> 16) & 0xFFFF)
+            + ((~seq) & 0xFFFF)
+            + (nseq >> 16)
+            + (nseq & 0xFFFF)
+            + ((~ack >> 16) & 0xFFFF)
+            + ((~ack) & 0xFFFF)
+            + (nack >> 16)
+            + (nack & 0xFFFF)
+        )
         struct.pack_into(">H", f, t + 16, ~_fold(s) & 0xFFFF)
         return self.start + rel, f
 
 
-def _choose_mix(templates: list[dict], sessions: int, target: int,
-                fail_ratio: float) -> tuple[list[dict], list[dict], float, list[dict]]:
+def _choose_mix(
+    templates: list[dict], sessions: int, target: int, fail_ratio: float
+) -> tuple[list[dict], list[dict], float, list[dict]]:
     """Failed templates, and ok templates split around the mean size the target needs, with
     the share of the larger ones that makes the expected total come out at *target* bytes."""
     ok = [t for t in templates if t["ok"]]
@@ -469,14 +601,20 @@ def _choose_mix(templates: list[dict], sessions: int, target: int,
     return small, large, p_large, bad
 
 
-def write_capture(out: Path, templates: list[dict], sessions: int, target: int,
-                  fail_ratio: float = 0.10, seed: int = 1) -> dict:
+def write_capture(
+    out: Path,
+    templates: list[dict],
+    sessions: int,
+    target: int,
+    fail_ratio: float = 0.10,
+    seed: int = 1,
+) -> dict:
     rng = random.Random(seed)
     small, large, p_large, bad = _choose_mix(templates, sessions, target, fail_ratio)
     n_bad = round(sessions * fail_ratio) if bad else 0
     failed_idx = set(rng.sample(range(sessions), n_bad))
     counts: dict[str, int] = {}
-    t_base = 1_735_732_800.0                    # 2025-01-01 12:00:00 UTC
+    t_base = 1_735_732_800.0  # 2025-01-01 12:00:00 UTC
     packets = 0
     written = 24
     heap: list[tuple[float, int, int, _Replica]] = []
@@ -502,8 +640,7 @@ def write_capture(out: Path, templates: list[dict], sessions: int, target: int,
                 ip = bytes([10, 1 + (i >> 16) % 254, (i >> 8) & 0xFF, 1 + (i & 0xFF) % 254])
                 port = port_next
                 port_next = 1024 + (port_next - 1024 + 7919) % (65535 - 1024)
-                r = _Replica(tpl, next_start, ip, port, rng.getrandbits(32),
-                             rng.getrandbits(32))
+                r = _Replica(tpl, next_start, ip, port, rng.getrandbits(32), rng.getrandbits(32))
                 heapq.heappush(heap, (next_start, i, 0, r))
                 dur = min(max(tpl["duration"], 0.002), 0.5)
                 next_start += dur / rng.uniform(2.0, 4.0)
@@ -525,18 +662,30 @@ def write_capture(out: Path, templates: list[dict], sessions: int, target: int,
                 chunk.clear()
                 if time.monotonic() > t_report:
                     t_report = time.monotonic() + 5
-                    print(f"  {started}/{sessions} sessions, {written / 1e6:.0f} MB",
-                          file=sys.stderr)
+                    print(
+                        f"  {started}/{sessions} sessions, {written / 1e6:.0f} MB", file=sys.stderr
+                    )
         fh.write(b"".join(chunk))
     os.replace(tmp, out)
     by_label = {t["label"]: t for t in templates}
     manifest = {
-        "file": str(out), "bytes": written, "packets": packets, "sessions": sessions,
-        "failed": n_bad, "ok": sessions - n_bad, "seed": seed, "target_bytes": target,
-        "mss": MSS, "server": f"{socket.inet_ntoa(SERVER_IP)}:{SERVER_PORT}",
+        "file": str(out),
+        "bytes": written,
+        "packets": packets,
+        "sessions": sessions,
+        "failed": n_bad,
+        "ok": sessions - n_bad,
+        "seed": seed,
+        "target_bytes": target,
+        "mss": MSS,
+        "server": f"{socket.inet_ntoa(SERVER_IP)}:{SERVER_PORT}",
         "templates": {
-            lbl: {"count": c, "ok": by_label[lbl]["ok"], "packets": len(by_label[lbl]["packets"]),
-                  "bytes": by_label[lbl]["bytes"]}
+            lbl: {
+                "count": c,
+                "ok": by_label[lbl]["ok"],
+                "packets": len(by_label[lbl]["packets"]),
+                "bytes": by_label[lbl]["bytes"],
+            }
             for lbl, c in sorted(counts.items())
         },
     }
@@ -561,8 +710,11 @@ def main(argv: list[str] | None = None) -> int:
     templates = load_templates(a.cache, a.rebuild_templates)
     t0 = time.monotonic()
     m = write_capture(out, templates, a.sessions, int(a.target_mb * 1e6), a.fail_ratio, a.seed)
-    print(f"wrote {out}: {m['bytes'] / 1e6:.0f} MB, {m['packets']} packets, {m['sessions']} "
-          f"sessions ({m['failed']} failed) in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    print(
+        f"wrote {out}: {m['bytes'] / 1e6:.0f} MB, {m['packets']} packets, {m['sessions']} "
+        f"sessions ({m['failed']} failed) in {time.monotonic() - t0:.0f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -27,8 +27,24 @@ TYPE_OF = {name: code for code, name in HS_EVENT.items()}
 
 def _tshark(path: Path) -> tuple[Counter, Counter]:
     keys = path.with_suffix(".keys")
-    cmd = [TSHARK, "-r", str(path), "-n", "-Y", "tls", "-T", "fields", "-E", "separator=|",
-           "-e", "frame.number", "-e", "tls.handshake.type", "-e", "tls.alert_message.desc"]
+    cmd = [
+        TSHARK,
+        "-r",
+        str(path),
+        "-n",
+        "-Y",
+        "tls",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-e",
+        "frame.number",
+        "-e",
+        "tls.handshake.type",
+        "-e",
+        "tls.alert_message.desc",
+    ]
     if keys.exists():
         cmd[3:3] = ["-o", f"tls.keylog_file:{keys}"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout

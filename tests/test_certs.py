@@ -25,8 +25,8 @@ def _ders(fixture: str, direction: str = "s2c") -> list[bytes]:
     raw = bytes.fromhex(msg["body"])
     out, pos = [], 3
     while pos < len(raw):
-        n = int.from_bytes(raw[pos:pos + 3], "big")
-        out.append(raw[pos + 3:pos + 3 + n])
+        n = int.from_bytes(raw[pos : pos + 3], "big")
+        out.append(raw[pos + 3 : pos + 3 + n])
         pos += 3 + n
     return out
 
@@ -35,14 +35,16 @@ def _make(subject: str, issuer: str, key, signer, *, ca: bool = False, san=None)
     from cryptography.hazmat.primitives.serialization import Encoding
 
     now = datetime(2024, 1, 1, tzinfo=UTC)
-    builder = (x509.CertificateBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-               .public_key(key.public_key())
-               .serial_number(0x1234ABCD)
-               .not_valid_before(now)
-               .not_valid_after(now + timedelta(days=30))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(key.public_key())
+        .serial_number(0x1234ABCD)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
     algo = None if isinstance(signer, ed25519.Ed25519PrivateKey) else hashes.SHA256()
@@ -85,9 +87,21 @@ def test_real_self_signed() -> None:
 
 def test_generated_certificates() -> None:
     ed = ed25519.Ed25519PrivateKey.generate()
-    own = summarize_certificate(_make("root", "root", ed, ed, ca=True, san=[
-        x509.DNSName("a.example"), x509.IPAddress(ipaddress.ip_address("192.0.2.7")),
-        x509.IPAddress(ipaddress.ip_address("2001:db8::1")), x509.RFC822Name("x@y.z")]))
+    own = summarize_certificate(
+        _make(
+            "root",
+            "root",
+            ed,
+            ed,
+            ca=True,
+            san=[
+                x509.DNSName("a.example"),
+                x509.IPAddress(ipaddress.ip_address("192.0.2.7")),
+                x509.IPAddress(ipaddress.ip_address("2001:db8::1")),
+                x509.RFC822Name("x@y.z"),
+            ],
+        )
+    )
     assert own.key == "Ed25519" and own.self_signed and own.is_ca is True
     assert own.san == ["a.example", "192.0.2.7", "2001:db8::1"]
     assert own.serial == "1234abcd" and own.signature_algorithm == "ed25519"
@@ -124,7 +138,7 @@ def test_mutated_real_certificates(der: bytes, data: st.DataObject) -> None:
     raw = bytearray(der)
     for _ in range(data.draw(st.integers(1, 6))):
         raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
-    info = summarize_certificate(bytes(raw[:data.draw(st.integers(0, len(raw)))]))
+    info = summarize_certificate(bytes(raw[: data.draw(st.integers(0, len(raw)))]))
     assert info.error is not None or info.subject is not None
     info = summarize_certificate(bytes(raw))
     assert isinstance(info.san, list)

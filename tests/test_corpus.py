@@ -33,42 +33,66 @@ def _entries() -> list[dict]:
 # file -> {field: (tlstui's value, why)}
 DEVIATIONS: dict[str, dict[str, tuple[object, str]]] = {
     "zeek/tls/hrr.pcap": {
-        "version": ("TLS 1.3", "frame 9 arrives before frame 11 (out of order); tlstui "
-                               "reassembles in sequence order and decodes the real ServerHello, "
-                               "tshark 4.0 shows 'Continuation Data'"),
-        "cipher": ("0x1302", "same: the ServerHello in the reordered segments picks "
-                             "TLS_AES_256_GCM_SHA384"),
+        "version": (
+            "TLS 1.3",
+            "frame 9 arrives before frame 11 (out of order); tlstui "
+            "reassembles in sequence order and decodes the real ServerHello, "
+            "tshark 4.0 shows 'Continuation Data'",
+        ),
+        "cipher": (
+            "0x1302",
+            "same: the ServerHello in the reordered segments picks TLS_AES_256_GCM_SHA384",
+        ),
         "ladder": ("ServerHello", "same: the reassembled ServerHello appears in frame 11"),
     },
     "wireshark-notes/tls/tls-null.pcapng": {
-        "ladder": ("EncryptedHandshake", "NULL cipher: the Finished after ChangeCipherSpec is "
-                                         "readable and tshark names it; tlstui shows it as the "
-                                         "encrypted Finished (its alerts are read, see _alert)"),
+        "ladder": (
+            "EncryptedHandshake",
+            "NULL cipher: the Finished after ChangeCipherSpec is "
+            "readable and tshark names it; tlstui shows it as the "
+            "encrypted Finished (its alerts are read, see _alert)",
+        ),
     },
     "zeek/tls/ssl-v2.pcap": {
-        "ladder": ("ClientKeyExchange", "SSLv2 CLIENT-MASTER-KEY is shown as the key exchange "
-                                        "step; tshark names it 'Client Master Key'"),
-        "cipher": ("0x700c0", "SSLv2: the CLIENT-MASTER-KEY names the cipher spec "
-                              "SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0); the oracle only "
-                              "records TLS ServerHello suites"),
+        "ladder": (
+            "ClientKeyExchange",
+            "SSLv2 CLIENT-MASTER-KEY is shown as the key exchange "
+            "step; tshark names it 'Client Master Key'",
+        ),
+        "cipher": (
+            "0x700c0",
+            "SSLv2: the CLIENT-MASTER-KEY names the cipher spec "
+            "SSL_CK_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0); the oracle only "
+            "records TLS ServerHello suites",
+        ),
     },
     "zeek/tls/tls1.2-late-protocol-error.pcap": {
-        "encrypted_alerts": (1, "the client's CCS record header is corrupt (length 0xff01); "
-                                "tlstui resynchronises on the next record header and still "
-                                "finds the encrypted alert in frame 20, tshark stops decoding "
-                                "the client side"),
+        "encrypted_alerts": (
+            1,
+            "the client's CCS record header is corrupt (length 0xff01); "
+            "tlstui resynchronises on the next record header and still "
+            "finds the encrypted alert in frame 20, tshark stops decoding "
+            "the client side",
+        ),
     },
 }
 
 
 LADDER_NAMES = {
-    "Client Hello": "ClientHello", "Server Hello": "ServerHello",
-    "Hello Retry Request": "HelloRetryRequest", "Certificate": "Certificate",
-    "Server Key Exchange": "ServerKeyExchange", "Certificate Request": "CertificateRequest",
-    "Server Hello Done": "ServerHelloDone", "Certificate Verify": "CertificateVerify",
-    "Client Key Exchange": "ClientKeyExchange", "New Session Ticket": "NewSessionTicket",
-    "Change Cipher Spec": "ChangeCipherSpec", "Certificate Status": "CertificateStatus",
-    "Hello Request": "HelloRequest", "Encrypted Handshake Message": "EncryptedHandshake",
+    "Client Hello": "ClientHello",
+    "Server Hello": "ServerHello",
+    "Hello Retry Request": "HelloRetryRequest",
+    "Certificate": "Certificate",
+    "Server Key Exchange": "ServerKeyExchange",
+    "Certificate Request": "CertificateRequest",
+    "Server Hello Done": "ServerHelloDone",
+    "Certificate Verify": "CertificateVerify",
+    "Client Key Exchange": "ClientKeyExchange",
+    "New Session Ticket": "NewSessionTicket",
+    "Change Cipher Spec": "ChangeCipherSpec",
+    "Certificate Status": "CertificateStatus",
+    "Hello Request": "HelloRequest",
+    "Encrypted Handshake Message": "EncryptedHandshake",
 }
 
 
@@ -94,8 +118,11 @@ def test_agrees_with_tshark(entry: dict) -> None:
         assert (ch.sni if ch else None) == o.get("sni")
 
         version = version_name(s.version) if s.version is not None else None
-        want = (dev["version"][0] if "version" in dev
-                else (o.get("negotiated_version") or {}).get("name"))
+        want = (
+            dev["version"][0]
+            if "version" in dev
+            else (o.get("negotiated_version") or {}).get("name")
+        )
         assert version == want
 
         cipher = f"0x{s.cipher_suite:04x}" if s.cipher_suite is not None else None
@@ -104,8 +131,9 @@ def test_agrees_with_tshark(entry: dict) -> None:
 
         plain = [(a["frame"], a["desc"]) for a in o.get("alerts", []) if not a.get("encrypted")]
         assert [(a.frame, a.code) for a in s.alerts if not a.encrypted] == plain
-        levels = [a.get("level_name", "").lower() for a in o.get("alerts", [])
-                  if not a.get("encrypted")]
+        levels = [
+            a.get("level_name", "").lower() for a in o.get("alerts", []) if not a.get("encrypted")
+        ]
         assert [a.level for a in s.alerts if not a.encrypted] == levels
 
         if s.version is None or s.version < 0x0304:
@@ -121,8 +149,11 @@ def test_agrees_with_tshark(entry: dict) -> None:
                 for e in o["ladder"]
                 if e["kind"] in ("handshake", "change_cipher_spec", "encrypted_handshake")
             ]
-            got = [(e.frame, e.sender[0], e.type) for e in s.events
-                   if e.type in set(LADDER_NAMES.values())]
+            got = [
+                (e.frame, e.sender[0], e.type)
+                for e in s.events
+                if e.type in set(LADDER_NAMES.values())
+            ]
             assert got == want_ladder
         elif "ladder" in dev:
             assert any(e.type == dev["ladder"][0] for e in s.events)

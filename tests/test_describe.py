@@ -14,8 +14,10 @@ from tlstui.tls.model import AlertMsg, CertificateInfo, CertificateMsg
 
 SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 CERT = CertificateInfo(
-    subject="CN=intranet.example", issuer="CN=Example Private CA",
-    not_before=datetime(2025, 1, 1, tzinfo=UTC), not_after=datetime(2027, 1, 1, tzinfo=UTC),
+    subject="CN=intranet.example",
+    issuer="CN=Example Private CA",
+    not_before=datetime(2025, 1, 1, tzinfo=UTC),
+    not_after=datetime(2027, 1, 1, tzinfo=UTC),
     san=["intranet.example"],
 )
 
@@ -26,8 +28,15 @@ def report() -> Report:
 
 
 def _session(**kw) -> Session:
-    base = dict(id=1, client=Endpoint("10.0.0.1", 5000), server=Endpoint("10.0.0.2", 443),
-                first_frame=1, last_frame=2, start=0.0, end=0.0)
+    base = dict(
+        id=1,
+        client=Endpoint("10.0.0.1", 5000),
+        server=Endpoint("10.0.0.2", 443),
+        first_frame=1,
+        last_frame=2,
+        start=0.0,
+        end=0.0,
+    )
     base.update(kw)
     return Session(**base)
 
@@ -80,16 +89,25 @@ def test_duration_text() -> None:
 
 def test_event_label_and_grouping(report: Report) -> None:
     session = next(s for s in report.sessions if s.diagnosis.best.cause == "untrusted_ca")
-    merged = [describe.group_label([session.events[i] for i in group])
-              for group in describe.ladder_groups(session.events)]
+    merged = [
+        describe.group_label([session.events[i] for i in group])
+        for group in describe.ladder_groups(session.events)
+    ]
     assert merged[:3] == [
-        "ClientHello", "ServerHello, Certificate, ServerKeyExchange, ServerHelloDone",
+        "ClientHello",
+        "ServerHello, Certificate, ServerKeyExchange, ServerHelloDone",
         "Alert fatal 48 unknown_ca",
     ]
-    split = [describe.group_label([session.events[i] for i in group])
-             for group in describe.ladder_groups(session.events, merge=False)]
+    split = [
+        describe.group_label([session.events[i] for i in group])
+        for group in describe.ladder_groups(session.events, merge=False)
+    ]
     assert split[:6] == [
-        "ClientHello", "ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone",
+        "ClientHello",
+        "ServerHello",
+        "Certificate",
+        "ServerKeyExchange",
+        "ServerHelloDone",
         "Alert fatal 48 unknown_ca",
     ]
 

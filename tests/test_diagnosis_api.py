@@ -33,8 +33,15 @@ def test_every_rule_has_a_name_docstring_and_unique_priority_order():
 
 def test_candidates_ranked_by_confidence_then_priority():
     # Expired and wrong name at once, with a generic 46: both high; expiry has priority.
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F)
-         .cert([leaf("other.example.net", days=(-400, -3))]).shd().alert("client", 46).build())
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([leaf("other.example.net", days=(-400, -3))])
+        .shd()
+        .alert("client", 46)
+        .build()
+    )
     dg = diag(s)
     causes = [c.cause for c in dg.candidates]
     assert causes[:2] == ["expired_certificate", "hostname_mismatch"]
@@ -63,7 +70,7 @@ def test_encrypted_alert_never_gives_high(monkeypatch):
         s = Kit().ch().sh().tls13_server_flight().enc_alert("client").fin("client").build()
         assert all(c.confidence != "high" for c in diag(s).candidates)
         s2 = Kit().ch().sh().tls13_server_flight().enc_alert("client", code=48).build()
-        assert any(c.confidence == "high" for c in diag(s2).candidates)   # decrypted: allowed
+        assert any(c.confidence == "high" for c in diag(s2).candidates)  # decrypted: allowed
     finally:
         registry.RULES[:] = [r for r in registry.RULES if r.name != "overconfident"]
 
@@ -74,9 +81,15 @@ def test_broken_rule_is_skipped_not_fatal(caplog):
         """Always raises."""
         raise RuntimeError("boom")
 
-    expired = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F)
-               .cert([leaf("other.example.net", days=(-400, -3))]).shd()
-               .alert("client", 45).build())
+    expired = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([leaf("other.example.net", days=(-400, -3))])
+        .shd()
+        .alert("client", 45)
+        .build()
+    )
     try:
         assert d.diagnose_session(expired).best.cause == "expired_certificate"
         assert "broken" in caplog.text
@@ -108,14 +121,29 @@ def test_evidence_is_sorted_unique_and_nonzero():
 def _three_sni_failures():
     sessions = []
     for i in range(3):
-        sessions.append(Kit(frame=10 * i + 4, client_port=50000 + i, t0=1_700_000_000 + i)
-                        .ch(sni="bad.example").alert("server", 112).build())
-    sessions.append(Kit(frame=40, client_port=50010, t0=1_700_000_010)
-                    .ch(sni="x.example").alert("server", 120).build())
-    sessions.append(Kit(frame=50, client_port=50011, t0=1_700_000_011).ch().sh()
-                    .tls13_server_flight().tls13_client_finished().build(status="ok"))
-    sessions.append(Kit(frame=60, client_port=50012, t0=1_700_000_012).ch()
-                    .build(status="incomplete"))
+        sessions.append(
+            Kit(frame=10 * i + 4, client_port=50000 + i, t0=1_700_000_000 + i)
+            .ch(sni="bad.example")
+            .alert("server", 112)
+            .build()
+        )
+    sessions.append(
+        Kit(frame=40, client_port=50010, t0=1_700_000_010)
+        .ch(sni="x.example")
+        .alert("server", 120)
+        .build()
+    )
+    sessions.append(
+        Kit(frame=50, client_port=50011, t0=1_700_000_011)
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished()
+        .build(status="ok")
+    )
+    sessions.append(
+        Kit(frame=60, client_port=50012, t0=1_700_000_012).ch().build(status="incomplete")
+    )
     return report(*sessions)
 
 
@@ -124,7 +152,13 @@ def test_diagnose_report_sets_every_session():
     d.diagnose_report(rep)
     assert all(s.diagnosis is not None for s in rep.sessions)
     assert [s.diagnosis.best.cause for s in rep.sessions] == [
-        "sni_rejected", "sni_rejected", "sni_rejected", "alpn_mismatch", "ok", "no_response"]
+        "sni_rejected",
+        "sni_rejected",
+        "sni_rejected",
+        "alpn_mismatch",
+        "ok",
+        "no_response",
+    ]
 
 
 def test_group_failures_counts_and_times():
@@ -132,7 +166,9 @@ def test_group_failures_counts_and_times():
     d.diagnose_report(rep)
     groups = d.group_failures(rep)
     assert [(g.cause, g.count, g.sni) for g in groups] == [
-        ("sni_rejected", 3, "bad.example"), ("alpn_mismatch", 1, "x.example")]
+        ("sni_rejected", 3, "bad.example"),
+        ("alpn_mismatch", 1, "x.example"),
+    ]
     g = groups[0]
     assert g.session_ids == [1, 2, 3]
     assert g.first_time < g.last_time
@@ -150,9 +186,11 @@ def test_diagnosis_imports_no_ui_libraries():
     import subprocess
     import sys
 
-    code = ("import sys, tlstui.analysis.diagnosis; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, tlstui.analysis.diagnosis; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     root = str(Path(__file__).resolve().parents[1])
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -36,8 +36,7 @@ KEYED: dict[str, dict[int, tuple[str, str, list[int]]]] = {
     "tls12-hostname-mismatch.pcap": {1: ("hostname_mismatch", "high", [4, 6, 8])},
     "tls12-client-cert-missing.pcap": {1: ("client_cert_missing", "high", [4, 6, 8, 9])},
     "tls13-client-cert-missing.pcap": {1: ("client_cert_missing", "high", [4, 6, 8, 9])},
-    "pcapng-tls13-client-cert-missing.pcapng": {
-        1: ("client_cert_missing", "high", [4, 6, 8, 9])},
+    "pcapng-tls13-client-cert-missing.pcapng": {1: ("client_cert_missing", "high", [4, 6, 8, 9])},
     "alpn-mismatch.pcap": {1: ("alpn_mismatch", "high", [4, 6])},
     "sni-rejected.pcap": {1: ("sni_rejected", "high", [4, 6])},
     "fallback-scsv.pcap": {1: ("fallback_detected", "high", [4, 6])},
@@ -63,8 +62,7 @@ KEYED: dict[str, dict[int, tuple[str, str, list[int]]]] = {
 # What changes without the key log: the TLS 1.3 evidence that only the keys make readable.
 KEYLESS: dict[str, dict[int, tuple[str, str, list[int]]]] = {
     "tls13-client-cert-missing.pcap": {1: ("client_cert_missing", "medium", [4, 8, 9])},
-    "pcapng-tls13-client-cert-missing.pcapng": {
-        1: ("client_cert_missing", "medium", [4, 8, 9])},
+    "pcapng-tls13-client-cert-missing.pcapng": {1: ("client_cert_missing", "medium", [4, 8, 9])},
     # OpenSSL's TLS 1.3 client sends unknown_ca in plaintext: readable, certificate is not.
     "tls13-untrusted-ca.pcap": {1: ("untrusted_ca", "high", [4, 8])},
     # GnuTLS encrypts it: a 19-byte record after the server's flight.
@@ -76,11 +74,35 @@ KEYLESS: dict[str, dict[int, tuple[str, str, list[int]]]] = {
 }
 
 MIXED = [
-    "ok", "ok", "ok", "ok", "ok", "ok", "ok", "no_shared_cipher", "protocol_version_mismatch",
-    "no_common_group", "untrusted_ca", "untrusted_ca", "untrusted_ca", "untrusted_ca",
-    "expired_certificate", "not_yet_valid_certificate", "hostname_mismatch",
-    "client_cert_missing", "client_cert_missing", "alpn_mismatch", "sni_rejected",
-    "fallback_detected", "abrupt_close", "non_tls_peer", "ok", "ok", "ok", "ok", "ok",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+    "no_shared_cipher",
+    "protocol_version_mismatch",
+    "no_common_group",
+    "untrusted_ca",
+    "untrusted_ca",
+    "untrusted_ca",
+    "untrusted_ca",
+    "expired_certificate",
+    "not_yet_valid_certificate",
+    "hostname_mismatch",
+    "client_cert_missing",
+    "client_cert_missing",
+    "alpn_mismatch",
+    "sni_rejected",
+    "fallback_detected",
+    "abrupt_close",
+    "non_tls_peer",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+    "ok",
     "protocol_version_mismatch",
 ]
 

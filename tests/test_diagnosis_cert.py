@@ -18,22 +18,25 @@ def run(rule, s, rep=None):
 
 def tls12(chain, sni="www.example.com"):
     """TLS 1.2 up to ServerHelloDone: CH 4, SH 5, Certificate 6, SKE 7, SHD 8."""
-    return (Kit().ch(sni=sni, versions=[]).sh(version=0x0303, suite=0xC02F).cert(chain).ske()
-            .shd())
+    return Kit().ch(sni=sni, versions=[]).sh(version=0x0303, suite=0xC02F).cert(chain).ske().shd()
 
 
 # --- checks --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("host", "pattern", "ok"), [
-    ("www.example.com", "www.example.com", True),
-    ("WWW.Example.COM.", "www.example.com", True),
-    ("www.example.com", "*.example.com", True),
-    ("a.b.example.com", "*.example.com", False),
-    ("example.com", "*.example.com", False),
-    ("www.example.com", "w*.example.com", False),
-    ("example.com", "*.com", False),
-    ("www.example.com", "www.example.org", False),
-])
+
+@pytest.mark.parametrize(
+    ("host", "pattern", "ok"),
+    [
+        ("www.example.com", "www.example.com", True),
+        ("WWW.Example.COM.", "www.example.com", True),
+        ("www.example.com", "*.example.com", True),
+        ("a.b.example.com", "*.example.com", False),
+        ("example.com", "*.example.com", False),
+        ("www.example.com", "w*.example.com", False),
+        ("example.com", "*.com", False),
+        ("www.example.com", "www.example.org", False),
+    ],
+)
 def test_name_matches(host, pattern, ok):
     assert certs.name_matches(host, pattern) is ok
 
@@ -60,6 +63,7 @@ def test_chain_trust_findings():
 
 # --- expired / not yet valid ---------------------------------------------------------------------
 
+
 def test_expired_with_alert_45():
     s = tls12([leaf("www.example.com", days=(-400, -3)), INTER]).alert("client", 45).build()
     d = diag(s)
@@ -85,8 +89,11 @@ def test_expired_with_no_alert_is_medium():
 
 
 def test_expired_intermediate():
-    s = tls12([leaf("www.example.com"), ca("CN=Example Issuing CA", "CN=R", days=(-900, -1))]) \
-        .alert("client", 45).build()
+    s = (
+        tls12([leaf("www.example.com"), ca("CN=Example Issuing CA", "CN=R", days=(-900, -1))])
+        .alert("client", 45)
+        .build()
+    )
     c = diag(s).best
     assert c.cause == "expired_certificate" and "chain" in c.summary
 
@@ -106,6 +113,7 @@ def test_not_yet_valid():
 
 
 # --- hostname ------------------------------------------------------------------------------------
+
 
 def test_hostname_mismatch_42():
     s = tls12([leaf("other.example.net"), INTER]).alert("client", 42).build()
@@ -131,20 +139,31 @@ def test_hostname_no_sni_is_medium():
 
 # --- untrusted CA --------------------------------------------------------------------------------
 
+
 def test_untrusted_ca_48_single_cert():
     s = tls12([leaf("www.example.com", issuer="CN=tlstui Test CA")]).alert("client", 48).build()
     d = diag(s)
     assert d.best.cause == "untrusted_ca"
     assert d.best.confidence == "high"
     assert d.best.evidence == [4, 6, 9]
-    assert ("carries 1 certificate. Its only certificate is issued by 'CN=tlstui Test CA'"
-            in d.best.explanation)
-    assert d.best.fault == "client"        # a private CA: the client must trust it
+    assert (
+        "carries 1 certificate. Its only certificate is issued by 'CN=tlstui Test CA'"
+        in d.best.explanation
+    )
+    assert d.best.fault == "client"  # a private CA: the client must trust it
 
 
 def test_untrusted_ca_missing_intermediate_blames_server():
-    s = tls12([leaf("www.example.com", issuer="CN=Real Intermediate"),
-               ca("CN=Something Else", "CN=Root")]).alert("client", 48).build()
+    s = (
+        tls12(
+            [
+                leaf("www.example.com", issuer="CN=Real Intermediate"),
+                ca("CN=Something Else", "CN=Root"),
+            ]
+        )
+        .alert("client", 48)
+        .build()
+    )
     c = diag(s).best
     assert c.cause == "untrusted_ca" and c.fault == "server"
     assert "intermediate" in c.explanation
@@ -158,8 +177,16 @@ def test_untrusted_ca_self_signed_with_java_46():
 
 
 def test_untrusted_ca_tls13_encrypted_is_medium_and_says_likely():
-    s = (Kit().ch().sh().tls13_server_flight(2).ev("ChangeCipherSpec", "client")
-         .enc_alert("client").fin("client").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight(2)
+        .ev("ChangeCipherSpec", "client")
+        .enc_alert("client")
+        .fin("client")
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "untrusted_ca"
     assert d.best.confidence == "medium"
@@ -170,14 +197,13 @@ def test_untrusted_ca_tls13_encrypted_is_medium_and_says_likely():
 
 
 def test_untrusted_ca_tls13_decrypted_48_is_high():
-    s = (Kit().ch().sh().tls13_server_flight().enc_alert("client", code=48).fin("client")
-         .build())
+    s = Kit().ch().sh().tls13_server_flight().enc_alert("client", code=48).fin("client").build()
     c = diag(s).best
     assert (c.cause, c.confidence) == ("untrusted_ca", "high")
 
 
 def test_tls13_encrypted_alert_uses_chain_from_tls12_session_to_same_server():
-    s13 = (Kit().ch().sh().tls13_server_flight().enc_alert("client").fin("client").build())
+    s13 = Kit().ch().sh().tls13_server_flight().enc_alert("client").fin("client").build()
     s12 = tls12([leaf("www.example.com", days=(-400, -3)), INTER]).fin("client").build()
     s12.id = 2
     d = diag(s13, report(s13, s12))
@@ -187,6 +213,7 @@ def test_tls13_encrypted_alert_uses_chain_from_tls12_session_to_same_server():
 
 
 # --- bad certificate -----------------------------------------------------------------------------
+
 
 def test_bad_certificate_nothing_visible():
     s = tls12([leaf("www.example.com"), INTER]).alert("client", 42).build()
@@ -211,10 +238,18 @@ def test_bad_certificate_revoked():
 
 # --- client certificates -------------------------------------------------------------------------
 
+
 def tls12_creq():
     """CH 4, SH 5, Certificate 6, SKE 7, CertificateRequest 8, SHD 9."""
-    return (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F)
-            .cert([leaf("www.example.com"), INTER]).ske().creq(["CN=Client CA"]).shd())
+    return (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([leaf("www.example.com"), INTER])
+        .ske()
+        .creq(["CN=Client CA"])
+        .shd()
+    )
 
 
 def test_client_cert_missing_tls12_empty_certificate():
@@ -228,16 +263,33 @@ def test_client_cert_missing_tls12_empty_certificate():
 
 
 def test_client_cert_missing_tls13_116_decrypted():
-    s = (Kit().ch().sh().tls13_server_flight().tls13_client_finished((61,))
-         .enc_alert("server", code=116).fin("server").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished((61,))
+        .enc_alert("server", code=116)
+        .fin("server")
+        .build()
+    )
     c = diag(s).best
     assert (c.cause, c.confidence) == ("client_cert_missing", "high")
     assert "first read" in c.explanation
 
 
 def test_client_cert_missing_tls13_encrypted_shape():
-    s = (Kit().ch().sh().tls13_server_flight().tls13_client_finished((61,))
-         .appdata("client").enc_alert("server").fin("server").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished((61,))
+        .appdata("client")
+        .enc_alert("server")
+        .fin("server")
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "client_cert_missing"
     assert d.best.confidence == "medium"
@@ -256,8 +308,16 @@ def test_client_cert_rejected_tls12():
 
 
 def test_client_cert_rejected_tls13_encrypted_shape():
-    s = (Kit().ch().sh().tls13_server_flight().tls13_client_finished((1200, 280, 53))
-         .enc_alert("server").fin("server").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished((1200, 280, 53))
+        .enc_alert("server")
+        .fin("server")
+        .build()
+    )
     c = diag(s).best
     assert (c.cause, c.confidence) == ("client_cert_rejected", "medium")
     assert c.evidence == [4, 9, 10, 11, 12]
@@ -269,25 +329,45 @@ def test_client_cert_rules_skip_server_cert_rejections():
     assert run(rc.client_cert_rejected, s) is None
 
 
-@pytest.mark.parametrize("rule", [rc.expired_certificate, rc.not_yet_valid_certificate,
-                                  rc.hostname_mismatch, rc.untrusted_ca, rc.bad_certificate,
-                                  rc.client_cert_missing, rc.client_cert_rejected])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        rc.expired_certificate,
+        rc.not_yet_valid_certificate,
+        rc.hostname_mismatch,
+        rc.untrusted_ca,
+        rc.bad_certificate,
+        rc.client_cert_missing,
+        rc.client_cert_rejected,
+    ],
+)
 @pytest.mark.parametrize("make", [ok_tls13, ok_tls12])
 def test_cert_rules_silent_on_ok(rule, make):
     assert run(rule, make()) is None
 
 
 def test_cert_rules_silent_on_ok_even_with_expired_certificate():
-    s = tls12([leaf("www.example.com", days=(-400, -3)), INTER]).tls12_client_flight() \
-        .tls12_server_finish().build(status="ok")
+    s = (
+        tls12([leaf("www.example.com", days=(-400, -3)), INTER])
+        .tls12_client_flight()
+        .tls12_server_finish()
+        .build(status="ok")
+    )
     assert diag(s).best.cause == "ok"
 
 
 def test_bad_certificate_46_from_grease_client_mentions_chrome():
     hello_suites = [0x1A1A, 0x1301, 0xC02F]
-    s = (Kit().ch(sni="www.example.com", versions=[], suites=hello_suites)
-         .sh(version=0x0303, suite=0xC02F).cert([leaf("www.example.com"), INTER]).ske().shd()
-         .alert("client", 46).build())
+    s = (
+        Kit()
+        .ch(sni="www.example.com", versions=[], suites=hello_suites)
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([leaf("www.example.com"), INTER])
+        .ske()
+        .shd()
+        .alert("client", 46)
+        .build()
+    )
     c = diag(s).best
     assert (c.cause, c.confidence) == ("bad_certificate", "medium")
     assert "Chrome" in c.explanation

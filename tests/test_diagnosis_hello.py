@@ -18,6 +18,7 @@ def run(rule, s, rep=None):
 
 # --- protocol_version_mismatch -----------------------------------------------------------------
 
+
 def test_version_70_old_client():
     s = Kit().ch(versions=[], legacy=0x0301, suites=LEGACY_SUITES).alert("server", 70).build()
     d = diag(s)
@@ -37,16 +38,25 @@ def test_version_70_tls13_only_client():
 
 def test_version_70_uses_success_of_same_server():
     bad = Kit().ch(versions=[0x0304]).alert("server", 70).build()
-    good = Kit(frame=20, client_port=50001).ch(versions=[0x0303], legacy=0x0303) \
-        .sh(version=0x0303, suite=0xC02F).build(status="ok")
+    good = (
+        Kit(frame=20, client_port=50001)
+        .ch(versions=[0x0303], legacy=0x0303)
+        .sh(version=0x0303, suite=0xC02F)
+        .build(status="ok")
+    )
     rep = report(bad, good)
     c = diag(bad, rep).best
     assert "session #2" in c.explanation and 21 in c.evidence
 
 
 def test_version_client_refuses_server_choice():
-    s = (Kit().ch(versions=[0x0304, 0x0303]).sh(version=0x0301, suite=0x002F)
-         .alert("client", 70).build())
+    s = (
+        Kit()
+        .ch(versions=[0x0304, 0x0303])
+        .sh(version=0x0301, suite=0x002F)
+        .alert("client", 70)
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "protocol_version_mismatch"
     assert d.best.fault == "server"
@@ -54,16 +64,20 @@ def test_version_client_refuses_server_choice():
 
 
 def test_version_downgrade_sentinel():
-    s = (Kit().ch().sh(version=0x0303, suite=0xC02F, sentinel="TLS 1.2")
-         .alert("client", 47).build())
+    s = Kit().ch().sh(version=0x0303, suite=0xC02F, sentinel="TLS 1.2").alert("client", 47).build()
     c = diag(s).best
     assert c.cause == "protocol_version_mismatch" and c.fault == "path"
     assert "sentinel" in c.summary
 
 
 def test_version_legacy_renegotiation():
-    s = (Kit().ch(versions=[], suites=[0xC02F, 0x00FF]).sh(version=0x0303, suite=0xC02F)
-         .alert("client", 40).build())
+    s = (
+        Kit()
+        .ch(versions=[], suites=[0xC02F, 0x00FF])
+        .sh(version=0x0303, suite=0xC02F)
+        .alert("client", 40)
+        .build()
+    )
     c = diag(s).best
     assert c.cause == "protocol_version_mismatch" and c.confidence == "medium"
     assert "renegotiation" in c.summary
@@ -91,10 +105,15 @@ def test_version_not_for_modern_offer_and_40():
 
 # --- fallback ------------------------------------------------------------------------------------
 
+
 def test_fallback_links_earlier_attempt():
     first = Kit().ch().rst("server").build()
-    retry = Kit(frame=30, client_port=50001, t0=first.start + 2) \
-        .ch(versions=[], legacy=0x0302, suites=[0xC013, 0x5600]).alert("server", 86).build()
+    retry = (
+        Kit(frame=30, client_port=50001, t0=first.start + 2)
+        .ch(versions=[], legacy=0x0302, suites=[0xC013, 0x5600])
+        .alert("server", 86)
+        .build()
+    )
     rep = report(first, retry)
     import tlstui.analysis.diagnosis as d
 
@@ -107,7 +126,7 @@ def test_fallback_links_earlier_attempt():
     assert c.cause == "fallback_detected" and c.confidence == "high"
     assert "TLS_FALLBACK_SCSV" in c.explanation
     assert "session #1" in c.explanation
-    assert c.evidence == [5, 30, 31]       # the first failure, the retry hello, its alert
+    assert c.evidence == [5, 30, 31]  # the first failure, the retry hello, its alert
     assert first.diagnosis.best.cause == "abrupt_close"
 
 
@@ -119,6 +138,7 @@ def test_fallback_without_earlier_attempt_says_so():
 
 
 # --- no_shared_cipher ----------------------------------------------------------------------------
+
 
 def test_cipher_legacy_only_offer():
     s = Kit().ch(versions=[], suites=LEGACY_SUITES).alert("server", 40).fin("server").build()
@@ -132,8 +152,12 @@ def test_cipher_legacy_only_offer():
 
 def test_cipher_high_when_same_server_uses_an_unoffered_suite():
     bad = Kit().ch(versions=[], suites=[0xC02F]).alert("server", 40).build()
-    good = Kit(frame=20, client_port=50001).ch(versions=[], suites=[0xC02B]) \
-        .sh(version=0x0303, suite=0xC02B).build(status="ok")
+    good = (
+        Kit(frame=20, client_port=50001)
+        .ch(versions=[], suites=[0xC02B])
+        .sh(version=0x0303, suite=0xC02B)
+        .build(status="ok")
+    )
     c = diag(bad, report(bad, good)).best
     assert c.cause == "no_shared_cipher" and c.confidence == "high"
     assert 21 in c.evidence
@@ -142,10 +166,19 @@ def test_cipher_high_when_same_server_uses_an_unoffered_suite():
 def test_cipher_success_found_past_a_long_run_of_failures():
     # One success, then 150 identical failures to the same server: the last failure still
     # sees the success (the neighbour window must not hide it behind the failures).
-    good = Kit(frame=4, client_port=40000).ch(versions=[], suites=[0xC02B]) \
-        .sh(version=0x0303, suite=0xC02B).build(status="ok")
-    bad = [Kit(frame=100 + 10 * i, t0=T0 + 1 + i, client_port=41000 + i)
-           .ch(versions=[], suites=[0xC02F]).alert("server", 40).build() for i in range(150)]
+    good = (
+        Kit(frame=4, client_port=40000)
+        .ch(versions=[], suites=[0xC02B])
+        .sh(version=0x0303, suite=0xC02B)
+        .build(status="ok")
+    )
+    bad = [
+        Kit(frame=100 + 10 * i, t0=T0 + 1 + i, client_port=41000 + i)
+        .ch(versions=[], suites=[0xC02F])
+        .alert("server", 40)
+        .build()
+        for i in range(150)
+    ]
     rep = report(good, *bad)
     d.diagnose_report(rep)
     last = rep.sessions[-1].diagnosis.best
@@ -185,13 +218,13 @@ def test_cipher_no_rsa_pss_in_tls13_offer():
 
 
 def test_cipher_server_chose_unoffered_suite():
-    s = (Kit().ch(suites=[0x1301]).sh(version=0x0304, suite=0x1302)
-         .alert("client", 47).build())
+    s = Kit().ch(suites=[0x1301]).sh(version=0x0304, suite=0x1302).alert("client", 47).build()
     c = diag(s).best
     assert c.cause == "no_shared_cipher" and c.fault == "server" and c.confidence == "high"
 
 
 # --- no_common_group -----------------------------------------------------------------------------
+
 
 def test_group_only_pq_groups():
     s = Kit().ch(versions=[0x0304], groups=[0x11EC], shares=[0x11EC]).alert("server", 40).build()
@@ -225,16 +258,29 @@ def test_group_hrr_for_unoffered_group():
 
 
 def test_group_second_hello_without_requested_share():
-    s = (Kit().ch(groups=[29, 23], shares=[29]).hrr(23)
-         .ch(groups=[29, 23], shares=[29]).alert("server", 47).build())
+    s = (
+        Kit()
+        .ch(groups=[29, 23], shares=[29])
+        .hrr(23)
+        .ch(groups=[29, 23], shares=[29])
+        .alert("server", 47)
+        .build()
+    )
     c = diag(s).best
     assert c.cause == "no_common_group" and c.fault == "client"
     assert c.evidence == [4, 5, 6, 7]
 
 
 def test_group_weak_dh_at_p3():
-    s = (Kit().ch(versions=[], suites=[0x0033]).sh(version=0x0303, suite=0x0033)
-         .ske(dh_bits=1024).shd().alert("client", 71).build())
+    s = (
+        Kit()
+        .ch(versions=[], suites=[0x0033])
+        .sh(version=0x0303, suite=0x0033)
+        .ske(dh_bits=1024)
+        .shd()
+        .alert("client", 71)
+        .build()
+    )
     c = diag(s).best
     assert c.cause == "no_common_group" and c.fault == "server"
     assert "1024-bit" in c.summary
@@ -246,6 +292,7 @@ def test_group_not_for_mainstream_offer():
 
 
 # --- sni / alpn ----------------------------------------------------------------------------------
+
 
 def test_sni_rejected():
     s = Kit().ch(sni="typo.example.com").alert("server", 112).build()
@@ -276,16 +323,32 @@ def test_alpn_mismatch():
     assert c.evidence == [4, 5]
 
 
-@pytest.mark.parametrize("rule", [rh.protocol_version_mismatch, rh.fallback_detected,
-                                  rh.no_shared_cipher, rh.no_common_group, rh.sni_rejected,
-                                  rh.alpn_mismatch])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        rh.protocol_version_mismatch,
+        rh.fallback_detected,
+        rh.no_shared_cipher,
+        rh.no_common_group,
+        rh.sni_rejected,
+        rh.alpn_mismatch,
+    ],
+)
 @pytest.mark.parametrize("make", [ok_tls13, ok_tls12])
 def test_hello_rules_silent_on_ok(rule, make):
     assert run(rule, make()) is None
 
 
 def test_rules_quiet_on_hrr_success():
-    s = (Kit().ch(groups=[29, 23], shares=[29]).hrr(23).ch(groups=[29, 23], shares=[23])
-         .sh(group=23).tls13_server_flight().tls13_client_finished().build(status="ok"))
+    s = (
+        Kit()
+        .ch(groups=[29, 23], shares=[29])
+        .hrr(23)
+        .ch(groups=[29, 23], shares=[23])
+        .sh(group=23)
+        .tls13_server_flight()
+        .tls13_client_finished()
+        .build(status="ok")
+    )
     assert diag(s).best.cause == "ok"
     assert server_hello and client_hello  # the kit's constructors stay importable

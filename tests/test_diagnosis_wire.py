@@ -25,21 +25,32 @@ def test_ok_sessions_get_ok(make):
 
 
 def test_ok_mentions_warning_alerts():
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F).alert("server", 112, "warning")
-         .shd().tls12_client_flight().tls12_server_finish().build(status="ok"))
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .alert("server", 112, "warning")
+        .shd()
+        .tls12_client_flight()
+        .tls12_server_finish()
+        .build(status="ok")
+    )
     d = diag(s)
     assert d.best.cause == "ok"
     assert "unrecognized_name (112)" in d.best.explanation
 
 
-@pytest.mark.parametrize(("reply", "needle"), [
-    (b"HTTP/1.1 400 Bad Request\r\n", "plain HTTP"),
-    (b"SSH-2.0-OpenSSH_9.6\r\n", "SSH"),
-    (b"220 mail.example.com ESMTP\r\n", "-starttls smtp"),
-    (b"* OK IMAP4rev1 ready\r\n", "-starttls imap"),
-    (b"+OK POP3 ready\r\n", "-starttls pop3"),
-    (b"\x00\x01garbage", "not a TLS record"),
-])
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [
+        (b"HTTP/1.1 400 Bad Request\r\n", "plain HTTP"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "SSH"),
+        (b"220 mail.example.com ESMTP\r\n", "-starttls smtp"),
+        (b"* OK IMAP4rev1 ready\r\n", "-starttls imap"),
+        (b"+OK POP3 ready\r\n", "-starttls pop3"),
+        (b"\x00\x01garbage", "not a TLS record"),
+    ],
+)
 def test_non_tls_peer(reply, needle):
     s = Kit().ch().build(non_tls_reply=reply, non_tls_reply_frame=6)
     d = diag(s)
@@ -113,8 +124,15 @@ def test_abrupt_close_not_for_client_giving_up_on_silence():
 
 
 def test_abrupt_close_close_notify_mid_handshake():
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F).shd()
-         .alert("client", 0, "warning").fin("client").build())
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .shd()
+        .alert("client", 0, "warning")
+        .fin("client")
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "abrupt_close"
     assert "close_notify" in d.best.explanation
@@ -137,8 +155,16 @@ def test_peer_internal_error_from_client_points_at_client():
 
 
 def test_decrypt_failure_signature_at_p3():
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F).cert([]).ske().shd()
-         .alert("client", 51).build())
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([])
+        .ske()
+        .shd()
+        .alert("client", 51)
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "decrypt_failure"
     assert d.best.fault == "server"
@@ -146,8 +172,15 @@ def test_decrypt_failure_signature_at_p3():
 
 
 def test_decrypt_failure_bad_record_mac_first_encrypted_record():
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0x002F).shd()
-         .tls12_client_flight().alert("server", 20).build())
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0x002F)
+        .shd()
+        .tls12_client_flight()
+        .alert("server", 20)
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "decrypt_failure"
     assert d.best.confidence == "high"
@@ -157,8 +190,16 @@ def test_decrypt_failure_bad_record_mac_first_encrypted_record():
 def test_unknown_for_encrypted_alert_says_keylog():
     # A TLS 1.3 server alert after the client's Finished with a mid-sized client flight:
     # neither the missing- nor the rejected-certificate shape.
-    s = (Kit().ch().sh().tls13_server_flight().tls13_client_finished((180,))
-         .enc_alert("server").fin("server").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished((180,))
+        .enc_alert("server")
+        .fin("server")
+        .build()
+    )
     d = diag(s)
     assert d.best.cause == "unknown"
     assert d.best.confidence == "low"
@@ -174,23 +215,47 @@ def test_unknown_for_unexplained_alert_names_it():
 
 
 def test_unknown_incomplete_mid_handshake():
-    s = (Kit().ch(versions=[]).sh(version=0x0303, suite=0xC02F).shd()
-         .tls12_client_flight().build(status="incomplete"))
+    s = (
+        Kit()
+        .ch(versions=[])
+        .sh(version=0x0303, suite=0xC02F)
+        .shd()
+        .tls12_client_flight()
+        .build(status="incomplete")
+    )
     d = diag(s, report(s, last_time=s.end + 1))
     assert d.best.cause in ("no_response", "unknown")
     assert d.best.confidence == "low"
 
 
-@pytest.mark.parametrize("rule", [rw.non_tls_peer, rw.no_response, rw.abrupt_close,
-                                  rw.peer_internal_error, rw.decrypt_failure, rw.unknown])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        rw.non_tls_peer,
+        rw.no_response,
+        rw.abrupt_close,
+        rw.peer_internal_error,
+        rw.decrypt_failure,
+        rw.unknown,
+    ],
+)
 @pytest.mark.parametrize("make", [ok_tls13, ok_tls12])
 def test_wire_rules_silent_on_ok(rule, make):
     assert run(rule, make()) is None
 
 
 def test_client_encrypted_record_after_its_finished_is_probably_close_notify():
-    s = (Kit().ch().sh().tls13_server_flight().tls13_client_finished((69,))
-         .enc_alert("client").enc_alert("server").fin("server").build())
+    s = (
+        Kit()
+        .ch()
+        .sh()
+        .tls13_server_flight()
+        .tls13_client_finished((69,))
+        .enc_alert("client")
+        .enc_alert("server")
+        .fin("server")
+        .build()
+    )
     c = diag(s).best
     assert (c.cause, c.confidence) == ("unknown", "low")
     assert "close_notify" in c.summary

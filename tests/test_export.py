@@ -27,7 +27,7 @@ def test_export_of_a_failed_session(report: Report) -> None:
     text = session_markdown(report, session)
     best = session.diagnosis.best  # type: ignore[union-attr]
     assert text.startswith(f"# TLS session #{session.id}: ✗ failed\n")
-    assert "- Capture: `showcase.pcap`" in text          # the basename, never the full path
+    assert "- Capture: `showcase.pcap`" in text  # the basename, never the full path
     assert str(SHOWCASE.parent) not in text
     assert f"- Server: `{session.server}`" in text
     assert "- Ended by: fatal 48 unknown_ca (client)" in text

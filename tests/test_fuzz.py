@@ -43,11 +43,13 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import make_hostile as mh  # noqa: E402
 
-BASES = {name: (HOSTILE / name).read_bytes() for name in (
-    "tls12.pcap", "tls13.pcap", "tls12.pcapng", "snaplen96.pcap", "hostile-cert.pcap")}
+BASES = {
+    name: (HOSTILE / name).read_bytes()
+    for name in ("tls12.pcap", "tls13.pcap", "tls12.pcapng", "snaplen96.pcap", "hostile-cert.pcap")
+}
 F12 = mh.base_flights("tls12")
 F13 = mh.base_flights("tls13")
-CH12, CH13 = F12[0][1][0][9:], F13[0][1][0][9:]              # handshake bodies
+CH12, CH13 = F12[0][1][0][9:], F13[0][1][0][9:]  # handshake bodies
 SH12, SH13 = F12[1][1][0][9:], F13[1][1][0][9:]
 CERT12 = F12[1][1][1][9:]
 STREAMS = {
@@ -56,13 +58,20 @@ STREAMS = {
     "tls13-client": b"".join(b"".join(r) for side, r in F13 if side == 0),
     "tls13-server": b"".join(b"".join(r) for side, r in F13 if side == 1),
 }
-PER_EXAMPLE_SECONDS = 5.0     # a 9 KB capture takes ~10 ms; 5 s means something is quadratic
+PER_EXAMPLE_SECONDS = 5.0  # a 9 KB capture takes ~10 ms; 5 s means something is quadratic
 # Characters that must never reach a rendered report (same set as tlstui.textsafe, plus ESC).
-UNSAFE = {chr(c) for c in range(0x20) if c != 0x0A} | {chr(c) for c in range(0x7F, 0xA0)} | {
-    "\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+UNSAFE = (
+    {chr(c) for c in range(0x20) if c != 0x0A}
+    | {chr(c) for c in range(0x7F, 0xA0)}
+    | {"\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+)
 
-FAST = settings(max_examples=200, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PIPELINE = settings(FAST, max_examples=100)
 
 
@@ -89,9 +98,9 @@ def mutate(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
             buf[i] = INTERESTING[value % len(INTERESTING)]
         elif kind == 2:
             v = BIG16[value % len(BIG16)] if value % 2 else value & 0xFFFF
-            buf[i:i + 2] = struct.pack(">H", v)
+            buf[i : i + 2] = struct.pack(">H", v)
         elif kind == 3:
-            buf[i:i + 3] = (value & 0xFFFFFF).to_bytes(3, "big")
+            buf[i : i + 3] = (value & 0xFFFFFF).to_bytes(3, "big")
         elif kind == 4:
             del buf[i]
         elif kind == 5:
@@ -106,7 +115,7 @@ def pcap_frames(data: bytes) -> tuple[bytes, list[bytes]]:
     out, p = [], 24
     while p + 16 <= len(data):
         n = struct.unpack_from("<I", data, p + 8)[0]
-        out.append(data[p:p + 16 + n])
+        out.append(data[p : p + 16 + n])
         p += 16 + n
     return data[:24], out
 
@@ -128,8 +137,9 @@ def reorder(data: bytes, seed: int, mode: int) -> bytes:
     return head + b"".join(recs)
 
 
-ops_st = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1 << 20), st.integers(0, 1 << 24)),
-                  max_size=12)
+ops_st = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 1 << 20), st.integers(0, 1 << 24)), max_size=12
+)
 
 
 def check_pipeline(data: bytes) -> None:
@@ -159,8 +169,15 @@ def check_pipeline(data: bytes) -> None:
 
 def feed_stream(stream: bytes, cuts: list[int], side: int) -> Session:
     """Feed one direction's bytes in chunks to a RecordReader + SessionBuilder."""
-    s = Session(id=1, client=Endpoint("10.0.0.1", 1), server=Endpoint("10.0.0.2", 443),
-                first_frame=1, last_frame=1, start=0.0, end=0.0)
+    s = Session(
+        id=1,
+        client=Endpoint("10.0.0.1", 1),
+        server=Endpoint("10.0.0.2", 443),
+        first_frame=1,
+        last_frame=1,
+        start=0.0,
+        end=0.0,
+    )
     b = SessionBuilder(s)
     readers = [RecordReader(b, CLIENT), RecordReader(b, SERVER)]
     b.readers = readers
@@ -211,8 +228,11 @@ def test_certificate_summary_never_raises(ops: list) -> None:
 
 
 @FAST
-@given(which=st.sampled_from(sorted(STREAMS)), ops=ops_st,
-       cuts=st.lists(st.integers(0, 1 << 16), max_size=40))
+@given(
+    which=st.sampled_from(sorted(STREAMS)),
+    ops=ops_st,
+    cuts=st.lists(st.integers(0, 1 << 16), max_size=40),
+)
 def test_record_reader_takes_any_stream(which: str, ops: list, cuts: list[int]) -> None:
     side = CLIENT if which.endswith("client") else SERVER
     s = feed_stream(mutate(STREAMS[which], ops), cuts, side)
@@ -227,8 +247,12 @@ def test_pipeline_survives_mutated_captures(base: str, ops: list) -> None:
 
 
 @PIPELINE
-@given(base=st.sampled_from(["tls12.pcap", "tls13.pcap", "hostile-cert.pcap"]),
-       seed=st.integers(0, 1 << 30), mode=st.integers(0, 3), ops=ops_st)
+@given(
+    base=st.sampled_from(["tls12.pcap", "tls13.pcap", "hostile-cert.pcap"]),
+    seed=st.integers(0, 1 << 30),
+    mode=st.integers(0, 3),
+    ops=ops_st,
+)
 def test_pipeline_survives_shuffled_packets(base: str, seed: int, mode: int, ops: list) -> None:
     check_pipeline(mutate(reorder(BASES[base], seed, mode), ops))
 

@@ -34,8 +34,10 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import make_hostile as mh  # noqa: E402
 
-SNAPLEN_WARNING = ("{} frames were cut short by the capture's snaplen; TLS records in them are "
-                   "incomplete (capture with -s 0 to see everything)")
+SNAPLEN_WARNING = (
+    "{} frames were cut short by the capture's snaplen; TLS records in them are "
+    "incomplete (capture with -s 0 to see everything)"
+)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -62,16 +64,24 @@ def only(doc: dict) -> dict:
 # --- files that are not captures: exit 2 and one line on stderr ------------------------------
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("empty.pcap", "empty file, not a capture"),
-    ("text.pcap", "not a pcap or pcapng file (looks like text)"),
-    ("image.pcap", "not a pcap or pcapng file (looks like a PNG image)"),
-    ("garbage.pcap.gz", "gzip file does not hold a pcap or pcapng file (starts with 29 f8 85 12)"),
-    ("truncated-gzip.pcap.gz", "damaged gzip file (Compressed file ended before the "
-                               "end-of-stream marker was reached)"),
-    ("bad-magic.pcap", "not a pcap or pcapng file (starts with de ad be ef)"),
-    ("header-only-cut.pcap", "pcap header cut off (20 bytes)"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.pcap", "empty file, not a capture"),
+        ("text.pcap", "not a pcap or pcapng file (looks like text)"),
+        ("image.pcap", "not a pcap or pcapng file (looks like a PNG image)"),
+        (
+            "garbage.pcap.gz",
+            "gzip file does not hold a pcap or pcapng file (starts with 29 f8 85 12)",
+        ),
+        (
+            "truncated-gzip.pcap.gz",
+            "damaged gzip file (Compressed file ended before the end-of-stream marker was reached)",
+        ),
+        ("bad-magic.pcap", "not a pcap or pcapng file (starts with de ad be ef)"),
+        ("header-only-cut.pcap", "pcap header cut off (20 bytes)"),
+    ],
+)
 def test_refused_with_one_line(capsys, name: str, message: str) -> None:
     path = HOSTILE / name
     for mode in ("--json", "--report"):
@@ -81,7 +91,10 @@ def test_refused_with_one_line(capsys, name: str, message: str) -> None:
 
 def test_directory_missing_path_and_hostile_path_name(capsys, tmp_path: Path) -> None:
     assert run(capsys, str(tmp_path), "--json") == (
-        2, "", f"tlstui: {tmp_path}: is a directory, not a capture file\n")
+        2,
+        "",
+        f"tlstui: {tmp_path}: is a directory, not a capture file\n",
+    )
     missing = tmp_path / "nope.pcap"
     assert run(capsys, str(missing), "--json") == (2, "", f"tlstui: {missing}: no such file\n")
     # A path is echoed in the message: its newline and escape stay visible, on one line.
@@ -107,7 +120,7 @@ def test_gzip_bomb_refused_without_inflating(tmp_path: Path) -> None:
 
     comp = zlib.compressobj(9, zlib.DEFLATED, 31)
     zero = bytes(1 << 20)
-    data = b"".join(comp.compress(zero) for _ in range(64)) + comp.flush()    # 64 MiB of 0
+    data = b"".join(comp.compress(zero) for _ in range(64)) + comp.flush()  # 64 MiB of 0
     p = tmp_path / "bomb.pcap.gz"
     p.write_bytes(data)
     tracemalloc.start()
@@ -117,7 +130,7 @@ def test_gzip_bomb_refused_without_inflating(tmp_path: Path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 4 << 20            # the 64 MiB are never inflated
+    assert peak < 4 << 20  # the 64 MiB are never inflated
 
 
 def cli_capture_error() -> type[Exception]:
@@ -141,7 +154,10 @@ def test_stdin_and_empty_stdin(capsys, monkeypatch) -> None:
     assert (only(doc)["sni"], only(doc)["status"]) == ("example.ulfheim.net", "ok")
     monkeypatch.setattr(sys, "stdin", In(b""))
     assert run(capsys, "-", "--json") == (
-        2, "", "tlstui: -: nothing on standard input, not a capture\n")
+        2,
+        "",
+        "tlstui: -: nothing on standard input, not a capture\n",
+    )
 
 
 def test_named_pipe_is_read_as_a_stream(capsys, tmp_path: Path) -> None:
@@ -161,7 +177,10 @@ def test_named_pipe_is_read_as_a_stream(capsys, tmp_path: Path) -> None:
 @pytest.mark.skipif(not os.path.exists("/dev/urandom"), reason="no /dev/urandom")
 def test_endless_device_is_refused_without_reading(capsys) -> None:
     assert run(capsys, "/dev/urandom", "--json") == (
-        2, "", "tlstui: /dev/urandom: not a regular file or a pipe\n")
+        2,
+        "",
+        "tlstui: /dev/urandom: not a regular file or a pipe\n",
+    )
 
 
 def test_pipe_of_text_is_refused_after_four_bytes(capsys, tmp_path: Path) -> None:
@@ -173,8 +192,11 @@ def test_pipe_of_text_is_refused_after_four_bytes(capsys, tmp_path: Path) -> Non
     writer.start()
     rc, out, err = run(capsys, str(fifo), "--json")
     writer.join()
-    assert (rc, out, err) == (2, "", f"tlstui: {fifo}: not a pcap or pcapng file "
-                                      "(looks like text)\n")
+    assert (rc, out, err) == (
+        2,
+        "",
+        f"tlstui: {fifo}: not a pcap or pcapng file (looks like text)\n",
+    )
 
 
 def test_gzip_of_a_real_capture_reads_like_the_capture(capsys, tmp_path: Path) -> None:
@@ -186,7 +208,11 @@ def test_gzip_of_a_real_capture_reads_like_the_capture(capsys, tmp_path: Path) -
     assert a["capture"]["packets"] == 22 and a["capture"]["truncated"] is False
     s = only(a)
     assert (s["status"], s["established"], s["version"], s["cipher_suite"]["code"]) == (
-        "ok", True, "TLS 1.2", 4)
+        "ok",
+        True,
+        "TLS 1.2",
+        4,
+    )
     assert a["sessions"] == b["sessions"]
 
 
@@ -210,9 +236,12 @@ def test_cut_mid_packet_keeps_the_frames_before(capsys) -> None:
     doc = js(capsys, "cut-mid-packet.pcap")
     assert (doc["capture"]["packets"], doc["capture"]["truncated"]) == (9, True)
     s = only(doc)
-    assert events(s) == [(4, "client", "ClientHello", None), (5, "server", "ServerHello", None),
-                         (8, "server", "Certificate", None),
-                         (8, "server", "ServerHelloDone", None)]
+    assert events(s) == [
+        (4, "client", "ClientHello", None),
+        (5, "server", "ServerHello", None),
+        (8, "server", "Certificate", None),
+        (8, "server", "ServerHelloDone", None),
+    ]
     assert (s["status"], s["established"]) == ("incomplete", False)
 
 
@@ -226,8 +255,10 @@ def test_snaplen_96_reports_the_cut_and_claims_nothing(capsys) -> None:
     # 42 bytes of each record survive: no handshake message can be decoded...
     assert not any(e["type"] == "ClientHello" for e in s["handshake"])
     # ...and every cut is said, at its frame.
-    assert s["notes"][0] == ("frame 4: 292 bytes from the client missing from the capture; "
-                             "resynchronised on the next record")
+    assert s["notes"][0] == (
+        "frame 4: 292 bytes from the client missing from the capture; "
+        "resynchronised on the next record"
+    )
     # Frames 4 5 6 8 10 11 13 18 lose bytes that matter; frame 16's lost bytes fall inside an
     # application-data record that is skipped anyway, so no resynchronisation is needed.
     assert [int(n.split(":")[0][6:]) for n in s["notes"]] == [4, 5, 6, 8, 10, 11, 13, 18]
@@ -250,12 +281,16 @@ def test_snaplen_60_cuts_inside_tcp_options(capsys) -> None:
 def test_pcapng_block_claiming_2gib_is_skipped(capsys) -> None:
     doc = js(capsys, "pcapng-block-2g.pcapng")
     c = doc["capture"]
-    assert c["warnings"] == ["damaged block at byte 2320 (length 2147483648); skipped 1448 bytes "
-                             "to the next good block at byte 3768"]
+    assert c["warnings"] == [
+        "damaged block at byte 2320 (length 2147483648); skipped 1448 bytes "
+        "to the next good block at byte 3768"
+    ]
     assert (c["packets"], c["damaged"], c["truncated"]) == (22, 1, False)
-    s = only(doc)          # frame 6 (middle of the Certificate) is lost, the rest survives
-    assert s["notes"] == ["frame 8: 1348 bytes from the server missing from the capture; "
-                          "resynchronised on the next record"]
+    s = only(doc)  # frame 6 (middle of the Certificate) is lost, the rest survives
+    assert s["notes"] == [
+        "frame 8: 1348 bytes from the server missing from the capture; "
+        "resynchronised on the next record"
+    ]
     assert (4, "client", "ClientHello", None) in events(s)
     assert (20, "client", "Alert", None) in events(s)
     assert s["status"] == "ok"
@@ -264,12 +299,16 @@ def test_pcapng_block_claiming_2gib_is_skipped(capsys) -> None:
 def test_pcapng_block_length_lie_inside_the_file(capsys) -> None:
     doc = js(capsys, "pcapng-block-short.pcapng")
     c = doc["capture"]
-    assert c["warnings"] == ["damaged block at byte 872 (length 1440); skipped 1448 bytes to "
-                             "the next good block at byte 2320"]
+    assert c["warnings"] == [
+        "damaged block at byte 872 (length 1440); skipped 1448 bytes to "
+        "the next good block at byte 2320"
+    ]
     assert (c["packets"], c["damaged"], c["truncated"]) == (22, 1, False)
     s = only(doc)
-    assert s["notes"][0] == ("frame 6: 1348 bytes from the server missing from the capture; "
-                             "resynchronised on the next record")
+    assert s["notes"][0] == (
+        "frame 6: 1348 bytes from the server missing from the capture; "
+        "resynchronised on the next record"
+    )
     assert s["established"] is False
 
 
@@ -277,7 +316,7 @@ def test_pcapng_packet_caplen_lie(capsys) -> None:
     doc = js(capsys, "pcapng-caplen-lie.pcapng")
     c = doc["capture"]
     assert c["warnings"] == ["damaged packet block at byte 240"]
-    assert (c["packets"], c["damaged"]) == (22, 1)    # was: "link type -1 is not supported"
+    assert (c["packets"], c["damaged"]) == (22, 1)  # was: "link type -1 is not supported"
     assert only(doc)["status"] == "ok"
 
 
@@ -290,18 +329,22 @@ def test_ip_total_length_shorter_than_headers(capsys) -> None:
     s = only(doc)
     assert events(s)[0] == (4, "client", "ClientHello", None)
     assert not any(e["type"] == "ServerHello" for e in s["handshake"])
-    assert s["notes"] == ["frame 7: 1361 bytes from the server missing from the capture; "
-                          "resynchronised on the next record"]
+    assert s["notes"] == [
+        "frame 7: 1361 bytes from the server missing from the capture; "
+        "resynchronised on the next record"
+    ]
 
 
 def test_tcp_data_offset_below_minimum(capsys) -> None:
     doc = js(capsys, "tcp-doff-small.pcap")
     assert doc["capture"]["damaged"] == 1
-    s = only(doc)                      # the ClientHello frame is lost; the server's reply
-    assert s["sni"] is None            # starts the session
+    s = only(doc)  # the ClientHello frame is lost; the server's reply
+    assert s["sni"] is None  # starts the session
     assert events(s)[0] == (5, "server", "ServerHello", None)
-    assert s["notes"] == ["frame 6: 253 bytes from the client missing from the capture; "
-                          "resynchronised on the next record"]
+    assert s["notes"] == [
+        "frame 6: 253 bytes from the client missing from the capture; "
+        "resynchronised on the next record"
+    ]
 
 
 def test_ladder_stays_in_capture_order_after_a_hole(capsys) -> None:
@@ -313,7 +356,7 @@ def test_tcp_data_offset_beyond_ip_end(capsys) -> None:
     doc = js(capsys, "tcp-doff-large.pcap")
     assert doc["capture"]["damaged"] == 1
     s = only(doc)
-    assert s["closed_by"] == {"server": "FIN"}     # the client's FIN frame was the damaged one
+    assert s["closed_by"] == {"server": "FIN"}  # the client's FIN frame was the damaged one
     assert s["status"] == "ok"
 
 
@@ -328,7 +371,7 @@ def test_decode_tcp_ip_length_lie_vs_snaplen() -> None:
     # The whole frame was captured: the IP length lies, nothing was cut.
     r = decode_tcp(bytes(frame), 0, len(frame), 1, len(frame))
     assert (r[7], r[8]) == (pay_len, 0)
-    assert decode_tcp(bytes(frame), 0, len(frame), -1) == DAMAGED   # damaged-block marker
+    assert decode_tcp(bytes(frame), 0, len(frame), -1) == DAMAGED  # damaged-block marker
 
 
 def test_ip_total_length_lie_is_not_a_snaplen_cut(capsys) -> None:
@@ -344,30 +387,95 @@ def test_ip_total_length_lie_is_not_a_snaplen_cut(capsys) -> None:
 TLS13_SERVER = [(5, "server", "ServerHello", None), (5, "server", "ChangeCipherSpec", None)]
 
 
-@pytest.mark.parametrize(("name", "first"), [
-    ("record-len-18433.pcap", [(4, "client", "Malformed", "record length 18433 exceeds 18432")]),
-    ("record-len-65535.pcap", [(4, "client", "Malformed", "record length 65535 exceeds 18432")]),
-    ("hs-len-huge.pcap", [(4, "client", "Malformed",
-                           "handshake message length 16777215 is not credible")]),
-    ("hs-len-short.pcap", [
-        (4, "client", "ClientHello", "ClientHello: extensions length 163 exceeds 123 remaining"),
-        (4, "client", "Malformed", "handshake message length 2490404 is not credible")]),
-    ("ch-ciphers-len.pcap", [(4, "client", "ClientHello",
-                              "ClientHello: cipher_suites length 65535 exceeds 175 remaining")]),
-    ("ch-sid-len.pcap", [(4, "client", "ClientHello",
-                          "ClientHello: session_id length 255 exceeds 209 remaining")]),
-    ("ch-ext-block-len.pcap", [(4, "client", "ClientHello",
-                                "ClientHello: extensions length 32767 exceeds 163 remaining")]),
-    ("ch-ext-len.pcap", [(4, "client", "ClientHello",
-                          "ClientHello: extension 0x0033 length 60000 exceeds 38 remaining")]),
-    ("ch-sni-list-len.pcap", [(4, "client", "ClientHello", "server_name extension: "
-                               "server_name_list length 65535 exceeds 22 remaining")]),
-])
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [
+        (
+            "record-len-18433.pcap",
+            [(4, "client", "Malformed", "record length 18433 exceeds 18432")],
+        ),
+        (
+            "record-len-65535.pcap",
+            [(4, "client", "Malformed", "record length 65535 exceeds 18432")],
+        ),
+        (
+            "hs-len-huge.pcap",
+            [(4, "client", "Malformed", "handshake message length 16777215 is not credible")],
+        ),
+        (
+            "hs-len-short.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "ClientHello: extensions length 163 exceeds 123 remaining",
+                ),
+                (4, "client", "Malformed", "handshake message length 2490404 is not credible"),
+            ],
+        ),
+        (
+            "ch-ciphers-len.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "ClientHello: cipher_suites length 65535 exceeds 175 remaining",
+                )
+            ],
+        ),
+        (
+            "ch-sid-len.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "ClientHello: session_id length 255 exceeds 209 remaining",
+                )
+            ],
+        ),
+        (
+            "ch-ext-block-len.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "ClientHello: extensions length 32767 exceeds 163 remaining",
+                )
+            ],
+        ),
+        (
+            "ch-ext-len.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "ClientHello: extension 0x0033 length 60000 exceeds 38 remaining",
+                )
+            ],
+        ),
+        (
+            "ch-sni-list-len.pcap",
+            [
+                (
+                    4,
+                    "client",
+                    "ClientHello",
+                    "server_name extension: server_name_list length 65535 exceeds 22 remaining",
+                )
+            ],
+        ),
+    ],
+)
 def test_tls13_lie_marked_malformed_and_the_rest_read(capsys, name: str, first: list) -> None:
     s = only(js(capsys, name))
     ev = events(s)
-    assert ev[:len(first)] == first
-    assert ev[len(first):len(first) + 2] == TLS13_SERVER       # carried on with the next record
+    assert ev[: len(first)] == first
+    assert ev[len(first) : len(first) + 2] == TLS13_SERVER  # carried on with the next record
     assert (6, "client", "ChangeCipherSpec", None) in ev
     assert s["notes"][0].startswith("frame 4: ")
     assert s["sni"] is None and s["version"] == "TLS 1.3"
@@ -376,19 +484,28 @@ def test_tls13_lie_marked_malformed_and_the_rest_read(capsys, name: str, first: 
 def test_record_length_at_limit_that_never_completes(capsys) -> None:
     s = only(js(capsys, "record-len-18432.pcap"))
     # 248 bytes of the ClientHello + the client's 106-byte second flight, swallowed.
-    assert (4, "client", "Malformed", "record of 18432 bytes cut off after 354 (the stream "
-            "ends before the record does)") in events(s)
+    assert (
+        4,
+        "client",
+        "Malformed",
+        "record of 18432 bytes cut off after 354 (the stream ends before the record does)",
+    ) in events(s)
 
 
-@pytest.mark.parametrize(("name", "malformed"), [
-    ("cert-len-lie.pcap", "Certificate: cert_data length 16777200 exceeds 3817 remaining"),
-    ("cert-list-len-lie.pcap", "Certificate: certificate_list length 65536 exceeds 3820 "
-                               "remaining"),
-])
+@pytest.mark.parametrize(
+    ("name", "malformed"),
+    [
+        ("cert-len-lie.pcap", "Certificate: cert_data length 16777200 exceeds 3817 remaining"),
+        (
+            "cert-list-len-lie.pcap",
+            "Certificate: certificate_list length 65536 exceeds 3820 remaining",
+        ),
+    ],
+)
 def test_certificate_length_lies(capsys, name: str, malformed: str) -> None:
     s = only(js(capsys, name))
     assert (7, "server", "Certificate", malformed) in events(s)
-    assert (7, "server", "ServerHelloDone", None) in events(s)         # next message read
+    assert (7, "server", "ServerHelloDone", None) in events(s)  # next message read
     assert s["certificate"] is None and s["status"] == "ok"
 
 
@@ -398,7 +515,7 @@ def test_certificate_that_is_not_der() -> None:
     assert len(chain) == 3
     assert chain[0].error is not None
     assert chain[0].error.startswith("not a valid X.509 certificate: ")
-    assert [c.error for c in chain[1:]] == [None, None]       # the others still read
+    assert [c.error for c in chain[1:]] == [None, None]  # the others still read
     assert all(c.subject for c in chain[1:])
     assert s.status == "ok"
 
@@ -411,8 +528,10 @@ def test_certificate_not_der_is_marked_malformed(capsys) -> None:
 
 # --- terminal safety -------------------------------------------------------------------------
 
-ESCAPED_SNI = (r"[red]x[/red][/evil]\x1b[31mred\x1b]52;c;ZXZpbA==\x07\x9b2J\u202e"
-               "gro.live.example")
+ESCAPED_SNI = (
+    r"[red]x[/red][/evil]\x1b[31mred\x1b]52;c;ZXZpbA==\x07\x9b2J\u202e"
+    "gro.live.example"
+)
 
 
 def report_lines(capsys, monkeypatch, name: str) -> list[str]:
@@ -434,8 +553,7 @@ def test_hostile_sni_report_shows_it_as_text(capsys, monkeypatch) -> None:
     assert safe_text(mh.HOSTILE_SNI) == ESCAPED_SNI
     lines = report_lines(capsys, monkeypatch, "hostile-sni.pcap")
     assert f"#1 10.0.0.1:50000 -> 10.0.0.2:443  SNI {ESCAPED_SNI}" in lines
-    assert (f"  sni_rejected (high): The server does not serve the name '{ESCAPED_SNI}'"
-            in lines)
+    assert f"  sni_rejected (high): The server does not serve the name '{ESCAPED_SNI}'" in lines
 
 
 def test_sni_with_raw_bytes_and_shell_quote(capsys, monkeypatch) -> None:
@@ -443,8 +561,10 @@ def test_sni_with_raw_bytes_and_shell_quote(capsys, monkeypatch) -> None:
     s = only(js(capsys, "hostile-sni-raw.pcap"))
     assert s["sni"] == "a\\x9bb\x1b[31mc'$(id)'.example"
     lines = report_lines(capsys, monkeypatch, "hostile-sni-raw.pcap")
-    assert ("    - openssl s_client -connect 10.0.0.2:443 -servername "
-            "'a\\x9bb\\x1b[31mc'\"'\"'$(id)'\"'\"'.example'") in lines
+    assert (
+        "    - openssl s_client -connect 10.0.0.2:443 -servername "
+        "'a\\x9bb\\x1b[31mc'\"'\"'$(id)'\"'\"'.example'"
+    ) in lines
 
 
 def test_hostile_certificate_subject(capsys, monkeypatch) -> None:
@@ -454,8 +574,10 @@ def test_hostile_certificate_subject(capsys, monkeypatch) -> None:
     assert s["certificate"]["san"] == ["ok.example"]
     assert s["diagnosis"]["cause"] == "expired_certificate"
     out = "\n".join(report_lines(capsys, monkeypatch, "hostile-cert.pcap"))
-    assert (r"The leaf ('O=[link=https://x]y[/link],CN=[bold red]ok[/bold red]\x1b[5m\x9b31m"
-            r"\u202eevil') expired on 2020-01-01 00:00:00 UTC") in out
+    assert (
+        r"The leaf ('O=[link=https://x]y[/link],CN=[bold red]ok[/bold red]\x1b[5m\x9b31m"
+        r"\u202eevil') expired on 2020-01-01 00:00:00 UTC"
+    ) in out
 
 
 # --- resource bounds (inputs generated here, never committed) --------------------------------
@@ -487,8 +609,8 @@ def test_50mb_of_garbage_is_linear(tmp_path: Path) -> None:
     report, elapsed, _ = measure(p, trace=False)
     s = report.sessions[0]
     assert elapsed < 30, f"{elapsed:.1f} s for 50 MB of garbage"
-    assert sum(e.type == "Malformed" for e in s.events) <= 20      # events are capped
-    assert len(s.malformed) <= 50                                    # notes are capped
+    assert sum(e.type == "Malformed" for e in s.events) <= 20  # events are capped
+    assert len(s.malformed) <= 50  # notes are capped
 
 
 def test_garbage_memory_is_bounded(tmp_path: Path) -> None:
@@ -534,7 +656,7 @@ def test_50000_message_handshake(tmp_path: Path) -> None:
     mh.many_messages_pcap(p, CH12, SH12, 50_000)
     report, elapsed, peak = measure(p, trace=True)
     s = report.sessions[0]
-    assert len(s.events) == 2001                      # MAX_EVENTS + the "limit" marker
+    assert len(s.events) == 2001  # MAX_EVENTS + the "limit" marker
     assert s.events[-1].type == "Malformed" and s.events[-1].malformed == "event limit reached"
     assert s.malformed[0] == "frame 13: more than 2000 ladder events; rest omitted"
     assert elapsed < 20 and peak < 16 << 20, (elapsed, peak)
@@ -545,7 +667,7 @@ def test_huge_sequence_gaps(tmp_path: Path) -> None:
     mh.seq_gaps_pcap(p, CH13, SH13, 2000)
     report, elapsed, peak = measure(p, trace=True)
     s = report.sessions[0]
-    assert len(s.malformed) == 50                     # notes capped
+    assert len(s.malformed) == 50  # notes capped
     assert len(s.events) <= 2001
     assert elapsed < 20 and peak < 16 << 20, (elapsed, peak)
 
@@ -558,8 +680,15 @@ def _reader_pair():
     from tlstui.analysis.sessions import SessionBuilder
     from tlstui.tls.records import RecordReader
 
-    s = Session(id=1, client=Endpoint("10.0.0.1", 1), server=Endpoint("10.0.0.2", 443),
-                first_frame=1, last_frame=1, start=0.0, end=0.0)
+    s = Session(
+        id=1,
+        client=Endpoint("10.0.0.1", 1),
+        server=Endpoint("10.0.0.2", 443),
+        first_frame=1,
+        last_frame=1,
+        start=0.0,
+        end=0.0,
+    )
     b = SessionBuilder(s)
     b.readers = [RecordReader(b, 0), RecordReader(b, 1)]
     return s, b.readers
@@ -572,9 +701,14 @@ def test_finish_reports_a_client_record_cut_off() -> None:
     client.feed(ch[100:200], 5, 2.0)
     client.finish()
     assert [(e.frame, e.type, e.malformed) for e in s.events] == [
-        (4, "Malformed", f"record of {len(ch) - 5} bytes cut off after 195 (the stream ends "
-                         "before the record does)")]
-    client.finish()                                   # idempotent: the buffer is gone
+        (
+            4,
+            "Malformed",
+            f"record of {len(ch) - 5} bytes cut off after 195 (the stream ends "
+            "before the record does)",
+        )
+    ]
+    client.finish()  # idempotent: the buffer is gone
     assert len(s.events) == 1
 
 

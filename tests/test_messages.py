@@ -32,13 +32,17 @@ DATA = Path(__file__).parent / "data"
 
 @cache
 def _fixture(name: str) -> list[dict]:
-    return [m for conn in json.loads((DATA / f"{name}.json").read_text())["connections"]
-            for m in conn]
+    return [
+        m for conn in json.loads((DATA / f"{name}.json").read_text())["connections"] for m in conn
+    ]
 
 
 def body(name: str, hs_type: int | str, index: int = 0, direction: str | None = None) -> bytes:
-    found = [m for m in _fixture(name)
-             if m["type"] == hs_type and (direction is None or m["dir"] == direction)]
+    found = [
+        m
+        for m in _fixture(name)
+        if m["type"] == hs_type and (direction is None or m["dir"] == direction)
+    ]
     return bytes.fromhex(found[index]["body"])
 
 
@@ -54,8 +58,8 @@ def _ders(cert_body: bytes) -> list[bytes]:
     """DER certificates of a TLS 1.2 Certificate body (test-side, independent parser)."""
     out, pos = [], 3
     while pos < len(cert_body):
-        n = int.from_bytes(cert_body[pos:pos + 3], "big")
-        out.append(cert_body[pos + 3:pos + 3 + n])
+        n = int.from_bytes(cert_body[pos : pos + 3], "big")
+        out.append(cert_body[pos + 3 : pos + 3 + n])
         pos += 3 + n
     return out
 
@@ -77,8 +81,23 @@ def test_client_hello_tls13_capable_browser() -> None:
     assert len(ch.signature_algorithms) == 11
     assert ch.session_ticket == b""
     assert not ch.psk_offered and not ch.early_data
-    assert [e.type for e in ch.extensions] == [0, 23, 65281, 10, 11, 35, 16, 5, 34, 51, 43, 13,
-                                               45, 28, 21]
+    assert [e.type for e in ch.extensions] == [
+        0,
+        23,
+        65281,
+        10,
+        11,
+        35,
+        16,
+        5,
+        34,
+        51,
+        43,
+        13,
+        45,
+        28,
+        21,
+    ]
     assert ch.legacy_version == 0x0303 and ch.record_version == 0x0301
     assert ch.length == 508 and len(ch.random) == 32 and len(ch.session_id) == 32
     assert not ch.fallback_scsv and not ch.sslv2_format
@@ -127,20 +146,28 @@ def test_client_hello_ssl3_without_extensions() -> None:
 def test_sslv2_client_hello() -> None:
     ch = decode_sslv2_client_hello(body("sslv2", "sslv2"))
     assert ch.sslv2_format and ch.record_version == 0x0002 and ch.legacy_version == 0x0002
-    assert ch.cipher_suites == [0x0700C0, 0x050080, 0x030080, 0x010080, 0x060040, 0x040080,
-                                0x020080]
+    assert ch.cipher_suites == [
+        0x0700C0,
+        0x050080,
+        0x030080,
+        0x010080,
+        0x060040,
+        0x040080,
+        0x020080,
+    ]
     assert len(ch.random) == 32 and ch.random[:16] == bytes(16)
     assert ch.extensions == [] and ch.length == 46
 
     up = decode_sslv2_client_hello(body("sslv2_upgrade", "sslv2"))
     assert up.legacy_version == 0x0301
     assert up.cipher_suites[:3] == [0x010080, 0x030080, 0x0700C0]
-    assert 0x0039 in up.cipher_suites and 0xFEFF in up.cipher_suites   # 00XXYY -> XXYY
+    assert 0x0039 in up.cipher_suites and 0xFEFF in up.cipher_suites  # 00XXYY -> XXYY
 
 
 def test_dtls_client_hello_cookie_is_skipped() -> None:
-    ch_body = (_u16(0xFEFD) + bytes(32) + b"\x00" + b"\x04abcd" + _u16(2) + _u16(0xC02B)
-               + b"\x01\x00")
+    ch_body = (
+        _u16(0xFEFD) + bytes(32) + b"\x00" + b"\x04abcd" + _u16(2) + _u16(0xC02B) + b"\x01\x00"
+    )
     ch = decode_client_hello(ch_body, 0xFEFF)
     assert ch.cipher_suites == [0xC02B] and ch.legacy_version == 0xFEFD
 
@@ -163,7 +190,7 @@ def test_hello_retry_request() -> None:
     ch2 = decode_client_hello(body("hrr", 1, 1), 0x0303)
     assert hrr.is_hrr and hrr.random == HRR_RANDOM
     assert hrr.selected_version == 0x0304
-    assert hrr.key_share_group == 23          # secp256r1 requested
+    assert hrr.key_share_group == 23  # secp256r1 requested
     assert hrr.cipher_suite == 0x1302
     assert ch1.key_share_groups == [21] and ch2.key_share_groups == [23]
 
@@ -185,11 +212,13 @@ def test_server_hello_old_draft_layout() -> None:
     assert sh.session_id == b""
 
 
-@pytest.mark.parametrize(("tail", "expected"), [
-    (b"DOWNGRD\x01", "TLS 1.2"), (b"DOWNGRD\x00", "TLS 1.1 or below"), (b"DOWNGRD\x02", None)])
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [(b"DOWNGRD\x01", "TLS 1.2"), (b"DOWNGRD\x00", "TLS 1.1 or below"), (b"DOWNGRD\x02", None)],
+)
 def test_downgrade_sentinel(tail: bytes, expected: str | None) -> None:
     real = bytearray(body("client_certificate", 2))
-    real[2 + 24:2 + 32] = tail
+    real[2 + 24 : 2 + 32] = tail
     assert decode_server_hello(bytes(real), 0x0303).downgrade_sentinel == expected
 
 
@@ -199,8 +228,10 @@ def test_downgrade_sentinel(tail: bytes, expected: str | None) -> None:
 def test_certificate_tls12_chain() -> None:
     msg = decode_certificate(body("client_certificate", 11, direction="s2c"), tls13=False)
     assert [c.subject for c in msg.chain] == [
-        "CN=certauth.idrix.fr", "CN=R3,O=Let's Encrypt,C=US",
-        "CN=ISRG Root X1,O=Internet Security Research Group,C=US"]
+        "CN=certauth.idrix.fr",
+        "CN=R3,O=Let's Encrypt,C=US",
+        "CN=ISRG Root X1,O=Internet Security Research Group,C=US",
+    ]
     leaf = msg.chain[0]
     assert leaf.san == ["certauth.idrix.fr"] and leaf.key == "RSA 2048"
     assert leaf.issuer == "CN=R3,O=Let's Encrypt,C=US"
@@ -284,8 +315,7 @@ def test_certificate_request_tls13_and_cap() -> None:
     name = x509.load_der_x509_certificate(der).subject.public_bytes()
     cas = b"".join(_u16(len(name)) + name for _ in range(MAX_CA_NAMES + 3))
     sig = _u16(4) + _u16(0x0804) + _u16(0x0403)
-    exts = (_u16(13) + _u16(len(sig)) + sig
-            + _u16(47) + _u16(len(cas) + 2) + _u16(len(cas)) + cas)
+    exts = _u16(13) + _u16(len(sig)) + sig + _u16(47) + _u16(len(cas) + 2) + _u16(len(cas)) + cas
     req = decode_certificate_request(b"\x00" + _u16(len(exts)) + exts, tls13=True)
     assert req.signature_algorithms == [0x0804, 0x0403]
     assert len(req.ca_names) == MAX_CA_NAMES and req.ca_names_omitted == 3
@@ -311,8 +341,9 @@ def test_new_session_ticket() -> None:
     assert (nst.lifetime, nst.ticket_length) == (300, 160)
     nst = decode_new_session_ticket(body("client_certificate", 4), tls13=False)
     assert (nst.lifetime, nst.ticket_length) == (300, 1744)
-    t13 = (7200).to_bytes(4, "big") + b"\x01\x02\x03\x04" + b"\x01\x00" + _u16(5) + b"t" * 5 \
-        + _u16(0)
+    t13 = (
+        (7200).to_bytes(4, "big") + b"\x01\x02\x03\x04" + b"\x01\x00" + _u16(5) + b"t" * 5 + _u16(0)
+    )
     nst = decode_new_session_ticket(t13, tls13=True)
     assert (nst.lifetime, nst.ticket_length) == (7200, 5)
 
@@ -322,10 +353,11 @@ def test_new_session_ticket() -> None:
 
 def test_lying_extension_length_is_reported() -> None:
     ch_body = bytearray(body("client_certificate", 1))
-    ext_start = len(ch_body) - sum(4 + len(e.data) for e in
-                                   decode_client_hello(bytes(ch_body), 0).extensions)
+    ext_start = len(ch_body) - sum(
+        4 + len(e.data) for e in decode_client_hello(bytes(ch_body), 0).extensions
+    )
     # first extension (server_name): make it claim more than the block holds
-    ch_body[ext_start + 2:ext_start + 4] = _u16(3000)
+    ch_body[ext_start + 2 : ext_start + 4] = _u16(3000)
     with pytest.raises(DecodeError, match=r"extension 0x0000 length 3000 exceeds \d+ remaining"):
         decode_client_hello(bytes(ch_body), 0x0301)
 
@@ -382,15 +414,23 @@ def test_random_bytes_raise_only_decode_error(data: bytes) -> None:
     _only_decode_error(data)
 
 
-_REAL = [("client_certificate", 1), ("chrome_kyber", 1), ("client_certificate", 2),
-         ("hrr", 2), ("client_certificate", 13), ("client_certificate", 12), ("dhe", 12),
-         ("ticket12", 4), ("selfsign_ssl3", 13), ("sslv2_upgrade", "sslv2")]
+_REAL = [
+    ("client_certificate", 1),
+    ("chrome_kyber", 1),
+    ("client_certificate", 2),
+    ("hrr", 2),
+    ("client_certificate", 13),
+    ("client_certificate", 12),
+    ("dhe", 12),
+    ("ticket12", 4),
+    ("selfsign_ssl3", 13),
+    ("sslv2_upgrade", "sslv2"),
+]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_REAL), st.data())
-def test_mutated_real_messages_raise_only_decode_error(which: tuple, data: st.DataObject
-                                                       ) -> None:
+def test_mutated_real_messages_raise_only_decode_error(which: tuple, data: st.DataObject) -> None:
     raw = bytearray(body(*which))
     for _ in range(data.draw(st.integers(1, 4))):
         pos = data.draw(st.integers(0, len(raw) - 1))

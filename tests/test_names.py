@@ -24,30 +24,33 @@ from tlstui.tls.names import (
 )
 
 
-@pytest.mark.parametrize(("code", "name"), [
-    (0x0000, "TLS_NULL_WITH_NULL_NULL"),
-    (0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"),
-    (0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
-    (0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA"),
-    (0x0088, "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA"),
-    (0x00FF, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
-    (0x1301, "TLS_AES_128_GCM_SHA256"),
-    (0x1303, "TLS_CHACHA20_POLY1305_SHA256"),
-    (0x1305, "TLS_AES_128_CCM_8_SHA256"),
-    (0x5600, "TLS_FALLBACK_SCSV"),
-    (0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
-    (0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
-    (0xC05C, "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256"),
-    (0xC0AA, "TLS_PSK_DHE_WITH_AES_128_CCM_8"),
-    (0xC0B4, "TLS_SHA256_SHA256"),
-    (0xC100, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC"),
-    (0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
-    (0xD001, "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256"),
-    (0x00C6, "TLS_SM4_GCM_SM3"),
-    (0x0080, "TLS_GOSTR341094_WITH_28147_CNT_IMIT"),
-    (0x010080, "SSL2_RC4_128_WITH_MD5"),
-    (0x0700C0, "SSL2_DES_192_EDE3_CBC_WITH_MD5"),
-])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        (0x0000, "TLS_NULL_WITH_NULL_NULL"),
+        (0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"),
+        (0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+        (0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA"),
+        (0x0088, "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA"),
+        (0x00FF, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
+        (0x1301, "TLS_AES_128_GCM_SHA256"),
+        (0x1303, "TLS_CHACHA20_POLY1305_SHA256"),
+        (0x1305, "TLS_AES_128_CCM_8_SHA256"),
+        (0x5600, "TLS_FALLBACK_SCSV"),
+        (0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        (0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+        (0xC05C, "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256"),
+        (0xC0AA, "TLS_PSK_DHE_WITH_AES_128_CCM_8"),
+        (0xC0B4, "TLS_SHA256_SHA256"),
+        (0xC100, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC"),
+        (0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+        (0xD001, "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256"),
+        (0x00C6, "TLS_SM4_GCM_SM3"),
+        (0x0080, "TLS_GOSTR341094_WITH_28147_CNT_IMIT"),
+        (0x010080, "SSL2_RC4_128_WITH_MD5"),
+        (0x0700C0, "SSL2_DES_192_EDE3_CBC_WITH_MD5"),
+    ],
+)
 def test_cipher_suite_names(code: int, name: str) -> None:
     assert cipher_suite_name(code) == name
 
@@ -55,26 +58,37 @@ def test_cipher_suite_names(code: int, name: str) -> None:
 def test_every_registered_suite_block_is_complete() -> None:
     # Contiguous IANA blocks: 0x0000-0x001B, 0x001E-0x0046, 0x0067-0x006D, 0x0084-0x00C7,
     # 0xC001-0xC0B5, 0xCCA8-0xCCAE.
-    for lo, hi in [(0x0000, 0x001B), (0x001E, 0x0046), (0x0067, 0x006D), (0x0084, 0x00C7),
-                   (0xC001, 0xC0B5), (0xCCA8, 0xCCAE), (0x1301, 0x1305), (0xC100, 0xC106)]:
+    for lo, hi in [
+        (0x0000, 0x001B),
+        (0x001E, 0x0046),
+        (0x0067, 0x006D),
+        (0x0084, 0x00C7),
+        (0xC001, 0xC0B5),
+        (0xCCA8, 0xCCAE),
+        (0x1301, 0x1305),
+        (0xC100, 0xC106),
+    ]:
         missing = [hex(c) for c in range(lo, hi + 1) if c not in names.CIPHER_SUITES]
         assert not missing
 
 
-@pytest.mark.parametrize(("code", "short"), [
-    (0xC02F, "ECDHE-RSA-AES128-GCM-SHA256"),
-    (0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384"),
-    (0xC013, "ECDHE-RSA-AES128-SHA"),
-    (0xCCA8, "ECDHE-RSA-CHACHA20-POLY1305"),
-    (0x0039, "DHE-RSA-AES256-SHA"),
-    (0x1301, "AES128-GCM-SHA256"),
-    (0x1303, "CHACHA20-POLY1305"),
-    (0x009C, "RSA-AES128-GCM-SHA256"),
-    (0x000A, "RSA-DES-CBC3-SHA"),
-    (0xC0AE, "ECDHE-ECDSA-AES128-CCM8"),
-    (0x0034, "ADH-AES128-SHA"),
-    (0x1234, "0x1234"),
-])
+@pytest.mark.parametrize(
+    ("code", "short"),
+    [
+        (0xC02F, "ECDHE-RSA-AES128-GCM-SHA256"),
+        (0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384"),
+        (0xC013, "ECDHE-RSA-AES128-SHA"),
+        (0xCCA8, "ECDHE-RSA-CHACHA20-POLY1305"),
+        (0x0039, "DHE-RSA-AES256-SHA"),
+        (0x1301, "AES128-GCM-SHA256"),
+        (0x1303, "CHACHA20-POLY1305"),
+        (0x009C, "RSA-AES128-GCM-SHA256"),
+        (0x000A, "RSA-DES-CBC3-SHA"),
+        (0xC0AE, "ECDHE-ECDSA-AES128-CCM8"),
+        (0x0034, "ADH-AES128-SHA"),
+        (0x1234, "0x1234"),
+    ],
+)
 def test_cipher_short(code: int, short: str) -> None:
     assert cipher_short(code) == short
 
@@ -84,15 +98,20 @@ def test_cipher_short_is_unique_over_the_table() -> None:
     dupes = {s for s in shorts if shorts.count(s) > 1}
     # The SSL_RSA_FIPS names are used twice by Netscape (0xFEFE/0xFFE1 and 0xFEFF/0xFFE0) and
     # Wireshark lists both old ChaCha drafts under the RFC names.
-    assert dupes <= {"RSA-FIPS-DES-CBC-SHA", "RSA-FIPS-DES-CBC3-SHA", "ECDHE-RSA-CHACHA20-POLY1305",
-                     "ECDHE-ECDSA-CHACHA20-POLY1305", "DHE-RSA-CHACHA20-POLY1305"}
+    assert dupes <= {
+        "RSA-FIPS-DES-CBC-SHA",
+        "RSA-FIPS-DES-CBC3-SHA",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "DHE-RSA-CHACHA20-POLY1305",
+    }
 
 
 def test_kex_of_suite() -> None:
     assert kex_of_suite(0xC02F) == "ECDHE"
     assert kex_of_suite(0x009E) == "DHE"
     assert kex_of_suite(0x002F) == "RSA"
-    assert kex_of_suite(0x0003) == "RSA"            # export RSA
+    assert kex_of_suite(0x0003) == "RSA"  # export RSA
     assert kex_of_suite(0x008C) == "PSK"
     assert kex_of_suite(0xC035) == "ECDHE_PSK"
     assert kex_of_suite(0x0090) == "DHE_PSK"
@@ -109,8 +128,7 @@ def test_kex_of_suite() -> None:
 def test_tls13_and_weak() -> None:
     assert is_tls13_suite(0x1301) and is_tls13_suite(0x1305)
     assert not is_tls13_suite(0xC02F)
-    for weak in (0x0000, 0x0001, 0x0003, 0x0005, 0x0009, 0x000A, 0x0018, 0xC011, 0x010080,
-                 0xC0B4):
+    for weak in (0x0000, 0x0001, 0x0003, 0x0005, 0x0009, 0x000A, 0x0018, 0xC011, 0x010080, 0xC0B4):
         assert is_weak_suite(weak), hex(weak)
     for strong in (0x1301, 0xC02F, 0xCCA8, 0x009E, 0xC0AD, 0x1234, 0x0A0A):
         assert not is_weak_suite(strong), hex(strong)
@@ -193,8 +211,18 @@ def test_is_grease() -> None:
 
 @given(st.integers(min_value=0, max_value=0xFFFFFF))
 def test_lookups_never_fail(code: int) -> None:
-    for fn in (cipher_suite_name, cipher_short, extension_name, group_name, sigalg_name,
-               alert_name, alert_level_name, handshake_type_name, version_name, kex_of_suite):
+    for fn in (
+        cipher_suite_name,
+        cipher_short,
+        extension_name,
+        group_name,
+        sigalg_name,
+        alert_name,
+        alert_level_name,
+        handshake_type_name,
+        version_name,
+        kex_of_suite,
+    ):
         text = fn(code)
         assert isinstance(text, str) and text
     assert isinstance(is_weak_suite(code), bool)

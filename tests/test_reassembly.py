@@ -22,8 +22,8 @@ class Recorder:
     """A RecordSink that writes down what the reader reports."""
 
     def __init__(self) -> None:
-        self.records: list[tuple[int, int, int]] = []       # (type, length, frame)
-        self.messages: list[tuple[int, int, int]] = []      # (hs type, frame, first frame)
+        self.records: list[tuple[int, int, int]] = []  # (type, length, frame)
+        self.messages: list[tuple[int, int, int]] = []  # (hs type, frame, first frame)
         self.gaps: list[tuple[int, int]] = []
         self.garbage: list[tuple[int, str]] = []
 
@@ -52,8 +52,13 @@ def server_flight() -> bytes:
     """The server's first flight as it crossed the wire (four handshake messages)."""
     report = analyze(CAPTURE, diagnose=False, keylog=False)
     s = report.sessions[0]
-    assert [e.type for e in s.events[:5]] == ["ClientHello", "ServerHello", "Certificate",
-                                              "ServerKeyExchange", "ServerHelloDone"]
+    assert [e.type for e in s.events[:5]] == [
+        "ClientHello",
+        "ServerHello",
+        "Certificate",
+        "ServerKeyExchange",
+        "ServerHelloDone",
+    ]
     import struct
 
     from tlstui.wire.capture import open_capture
@@ -64,7 +69,7 @@ def server_flight() -> bytes:
     for i, (_ts, off, caplen, origlen, link) in enumerate(cap.frames(), 1):
         r = decode_tcp(cap.data, off, caplen, link, origlen)
         if i == s.events[1].frame and isinstance(r, tuple):
-            out = bytes(cap.data[r[6]:r[6] + r[7]])
+            out = bytes(cap.data[r[6] : r[6] + r[7]])
     assert out[0] == 22 and struct.unpack(">H", out[3:5])[0] > 0
     return out
 
@@ -72,7 +77,7 @@ def server_flight() -> bytes:
 def split(data: bytes, sizes: list[int]) -> list[bytes]:
     out, pos = [], 0
     for n in sizes:
-        out.append(data[pos:pos + n])
+        out.append(data[pos : pos + n])
         pos += n
     if pos < len(data):
         out.append(data[pos:])
@@ -133,7 +138,7 @@ def test_out_of_order_and_retransmitted_segments(server_flight: bytes) -> None:
 def test_overlapping_retransmission_is_counted_once(server_flight: bytes) -> None:
     segs = in_order(server_flight, [300])
     seq0, _data0, _ = segs[0]
-    overlap = (seq0 + 250, server_flight[250:600], 11)   # 50 old bytes, 300 new
+    overlap = (seq0 + 250, server_flight[250:600], 11)  # 50 old bytes, 300 new
     rest = (seq0 + 600, server_flight[600:], 12)
     rec = run([segs[0], overlap, rest])
     assert [m[0] for m in rec.messages] == [2, 11, 12, 14]
@@ -169,9 +174,9 @@ def test_half_stream_counts_retransmits() -> None:
     half = HalfStream(Sink())
     half.syn(99)
     half.segment(100, b"abc", 1, 1.0)
-    half.segment(100, b"abc", 2, 2.0)          # pure retransmission
-    half.segment(106, b"ghi", 3, 3.0)          # ahead: waits
-    half.segment(103, b"def", 4, 4.0)          # fills the hole, releases "ghi"
+    half.segment(100, b"abc", 2, 2.0)  # pure retransmission
+    half.segment(106, b"ghi", 3, 3.0)  # ahead: waits
+    half.segment(103, b"def", 4, 4.0)  # fills the hole, releases "ghi"
     assert got == [b"abc", b"def", b"ghi"]
     assert half.retransmits == 1
     assert half.next_seq == 109

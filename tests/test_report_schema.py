@@ -17,25 +17,66 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CAPTURES = sorted(p for p in (ROOT / "captures").iterdir() if p.suffix in (".pcap", ".pcapng"))
-CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng")) \
-    if CORPUS.exists() else []
+CORPUS_FILES = (
+    sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng"))
+    if CORPUS.exists()
+    else []
+)
 
 EVENT_TYPES = {
-    "ClientHello", "ServerHello", "HelloRetryRequest", "Certificate", "ServerKeyExchange",
-    "CertificateRequest", "ServerHelloDone", "CertificateVerify", "ClientKeyExchange",
-    "Finished", "NewSessionTicket", "EncryptedExtensions", "KeyUpdate", "ChangeCipherSpec",
-    "Alert", "EncryptedHandshake", "ApplicationData", "FIN", "RST",
+    "ClientHello",
+    "ServerHello",
+    "HelloRetryRequest",
+    "Certificate",
+    "ServerKeyExchange",
+    "CertificateRequest",
+    "ServerHelloDone",
+    "CertificateVerify",
+    "ClientKeyExchange",
+    "Finished",
+    "NewSessionTicket",
+    "EncryptedExtensions",
+    "KeyUpdate",
+    "ChangeCipherSpec",
+    "Alert",
+    "EncryptedHandshake",
+    "ApplicationData",
+    "FIN",
+    "RST",
     # documented additions (README): non-TLS reply, undecodable bytes, heartbeats, others
-    "NotTLS", "Malformed", "Heartbeat", "HelloRequest", "CertificateStatus",
-    "HelloVerifyRequest", "EndOfEarlyData", "CompressedCertificate", "CertificateURL",
-    "SupplementalData", "MessageHash",
+    "NotTLS",
+    "Malformed",
+    "Heartbeat",
+    "HelloRequest",
+    "CertificateStatus",
+    "HelloVerifyRequest",
+    "EndOfEarlyData",
+    "CompressedCertificate",
+    "CertificateURL",
+    "SupplementalData",
+    "MessageHash",
 }
 CAUSES = {
-    "ok", "no_shared_cipher", "protocol_version_mismatch", "no_common_group", "untrusted_ca",
-    "expired_certificate", "not_yet_valid_certificate", "hostname_mismatch", "bad_certificate",
-    "client_cert_missing", "client_cert_rejected", "alpn_mismatch", "sni_rejected",
-    "fallback_detected", "decrypt_failure", "abrupt_close", "non_tls_peer", "no_response",
-    "peer_internal_error", "unknown",
+    "ok",
+    "no_shared_cipher",
+    "protocol_version_mismatch",
+    "no_common_group",
+    "untrusted_ca",
+    "expired_certificate",
+    "not_yet_valid_certificate",
+    "hostname_mismatch",
+    "bad_certificate",
+    "client_cert_missing",
+    "client_cert_rejected",
+    "alpn_mismatch",
+    "sni_rejected",
+    "fallback_detected",
+    "decrypt_failure",
+    "abrupt_close",
+    "non_tls_peer",
+    "no_response",
+    "peer_internal_error",
+    "unknown",
 }
 
 
@@ -55,8 +96,9 @@ def check_session(s: dict, n: int) -> None:
     assert isinstance(s["last_frame"], int) and s["last_frame"] >= s["first_frame"]
     assert is_num(s["start"]) and is_num(s["duration"]) and s["duration"] >= 0
     assert s["sni"] is None or isinstance(s["sni"], str)
-    assert isinstance(s["alpn_offered"], list) and all(isinstance(a, str)
-                                                        for a in s["alpn_offered"])
+    assert isinstance(s["alpn_offered"], list) and all(
+        isinstance(a, str) for a in s["alpn_offered"]
+    )
     assert s["alpn"] is None or isinstance(s["alpn"], str)
     assert isinstance(s["client_versions"], list)
     assert all(isinstance(v, str) for v in s["client_versions"])
@@ -113,8 +155,12 @@ def check_report(doc: dict, path: Path) -> None:
 
 
 def run_json(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "tlstui", str(path), "--json"],
-                         capture_output=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "tlstui", str(path), "--json"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     return json.loads(out.stdout)
 
 
@@ -143,6 +189,12 @@ def test_showcase_report_values() -> None:
     cert_required = [x for x in s if any(a["code"] == 116 for a in x["alerts"])]
     assert len(cert_required) == 1
     (a,) = [a for a in cert_required[0]["alerts"] if a["code"] == 116]
-    assert a == {**a, "sender": "server", "level": "fatal", "name": "certificate_required",
-                 "encrypted": True, "decrypted": True}
+    assert a == {
+        **a,
+        "sender": "server",
+        "level": "fatal",
+        "name": "certificate_required",
+        "encrypted": True,
+        "decrypted": True,
+    }
     assert cert_required[0]["diagnosis"]["cause"] == "client_cert_missing"

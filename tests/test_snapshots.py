@@ -126,9 +126,7 @@ class TestLadderAndDetail:
 
     def test_alert_detail_zoomed(self, snap_compare) -> None:
         """`3` then `z`: the detail pane fills the screen to read the whole diagnosis."""
-        assert snap_compare(
-            app(), terminal_size=NARROW, run_before=press("enter", "3", "z")
-        )
+        assert snap_compare(app(), terminal_size=NARROW, run_before=press("enter", "3", "z"))
 
     def test_certificate_detail(self, snap_compare) -> None:
         """A server Certificate line: subject, issuer, validity and SAN of the chain."""
@@ -137,9 +135,12 @@ class TestLadderAndDetail:
             await loaded(pilot)
             await select_session(
                 pilot,
-                lambda s: s.failed and any(
-                    e.type == "Certificate" and e.sender == "server" and e.detail is not None
-                    for e in s.events
+                lambda s: (
+                    s.failed
+                    and any(
+                        e.type == "Certificate" and e.sender == "server" and e.detail is not None
+                        for e in s.events
+                    )
                 ),
             )
             await open_ladder_at(pilot, lambda e: e.type == "Certificate")
@@ -156,8 +157,7 @@ class TestLadderAndDetail:
             await loaded(pilot)
             await open_ladder_at(pilot, is_encrypted_alert)
 
-        assert snap_compare(app(source, keylog=False), terminal_size=NARROW,
-                            run_before=run_before)
+        assert snap_compare(app(source, keylog=False), terminal_size=NARROW, run_before=run_before)
 
 
 class TestScreens:

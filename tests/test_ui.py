@@ -115,9 +115,7 @@ class TestSessionsList:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for_load(pilot)
             await pilot.press("slash", *"untrusted_ca")
-            assert visible(app) == ids(
-                report, lambda s: s.diagnosis.best.cause == "untrusted_ca"
-            )
+            assert visible(app) == ids(report, lambda s: s.diagnosis.best.cause == "untrusted_ca")
             await pilot.press("escape", "slash", *str(target.server.port))
             assert visible(app) == [target.id]
             await pilot.press("escape", "slash", *f"localhost {target.server.port}")
@@ -407,8 +405,12 @@ def test_help_covers_every_binding() -> None:
     keys_column = {line[:20].strip() for line in console.export_text().splitlines()}
     shown = {key for cell in keys_column for key in cell.split()}
     hidden = {"j", "k", "home", "end", "up,k", "down,j", "pageup", "pagedown"}
-    for bindings in (TlsApp.BINDINGS, MainScreen.BINDINGS, SessionsTable.BINDINGS,
-                     LadderView.BINDINGS):
+    for bindings in (
+        TlsApp.BINDINGS,
+        MainScreen.BINDINGS,
+        SessionsTable.BINDINGS,
+        LadderView.BINDINGS,
+    ):
         for b in bindings:
             if b.key in hidden:  # type: ignore[union-attr]
                 continue

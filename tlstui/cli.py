@@ -22,17 +22,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Explain failed TLS handshakes in a packet capture (pcap/pcapng).",
         epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
     )
-    p.add_argument("capture",
-                   help="capture file (pcap or pcapng, optionally gzipped); - reads stdin")
+    p.add_argument(
+        "capture", help="capture file (pcap or pcapng, optionally gzipped); - reads stdin"
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
     out.add_argument("--report", action="store_true", help="print a readable report and exit")
-    p.add_argument("--failed", action="store_true",
-                   help="with --report: only failed and incomplete sessions")
-    p.add_argument("--keylog", type=Path, metavar="FILE",
-                   help="TLS key log (SSLKEYLOGFILE format); default: CAPTURE.keys if present")
-    p.add_argument("--no-keylog", action="store_true",
-                   help="ignore key logs (beside the capture or inside it)")
+    p.add_argument(
+        "--failed", action="store_true", help="with --report: only failed and incomplete sessions"
+    )
+    p.add_argument(
+        "--keylog",
+        type=Path,
+        metavar="FILE",
+        help="TLS key log (SSLKEYLOGFILE format); default: CAPTURE.keys if present",
+    )
+    p.add_argument(
+        "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
+    )
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
     return p
 
@@ -43,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         args.keylog = False
     if not (args.json or args.report):
         if args.capture == "-":
-            print("tlstui: the TUI cannot read a capture from stdin; use --json or --report",
-                  file=sys.stderr)
+            print(
+                "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
+                file=sys.stderr,
+            )
             return 2
         from tlstui.ui.app import make_app
 

@@ -56,7 +56,7 @@ def _ip_packets(path: Path):
                     ip = dpkt.loopback.Loopback(buf).data
                 elif link == dpkt.pcap.DLT_LINUX_SLL:
                     ip = dpkt.sll.SLL(buf).data
-                else:                                  # raw IP
+                else:  # raw IP
                     ip = dpkt.ip.IP(buf) if buf[0] >> 4 == 4 else dpkt.ip6.IP6(buf)
             except Exception:
                 continue
@@ -75,8 +75,12 @@ def _streams(path: Path) -> dict[tuple, dict[str, bytes]]:
     order: list[tuple] = []
     for ip, tcp in _ip_packets(path):
         src = (_addr(ip), tcp.sport)
-        dst = (socket.inet_ntop(socket.AF_INET if isinstance(ip, dpkt.ip.IP)
-                                else socket.AF_INET6, ip.dst), tcp.dport)
+        dst = (
+            socket.inet_ntop(
+                socket.AF_INET if isinstance(ip, dpkt.ip.IP) else socket.AF_INET6, ip.dst
+            ),
+            tcp.dport,
+        )
         key = tuple(sorted((src, dst)))
         if key not in segs:
             segs[key] = {}
@@ -95,7 +99,7 @@ def _streams(path: Path) -> dict[tuple, dict[str, bytes]]:
                     nxt = seq
                 if seq + len(p) <= nxt:
                     continue
-                data += p[nxt - seq:] if seq < nxt else p
+                data += p[nxt - seq :] if seq < nxt else p
                 nxt = seq + len(p)
             dirs[side] = data
         out[key] = dirs
@@ -107,26 +111,29 @@ def _handshakes(data: bytes) -> list[dict]:
     msgs: list[dict] = []
     # STARTTLS and proxies: TLS begins after some plaintext; find the first hello record.
     for i in range(min(len(data), 4096)):
-        sslv2 = data[i] & 0x80 and data[i + 2:i + 3] == b"\x01" and data[i + 3:i + 4] in (
-            b"\x00", b"\x03")
-        if sslv2 or (data[i:i + 2] == b"\x16\x03" and data[i + 5:i + 6] in (b"\x01", b"\x02")):
+        sslv2 = (
+            data[i] & 0x80
+            and data[i + 2 : i + 3] == b"\x01"
+            and data[i + 3 : i + 4] in (b"\x00", b"\x03")
+        )
+        if sslv2 or (data[i : i + 2] == b"\x16\x03" and data[i + 5 : i + 6] in (b"\x01", b"\x02")):
             data = data[i:]
             break
     if len(data) > 2 and data[0] & 0x80 and data[2] == 1:
         n = ((data[0] & 0x7F) << 8) | data[1]
-        msgs.append({"type": "sslv2", "record_version": "0x0002", "body": data[:2 + n].hex()})
-        data = data[2 + n:]
+        msgs.append({"type": "sslv2", "record_version": "0x0002", "body": data[: 2 + n].hex()})
+        data = data[2 + n :]
     hs = b""
     rec_version = 0
     pos = 0
     after_ccs = False
     while pos + 5 <= len(data):
         ctype = data[pos]
-        ver = int.from_bytes(data[pos + 1:pos + 3], "big")
-        n = int.from_bytes(data[pos + 3:pos + 5], "big")
+        ver = int.from_bytes(data[pos + 1 : pos + 3], "big")
+        n = int.from_bytes(data[pos + 3 : pos + 5], "big")
         if ctype not in (20, 21, 22, 23, 24) or pos + 5 + n > len(data):
             break
-        frag = data[pos + 5:pos + 5 + n]
+        frag = data[pos + 5 : pos + 5 + n]
         pos += 5 + n
         if ctype == 20:
             after_ccs = True
@@ -143,8 +150,9 @@ def _handshakes(data: bytes) -> list[dict]:
         hs += frag
         while len(hs) >= 4 and len(hs) >= 4 + int.from_bytes(hs[1:4], "big"):
             m = 4 + int.from_bytes(hs[1:4], "big")
-            msgs.append({"type": hs[0], "record_version": f"0x{rec_version:04x}",
-                         "body": hs[4:m].hex()})
+            msgs.append(
+                {"type": hs[0], "record_version": f"0x{rec_version:04x}", "body": hs[4:m].hex()}
+            )
             hs = hs[m:]
             rec_version = ver
     return msgs
@@ -169,8 +177,11 @@ def main() -> None:
                 for e in entries:
                     e["dir"] = "c2s" if e["from"] == first else "s2c"
                 conns.append(entries)
-        out = {"source": f"corpus/{rel}", "generator": "tests/data/make_fixtures.py",
-               "connections": conns}
+        out = {
+            "source": f"corpus/{rel}",
+            "generator": "tests/data/make_fixtures.py",
+            "connections": conns,
+        }
         (HERE / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
         print(f"{name}: {sum(len(c) for c in conns)} messages")
 

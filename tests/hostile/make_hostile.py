@@ -49,8 +49,7 @@ CLIENT_IP, SERVER_IP = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
 # The hostile strings.  Each is something a terminal would act on if printed raw: Rich markup,
 # SGR colour, OSC 52 (write the clipboard), a C1 CSI (U+009B, valid UTF-8 "\xc2\x9b") that
 # some terminals honour, a right-to-left override that reorders what follows.
-HOSTILE_SNI = ("[red]x[/red][/evil]\x1b[31mred\x1b]52;c;ZXZpbA==\x07"
-               "\x9b2J\u202egro.live.example")
+HOSTILE_SNI = "[red]x[/red][/evil]\x1b[31mred\x1b]52;c;ZXZpbA==\x07\x9b2J\u202egro.live.example"
 HOSTILE_ALPN = ["h2[/]", "\x1b[2J\x1b]0;pwned\x07", "\u202ehttp/1.1"]
 HOSTILE_CN = "[bold red]ok[/bold red]\x1b[5m\x9b31m\u202eevil"
 
@@ -67,16 +66,28 @@ def _csum(data: bytes) -> int:
     return ~s & 0xFFFF
 
 
-def tcp_frame(src: bytes, dst: bytes, sport: int, dport: int, seq: int, ack: int, flags: int,
-              payload: bytes = b"", *, smac: bytes = CLIENT_MAC, dmac: bytes = SERVER_MAC
-              ) -> bytes:
+def tcp_frame(
+    src: bytes,
+    dst: bytes,
+    sport: int,
+    dport: int,
+    seq: int,
+    ack: int,
+    flags: int,
+    payload: bytes = b"",
+    *,
+    smac: bytes = CLIENT_MAC,
+    dmac: bytes = SERVER_MAC,
+) -> bytes:
     """One Ethernet/IPv4/TCP frame with correct checksums."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
-                      flags, 65535, 0, 0)
+    tcp = struct.pack(
+        "!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0
+    )
     pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
     tcp = tcp[:16] + struct.pack("!H", _csum(pseudo + tcp + payload)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6,
-                     0, src, dst)
+    ip = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, src, dst
+    )
     ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
     return dmac + smac + b"\x08\x00" + ip + tcp + payload
 
@@ -88,8 +99,10 @@ def pcap_header(linktype: int = 1, snaplen: int = 262144) -> bytes:
 def pcap_record(ts: float, frame: bytes, origlen: int | None = None) -> bytes:
     sec = int(ts)
     usec = round((ts - sec) * 1e6)
-    return struct.pack("<IIII", sec, usec, len(frame),
-                       len(frame) if origlen is None else origlen) + frame
+    return (
+        struct.pack("<IIII", sec, usec, len(frame), len(frame) if origlen is None else origlen)
+        + frame
+    )
 
 
 def write_pcap(path: Path, frames: list[bytes], linktype: int = 1, t0: float = T0) -> None:
@@ -128,8 +141,9 @@ class Conv:
         def emit(side: int, flags: int, payload: bytes = b"") -> None:
             src, dst, sp, dp, sm, dm = ends[side]
             ack = nxt[1 - side] if flags & F_ACK else 0
-            self.frames.append(tcp_frame(src, dst, sp, dp, nxt[side], ack, flags, payload,
-                                         smac=sm, dmac=dm))
+            self.frames.append(
+                tcp_frame(src, dst, sp, dp, nxt[side], ack, flags, payload, smac=sm, dmac=dm)
+            )
             self.seqs.append((side, nxt[side]))
             nxt[side] += len(payload) + (1 if flags & (F_SYN | F_FIN) else 0)
 
@@ -138,7 +152,7 @@ class Conv:
         emit(0, F_ACK)
         for side, data in self.flights:
             for i in range(0, len(data), MSS):
-                emit(side, F_ACK | F_PSH, data[i:i + MSS])
+                emit(side, F_ACK | F_PSH, data[i : i + MSS])
         if self.close:
             emit(0, F_FIN | F_ACK)
             emit(1, F_FIN | F_ACK)
@@ -157,8 +171,8 @@ def split_records(stream: bytes) -> list[bytes]:
     out = []
     i = 0
     while i + 5 <= len(stream):
-        n = int.from_bytes(stream[i + 3:i + 5], "big")
-        out.append(stream[i:i + 5 + n])
+        n = int.from_bytes(stream[i + 3 : i + 5], "big")
+        out.append(stream[i : i + 5 + n])
         i += 5 + n
     return out
 
@@ -188,7 +202,7 @@ def flights_of(path: Path) -> list[tuple[int, list[bytes]]]:
     """The handshake of a real capture as flights of records, in the order they happened."""
     cstream, sstream = read_streams(path)
     c, s = split_records(cstream), split_records(sstream)
-    if c[0][5] == 1 and len(c) == 7:                 # zeek tls1.2.pcap
+    if c[0][5] == 1 and len(c) == 7:  # zeek tls1.2.pcap
         return [(0, c[:1]), (1, s[:3]), (0, c[1:4]), (1, s[3:5]), (0, c[4:5]), (1, s[5:6])]
     # illustrated TLS 1.3: CH | SH CCS EE Cert CV Fin | CCS Fin App | NST NST App
     return [(0, c[:1]), (1, s[:6]), (0, c[1:4]), (1, s[6:9])]
@@ -212,7 +226,7 @@ def _hello_ext_offset(body: bytes) -> int:
     """Offset of the extensions block (its 2-byte length) in a ClientHello body."""
     p = 2 + 32
     p += 1 + body[p]
-    p += 2 + int.from_bytes(body[p:p + 2], "big")
+    p += 2 + int.from_bytes(body[p : p + 2], "big")
     p += 1 + body[p]
     return p
 
@@ -222,7 +236,7 @@ def hello_extensions(body: bytes) -> list[tuple[int, bytes]]:
     out = []
     while p < len(body):
         t, n = struct.unpack_from("!HH", body, p)
-        out.append((t, body[p + 4:p + 4 + n]))
+        out.append((t, body[p + 4 : p + 4 + n]))
         p += 4 + n
     return out
 
@@ -246,8 +260,9 @@ def alpn_ext(protos: list[bytes]) -> bytes:
     return struct.pack("!H", len(lst)) + lst
 
 
-def rewrite_hello(ch_record: bytes, sni: bytes | None = None,
-                  alpn: list[bytes] | None = None) -> bytes:
+def rewrite_hello(
+    ch_record: bytes, sni: bytes | None = None, alpn: list[bytes] | None = None
+) -> bytes:
     exts = hello_extensions(ch_record[9:])
     out = []
     for t, d in exts:
@@ -274,14 +289,23 @@ def hostile_certificate() -> bytes:
     from cryptography.x509.oid import NameOID
 
     key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTILE_CN),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "[link=https://x]y[/link]")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(0x1234)
-            .not_valid_before(dt.datetime(2019, 1, 1, tzinfo=dt.UTC))
-            .not_valid_after(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("ok.example")]), False)
-            .sign(key, None))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, HOSTILE_CN),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "[link=https://x]y[/link]"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(0x1234)
+        .not_valid_before(dt.datetime(2019, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("ok.example")]), False)
+        .sign(key, None)
+    )
     return cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -301,8 +325,8 @@ def cert_ders(cert_record: bytes) -> list[bytes]:
     p, end = 3, 3 + int.from_bytes(body[:3], "big")
     out = []
     while p < end:
-        n = int.from_bytes(body[p:p + 3], "big")
-        out.append(body[p + 3:p + 3 + n])
+        n = int.from_bytes(body[p : p + 3], "big")
+        out.append(body[p + 3 : p + 3 + n])
         p += 3 + n
     return out
 
@@ -311,7 +335,7 @@ def cert_ders(cert_record: bytes) -> list[bytes]:
 
 
 def _set(b: bytes, off: int, value: bytes) -> bytes:
-    return b[:off] + value + b[off + len(value):]
+    return b[:off] + value + b[off + len(value) :]
 
 
 def _gen_file_level(out: Path) -> None:
@@ -322,13 +346,18 @@ def _gen_file_level(out: Path) -> None:
     ihdr = struct.pack("!IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     png += struct.pack("!I", 13) + b"IHDR" + ihdr + struct.pack("!I", zlib.crc32(b"IHDR" + ihdr))
     idat = zlib.compress(b"\x00\x00")
-    png += struct.pack("!I", len(idat)) + b"IDAT" + idat + struct.pack(
-        "!I", zlib.crc32(b"IDAT" + idat))
+    png += (
+        struct.pack("!I", len(idat))
+        + b"IDAT"
+        + idat
+        + struct.pack("!I", zlib.crc32(b"IDAT" + idat))
+    )
     png += struct.pack("!I", 0) + b"IEND" + struct.pack("!I", zlib.crc32(b"IEND"))
     (out / "image.pcap").write_bytes(png)
     rnd = random.Random(6)
     (out / "garbage.pcap.gz").write_bytes(
-        gzip.compress(bytes(rnd.randrange(256) for _ in range(2000)), mtime=0))
+        gzip.compress(bytes(rnd.randrange(256) for _ in range(2000)), mtime=0)
+    )
     (out / "real-tls12.pcap.gz").write_bytes(gzip.compress(real12, mtime=0))
     (out / "truncated-gzip.pcap.gz").write_bytes(gzip.compress(real12, mtime=0)[:1500])
     (out / "bad-magic.pcap").write_bytes(b"\xde\xad\xbe\xef" + real12[4:200])
@@ -336,18 +365,25 @@ def _gen_file_level(out: Path) -> None:
     (out / "linktype147.pcap").write_bytes(_set(real12, 20, struct.pack("<I", 147)))
     # Cut in the middle of frame 10 (its record header is whole, its bytes are not).
     offs = _record_offsets(real12)
-    (out / "cut-mid-packet.pcap").write_bytes(real12[:offs[9] + 16 + 40])
+    (out / "cut-mid-packet.pcap").write_bytes(real12[: offs[9] + 16 + 40])
     # Snaplen: the real capture through editcap -s 96 (54 header bytes + 42 payload bytes).
-    subprocess.run(["editcap", "-s", "96", str(SRC12), str(out / "snaplen96.pcap")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["editcap", "-s", "96", str(SRC12), str(out / "snaplen96.pcap")],
+        check=True,
+        capture_output=True,
+    )
     # -s 60 cuts inside the TCP options (timestamps: 14 + 20 + 32 = 66 header bytes).
-    subprocess.run(["editcap", "-s", "60", str(SRC12), str(out / "snaplen60.pcap")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["editcap", "-s", "60", str(SRC12), str(out / "snaplen60.pcap")],
+        check=True,
+        capture_output=True,
+    )
     # pcapng with a damaged block: the 8th block (the 6th packet) claims 2 GiB, and a copy
     # where the 5th packet's block is 4 bytes shorter than it says (a lie inside the file).
     ng = out / "_tmp.pcapng"
-    subprocess.run(["editcap", "-F", "pcapng", str(SRC12), str(ng)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["editcap", "-F", "pcapng", str(SRC12), str(ng)], check=True, capture_output=True
+    )
     data = ng.read_bytes()
     ng.unlink()
     blocks = _pcapng_blocks(data)
@@ -356,11 +392,11 @@ def _gen_file_level(out: Path) -> None:
     off7 = blocks[6]
     blen = struct.unpack_from("<I", data, off7 + 4)[0]
     (out / "pcapng-block-short.pcapng").write_bytes(
-        _set(data, off7 + 4, struct.pack("<I", blen - 8)))
+        _set(data, off7 + 4, struct.pack("<I", blen - 8))
+    )
     # pcapng whose packet block claims a caplen larger than the block.
     epb = blocks[3]
-    (out / "pcapng-caplen-lie.pcapng").write_bytes(
-        _set(data, epb + 20, struct.pack("<I", 0xFFFF)))
+    (out / "pcapng-caplen-lie.pcapng").write_bytes(_set(data, epb + 20, struct.pack("<I", 0xFFFF)))
 
 
 def _record_offsets(pcap: bytes) -> list[int]:
@@ -391,8 +427,11 @@ def _gen_wire(out: Path) -> None:
     f13 = flights_of(SRC13)
     write_pcap(out / "tls12.pcap", conv(f12).frames)
     write_pcap(out / "tls13.pcap", conv(f13).frames)
-    subprocess.run(["editcap", "-F", "pcapng", str(out / "tls12.pcap"),
-                    str(out / "tls12.pcapng")], check=True, capture_output=True)
+    subprocess.run(
+        ["editcap", "-F", "pcapng", str(out / "tls12.pcap"), str(out / "tls12.pcapng")],
+        check=True,
+        capture_output=True,
+    )
     ch13 = f13[0][1][0]
 
     # IP total length lies: frame 4 (ClientHello) says 65535 bytes (the frame has ~300).
@@ -429,18 +468,22 @@ def _gen_wire(out: Path) -> None:
     # Vector lengths inside the ClientHello body (offsets relative to the record start).
     sid = 9 + 34
     cs = sid + 1 + ch13[sid]
-    write_pcap(out / "ch-ciphers-len.pcap",
-               conv([(0, [_set(ch13, cs, b"\xff\xff")]), *f13[1:]]).frames)
-    write_pcap(out / "ch-sid-len.pcap",
-               conv([(0, [_set(ch13, sid, b"\xff")]), *f13[1:]]).frames)
+    write_pcap(
+        out / "ch-ciphers-len.pcap", conv([(0, [_set(ch13, cs, b"\xff\xff")]), *f13[1:]]).frames
+    )
+    write_pcap(out / "ch-sid-len.pcap", conv([(0, [_set(ch13, sid, b"\xff")]), *f13[1:]]).frames)
     ext_off = 9 + _hello_ext_offset(ch13[9:])
-    write_pcap(out / "ch-ext-block-len.pcap",
-               conv([(0, [_set(ch13, ext_off, b"\x7f\xff")]), *f13[1:]]).frames)
+    write_pcap(
+        out / "ch-ext-block-len.pcap",
+        conv([(0, [_set(ch13, ext_off, b"\x7f\xff")]), *f13[1:]]).frames,
+    )
     # SNI extension with an inner list length that lies (ext length itself is right).
     exts = hello_extensions(ch13[9:])
     bad_exts = [(t, (b"\xff\xff" + d[2:]) if t == 0 else d) for t, d in exts]
-    write_pcap(out / "ch-sni-list-len.pcap",
-               conv([(0, [with_extensions(ch13, bad_exts)]), *f13[1:]]).frames)
+    write_pcap(
+        out / "ch-sni-list-len.pcap",
+        conv([(0, [with_extensions(ch13, bad_exts)]), *f13[1:]]).frames,
+    )
     # An extension whose own length lies (key_share claims 60000 bytes).
     body = ch13[9:]
     p = ext_off + 2
@@ -449,40 +492,64 @@ def _gen_wire(out: Path) -> None:
         if t == 51:
             break
         p += 4 + n
-    write_pcap(out / "ch-ext-len.pcap",
-               conv([(0, [_set(ch13, p + 2, struct.pack("!H", 60000))]), *f13[1:]]).frames)
+    write_pcap(
+        out / "ch-ext-len.pcap",
+        conv([(0, [_set(ch13, p + 2, struct.pack("!H", 60000))]), *f13[1:]]).frames,
+    )
     del body
 
     # Terminal safety: hostile SNI and ALPN, the server answers unrecognized_name.
-    hostile = rewrite_hello(ch13, sni=HOSTILE_SNI.encode(),
-                            alpn=[a.encode() for a in HOSTILE_ALPN])
+    hostile = rewrite_hello(ch13, sni=HOSTILE_SNI.encode(), alpn=[a.encode() for a in HOSTILE_ALPN])
     alert112 = record(21, b"\x02\x70")
     write_pcap(out / "hostile-sni.pcap", conv([(0, [hostile]), (1, [alert112])]).frames)
     # Raw 0x9b / 0x1b bytes in the SNI (invalid UTF-8 for the first).
     hostile_raw = rewrite_hello(ch13, sni=b"a\x9bb\x1b[31mc'$(id)'.example")
-    write_pcap(out / "hostile-sni-raw.pcap",
-               conv([(0, [hostile_raw]), (1, [alert112])]).frames)
+    write_pcap(out / "hostile-sni-raw.pcap", conv([(0, [hostile_raw]), (1, [alert112])]).frames)
 
     # Certificates (TLS 1.2, plaintext Certificate message).
     ch12 = f12[0][1][0]
     sh12, cert12, shd12 = f12[1][1]
     alert45 = record(21, b"\x02\x2d")
-    write_pcap(out / "hostile-cert.pcap", conv(
-        [(0, [ch12]), (1, [sh12, certificate_record([hostile_certificate()]), shd12]),
-         (0, [alert45])]).frames)
+    write_pcap(
+        out / "hostile-cert.pcap",
+        conv(
+            [
+                (0, [ch12]),
+                (1, [sh12, certificate_record([hostile_certificate()]), shd12]),
+                (0, [alert45]),
+            ]
+        ).frames,
+    )
     ders = cert_ders(cert12)
     # DER that is not DER: the leaf's bytes reversed (same length, framing intact).
-    write_pcap(out / "cert-not-der.pcap", conv(
-        [(0, [ch12]), (1, [sh12, certificate_record([ders[0][::-1], *ders[1:]]), shd12]),
-         *f12[2:]]).frames)
+    write_pcap(
+        out / "cert-not-der.pcap",
+        conv(
+            [
+                (0, [ch12]),
+                (1, [sh12, certificate_record([ders[0][::-1], *ders[1:]]), shd12]),
+                *f12[2:],
+            ]
+        ).frames,
+    )
     # cert_data length larger than what is left in certificate_list.
-    write_pcap(out / "cert-len-lie.pcap", conv(
-        [(0, [ch12]), (1, [sh12, certificate_record(ders, {"cert0": 0xFFFFF0}), shd12]),
-         *f12[2:]]).frames)
+    write_pcap(
+        out / "cert-len-lie.pcap",
+        conv(
+            [
+                (0, [ch12]),
+                (1, [sh12, certificate_record(ders, {"cert0": 0xFFFFF0}), shd12]),
+                *f12[2:],
+            ]
+        ).frames,
+    )
     # certificate_list length larger than the message.
-    write_pcap(out / "cert-list-len-lie.pcap", conv(
-        [(0, [ch12]), (1, [sh12, certificate_record(ders, {"list": 0x10000}), shd12]),
-         *f12[2:]]).frames)
+    write_pcap(
+        out / "cert-list-len-lie.pcap",
+        conv(
+            [(0, [ch12]), (1, [sh12, certificate_record(ders, {"list": 0x10000}), shd12]), *f12[2:]]
+        ).frames,
+    )
 
 
 # --- large inputs, generated at test time (not committed) ------------------------------------
@@ -501,19 +568,23 @@ def _stream_pcap(path: Path, frames) -> int:
 def _segments(side: int, data: bytes, nxt: list[int], ends, mss: int = MSS):
     src, dst, sp, dp, sm, dm = ends[side]
     for i in range(0, len(data), mss):
-        chunk = data[i:i + mss]
-        yield tcp_frame(src, dst, sp, dp, nxt[side], nxt[1 - side], F_ACK | F_PSH, chunk,
-                        smac=sm, dmac=dm)
+        chunk = data[i : i + mss]
+        yield tcp_frame(
+            src, dst, sp, dp, nxt[side], nxt[1 - side], F_ACK | F_PSH, chunk, smac=sm, dmac=dm
+        )
         nxt[side] += len(chunk)
 
 
 def _ends(cip: bytes, sip: bytes, cport: int, sport: int):
-    return ((cip, sip, cport, sport, CLIENT_MAC, SERVER_MAC),
-            (sip, cip, sport, cport, SERVER_MAC, CLIENT_MAC))
+    return (
+        (cip, sip, cport, sport, CLIENT_MAC, SERVER_MAC),
+        (sip, cip, sport, cport, SERVER_MAC, CLIENT_MAC),
+    )
 
 
 def many_sessions_pcap(path: Path, ch_record: bytes, n: int) -> int:
     """*n* connections, each a SYN and one ClientHello (no answer), distinct 4-tuples."""
+
     def frames():
         for i in range(n):
             cip = bytes([10, 1 + (i >> 16) % 250, (i >> 8) & 0xFF, i & 0xFF])
@@ -523,11 +594,11 @@ def many_sessions_pcap(path: Path, ch_record: bytes, n: int) -> int:
             yield tcp_frame(src, dst, sp, dp, nxt[0], 0, F_SYN, smac=sm, dmac=dm)
             nxt[0] += 1
             yield from _segments(0, ch_record, nxt, ends)
+
     return _stream_pcap(path, frames())
 
 
-def garbage_pcap(path: Path, ch_record: bytes, sh_record: bytes, nbytes: int,
-                 seed: int = 1) -> int:
+def garbage_pcap(path: Path, ch_record: bytes, sh_record: bytes, nbytes: int, seed: int = 1) -> int:
     """One connection: a real ClientHello and ServerHello, then *nbytes* of random bytes from
     each side (half each), in full-size segments."""
     rnd = random.Random(seed)
@@ -541,6 +612,7 @@ def garbage_pcap(path: Path, ch_record: bytes, sh_record: bytes, nbytes: int,
         for _ in range(0, nbytes // 2, chunk):
             yield from _segments(0, rnd.randbytes(chunk), nxt, ends)
             yield from _segments(1, rnd.randbytes(chunk), nxt, ends)
+
     return _stream_pcap(path, frames())
 
 
@@ -550,12 +622,13 @@ def many_messages_pcap(path: Path, ch_record: bytes, sh_record: bytes, n: int) -
     ends = _ends(CLIENT_IP, SERVER_IP, 50000, 443)
     msgs = handshake(14, b"") * n
     step = (1 << 14) - (1 << 14) % 4
-    recs = b"".join(record(22, msgs[i:i + step]) for i in range(0, len(msgs), step))
+    recs = b"".join(record(22, msgs[i : i + step]) for i in range(0, len(msgs), step))
 
     def frames():
         nxt = [1000, 50000]
         yield from _segments(0, ch_record, nxt, ends)
         yield from _segments(1, sh_record + recs, nxt, ends)
+
     return _stream_pcap(path, frames())
 
 
@@ -573,9 +646,11 @@ def seq_gaps_pcap(path: Path, ch_record: bytes, sh_record: bytes, n: int) -> int
         for i in range(n):
             yield tcp_frame(src, dst, sp, dp, seq, nxt[0], F_ACK, sh_record, smac=sm, dmac=dm)
             seq = (seq + (1 << 30) + i) & 0xFFFFFFFF
-        for i in range(300, 0, -1):          # descending: each waits for the one before
-            yield tcp_frame(src, dst, sp, dp, seq + i * 100, nxt[0], F_ACK, b"x" * 100,
-                            smac=sm, dmac=dm)
+        for i in range(300, 0, -1):  # descending: each waits for the one before
+            yield tcp_frame(
+                src, dst, sp, dp, seq + i * 100, nxt[0], F_ACK, b"x" * 100, smac=sm, dmac=dm
+            )
+
     return _stream_pcap(path, frames())
 
 

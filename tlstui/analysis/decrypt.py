@@ -33,23 +33,34 @@ from tlstui.tls.model import AlertMsg, CertificateMsg
 
 __all__ = ["MAX_LINES", "KeyLog", "decrypt_session"]
 
-MAX_LINES = 1_000_000          # key log lines read; a bigger file is cut, not refused
-MAX_HS_BUFFER = 256 * 1024     # decrypted handshake bytes waiting for a message's end
-MAX_FAILS = 8                  # consecutive records a direction may fail before we give up
-MAX_SEQ_GUESS = 8              # skipped records a key change may hide (seq numbers tried)
+MAX_LINES = 1_000_000  # key log lines read; a bigger file is cut, not refused
+MAX_HS_BUFFER = 256 * 1024  # decrypted handshake bytes waiting for a message's end
+MAX_FAILS = 8  # consecutive records a direction may fail before we give up
+MAX_SEQ_GUESS = 8  # skipped records a key change may hide (seq numbers tried)
 MAX_NOTES = 50
-MAX_EVENTS = 2500              # ladder rows per session, decrypted messages included
+MAX_EVENTS = 2500  # ladder rows per session, decrypted messages included
 SIDES = ("client", "server")
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9_]{2,63})\s+([0-9A-Fa-f]{64})\s+([0-9A-Fa-f]{16,256})\s*$")
 
 # Handshake message type -> ladder event type.
 _HS_EVENT = {
-    0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket",
-    5: "EndOfEarlyData", 8: "EncryptedExtensions", 11: "Certificate",
-    12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone",
-    15: "CertificateVerify", 16: "ClientKeyExchange", 20: "Finished", 22: "CertificateStatus",
-    24: "KeyUpdate", 25: "CompressedCertificate",
+    0: "HelloRequest",
+    1: "ClientHello",
+    2: "ServerHello",
+    4: "NewSessionTicket",
+    5: "EndOfEarlyData",
+    8: "EncryptedExtensions",
+    11: "Certificate",
+    12: "ServerKeyExchange",
+    13: "CertificateRequest",
+    14: "ServerHelloDone",
+    15: "CertificateVerify",
+    16: "ClientKeyExchange",
+    20: "Finished",
+    22: "CertificateStatus",
+    24: "KeyUpdate",
+    25: "CompressedCertificate",
 }
 
 
@@ -99,7 +110,7 @@ class _Plain:
     rec: object
     ctype: int
     data: bytes
-    after_gap: bool = False            # records before it were lost or unreadable
+    after_gap: bool = False  # records before it were lost or unreadable
 
 
 @dataclass(slots=True)
@@ -108,7 +119,7 @@ class _HsBuffer:
 
     data: bytearray = field(default_factory=bytearray)
     first_frame: int = 0
-    pending: list = field(default_factory=list)   # fragment records' placeholder events
+    pending: list = field(default_factory=list)  # fragment records' placeholder events
 
 
 def decrypt_session(builder, keys: KeyLog) -> None:
@@ -127,8 +138,10 @@ def _decrypt(builder, keys: KeyLog) -> None:
         return
     secrets = keys.secrets(s.client_hellos[0].random)
     if not secrets:
-        _note(builder, "key log has no secrets for this session's client_random "
-                       "(records stay encrypted)")
+        _note(
+            builder,
+            "key log has no secrets for this session's client_random (records stay encrypted)",
+        )
         return
     if builder.tls13:
         plains, tried = _tls13(builder, secrets)
@@ -137,8 +150,7 @@ def _decrypt(builder, keys: KeyLog) -> None:
     if not tried:
         return
     if not any(plains):
-        _note(builder, "key log has secrets for this session but they do not decrypt its "
-                       "records")
+        _note(builder, "key log has secrets for this session but they do not decrypt its records")
         return
     for side in (0, 1):
         _apply(builder, side, plains[side])
@@ -175,11 +187,12 @@ _TLS13_SUITES: dict[int, tuple[str, int, Callable[[bytes], object]]] = {
 }
 _HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
 
-EARLY, HANDSHAKE, APP = 0, 1, 2       # key stages of a direction; APP + n is generation n
+EARLY, HANDSHAKE, APP = 0, 1, 2  # key stages of a direction; APP + n is generation n
 
 
-def hkdf_expand_label(secret: bytes, label: str, context: bytes, length: int,
-                      hash_name: str) -> bytes:
+def hkdf_expand_label(
+    secret: bytes, label: str, context: bytes, length: int, hash_name: str
+) -> bytes:
     """RFC 8446 7.1 HKDF-Expand-Label."""
     full = b"tls13 " + label.encode()
     info = struct.pack(">HB", length, len(full)) + full + bytes([len(context)]) + context
@@ -193,9 +206,11 @@ class _Keys13:
         self.hash, self.key_len, self.factory = _TLS13_SUITES[suite]
         who = SIDES[side].upper()
         self.secrets: dict[int, bytes] = {}
-        for stage, label in ((EARLY, "CLIENT_EARLY_TRAFFIC_SECRET" if side == 0 else ""),
-                             (HANDSHAKE, f"{who}_HANDSHAKE_TRAFFIC_SECRET"),
-                             (APP, f"{who}_TRAFFIC_SECRET_0")):
+        for stage, label in (
+            (EARLY, "CLIENT_EARLY_TRAFFIC_SECRET" if side == 0 else ""),
+            (HANDSHAKE, f"{who}_HANDSHAKE_TRAFFIC_SECRET"),
+            (APP, f"{who}_TRAFFIC_SECRET_0"),
+        ):
             if label and label in secrets:
                 self.secrets[stage] = secrets[label]
         self._cache: dict[int, tuple[object, bytes] | None] = {}
@@ -238,8 +253,9 @@ def _open13(keys: tuple[object, bytes], seq: int, rec, aad: bytes | None) -> byt
 def _tls13(builder, secrets: dict[str, bytes]) -> tuple[list[list[_Plain]], bool]:
     suite = builder.s.cipher_suite
     if suite not in _TLS13_SUITES:
-        _note(builder, f"key log: cannot decrypt cipher suite "
-                       f"{names.cipher_suite_name(suite or 0)}")
+        _note(
+            builder, f"key log: cannot decrypt cipher suite {names.cipher_suite_name(suite or 0)}"
+        )
         return [[], []], False
     version = builder.s.version or 0x0304
     # Drafts before 25 authenticated no record header (draft-ietf-tls-tls13-25 5.2).
@@ -267,7 +283,7 @@ def _tls13_side(builder, side: int, keys: _Keys13, aad: bytes | None) -> list[_P
         missing = rec.index - next_index if next_index is not None else 0
         seq, skipped, next_index = seq + max(missing, 0), skipped + max(missing, 0), rec.index + 1
         if rec.rtype != 23:
-            continue                           # not protected: uses no sequence number
+            continue  # not protected: uses no sequence number
         if not rec.body:
             seq, skipped = seq + 1, skipped + 1
             continue
@@ -281,7 +297,7 @@ def _tls13_side(builder, side: int, keys: _Keys13, aad: bytes | None) -> list[_P
         gap = skipped > 0 or used_seq != seq
         seq, skipped, fails, ever = used_seq + 1, 0, 0, True
         if stage >= APP:
-            builder.finished[side] = True      # application keys only follow a Finished
+            builder.finished[side] = True  # application keys only follow a Finished
         ctype, data = _unpad(inner)
         if ctype is None:
             continue
@@ -295,8 +311,9 @@ def _tls13_side(builder, side: int, keys: _Keys13, aad: bytes | None) -> list[_P
     return plains
 
 
-def _try13(keys: _Keys13, rec, stage: int, seq: int, skipped: int, aad: bytes | None
-           ) -> tuple[int, int, bytes] | None:
+def _try13(
+    keys: _Keys13, rec, stage: int, seq: int, skipped: int, aad: bytes | None
+) -> tuple[int, int, bytes] | None:
     """Open with the expected key, else a later stage (a change hidden in skipped records)."""
     cur = keys.get(stage)
     if cur is not None:
@@ -312,7 +329,7 @@ def _try13(keys: _Keys13, rec, stage: int, seq: int, skipped: int, aad: bytes | 
             inner = _open13(k, s, rec, aad)
             if inner is not None:
                 return nxt, s, inner
-    if cur is not None:                        # same key, records lost before this one
+    if cur is not None:  # same key, records lost before this one
         for s in range(seq + 1, seq + 1 + MAX_SEQ_GUESS):
             inner = _open13(cur, s, rec, aad)
             if inner is not None:
@@ -325,7 +342,7 @@ def _unpad(inner: bytes) -> tuple[int | None, bytes]:
     end = len(inner.rstrip(b"\0"))
     if end == 0:
         return None, b""
-    return inner[end - 1], inner[:end - 1]
+    return inner[end - 1], inner[: end - 1]
 
 
 class _InnerHandshake:
@@ -336,7 +353,7 @@ class _InnerHandshake:
 
     def key_change(self, data: bytes, stage: int, gap: bool) -> int | None:
         if gap:
-            self.buf.clear()                   # a lost record: restart at this record
+            self.buf.clear()  # a lost record: restart at this record
         self.buf += data
         if len(self.buf) > MAX_HS_BUFFER:
             self.buf.clear()
@@ -345,11 +362,11 @@ class _InnerHandshake:
         while len(self.buf) >= 4:
             mtype, mlen = self.buf[0], int.from_bytes(self.buf[1:4], "big")
             if mtype not in _HS_EVENT:
-                self.buf.clear()               # the middle of a message we did not see
+                self.buf.clear()  # the middle of a message we did not see
                 break
             if len(self.buf) < 4 + mlen:
                 break
-            del self.buf[:4 + mlen]
+            del self.buf[: 4 + mlen]
             if mtype == 20 and stage == HANDSHAKE:
                 nxt = APP
             elif mtype == 5 and stage == EARLY:
@@ -357,7 +374,7 @@ class _InnerHandshake:
             elif mtype == 24 and stage >= APP:
                 nxt = stage + 1
             if nxt is not None:
-                self.buf.clear()               # the rest was sent under the new key
+                self.buf.clear()  # the rest was sent under the new key
                 return nxt
         return None
 
@@ -367,29 +384,35 @@ class _InnerHandshake:
 
 @dataclass(slots=True, frozen=True)
 class _Suite12:
-    kind: str                  # "gcm" | "ccm" | "ccm8" | "chacha" | "cbc" | "stream" | "null"
-    cipher: str                # "aes", "camellia", "3des", "des", "seed", "idea", "rc4", ...
+    kind: str  # "gcm" | "ccm" | "ccm8" | "chacha" | "cbc" | "stream" | "null"
+    cipher: str  # "aes", "camellia", "3des", "des", "seed", "idea", "rc4", ...
     key_len: int
-    block: int                 # CBC block size (0 for AEAD and stream ciphers)
-    mac: str | None            # hashlib name of the record MAC (CBC and stream suites)
-    prf: str                   # "sha256" | "sha384" (TLS 1.2 PRF hash)
+    block: int  # CBC block size (0 for AEAD and stream ciphers)
+    mac: str | None  # hashlib name of the record MAC (CBC and stream suites)
+    prf: str  # "sha256" | "sha384" (TLS 1.2 PRF hash)
 
 
 _MAC_LEN = {"md5": 16, "sha1": 20, "sha256": 32, "sha384": 48}
 _MACS = {"SHA": "sha1", "SHA256": "sha256", "SHA384": "sha384", "MD5": "md5"}
 # bulk cipher part of an IANA name -> (kind, cipher, key length, block size)
 _BULK: dict[str, tuple[str, str, int, int]] = {
-    "AES_128_GCM": ("gcm", "aes", 16, 0), "AES_256_GCM": ("gcm", "aes", 32, 0),
-    "AES_128_CCM": ("ccm", "aes", 16, 0), "AES_256_CCM": ("ccm", "aes", 32, 0),
-    "AES_128_CCM_8": ("ccm8", "aes", 16, 0), "AES_256_CCM_8": ("ccm8", "aes", 32, 0),
+    "AES_128_GCM": ("gcm", "aes", 16, 0),
+    "AES_256_GCM": ("gcm", "aes", 32, 0),
+    "AES_128_CCM": ("ccm", "aes", 16, 0),
+    "AES_256_CCM": ("ccm", "aes", 32, 0),
+    "AES_128_CCM_8": ("ccm8", "aes", 16, 0),
+    "AES_256_CCM_8": ("ccm8", "aes", 32, 0),
     "CHACHA20_POLY1305": ("chacha", "chacha", 32, 0),
-    "AES_128_CBC": ("cbc", "aes", 16, 16), "AES_256_CBC": ("cbc", "aes", 32, 16),
+    "AES_128_CBC": ("cbc", "aes", 16, 16),
+    "AES_256_CBC": ("cbc", "aes", 32, 16),
     "CAMELLIA_128_CBC": ("cbc", "camellia", 16, 16),
     "CAMELLIA_256_CBC": ("cbc", "camellia", 32, 16),
-    "3DES_EDE_CBC": ("cbc", "3des", 24, 8), "DES_CBC": ("cbc", "des", 8, 8),
-    "SEED_CBC": ("cbc", "seed", 16, 16), "IDEA_CBC": ("cbc", "idea", 16, 8),
+    "3DES_EDE_CBC": ("cbc", "3des", 24, 8),
+    "DES_CBC": ("cbc", "des", 8, 8),
+    "SEED_CBC": ("cbc", "seed", 16, 16),
+    "IDEA_CBC": ("cbc", "idea", 16, 8),
     "RC4_128": ("stream", "rc4", 16, 0),
-    "NULL": ("null", "null", 0, 0),            # integrity only: the MAC still says "ours"
+    "NULL": ("null", "null", 0, 0),  # integrity only: the MAC still says "ours"
 }
 
 
@@ -397,12 +420,12 @@ def suite12(code: int) -> _Suite12 | None:
     """The record protection a TLS <= 1.2 suite uses, read from its IANA name."""
     name = names.cipher_suite_name(code)
     if "_WITH_" not in name or "EXPORT" in name:
-        return None                            # export suites derive keys differently
+        return None  # export suites derive keys differently
     bulk = name.split("_WITH_", 1)[1]
     prf = "sha384" if bulk.endswith("_SHA384") else "sha256"
     for cipher, (kind, algo, key_len, block) in _BULK.items():
         if bulk == cipher or bulk.startswith(cipher + "_"):
-            rest = bulk[len(cipher) + 1:]
+            rest = bulk[len(cipher) + 1 :]
             if kind in ("cbc", "stream", "null"):
                 mac = _MACS.get(rest)
                 if mac is None:
@@ -422,19 +445,19 @@ def _p_hash(hash_name: str, secret: bytes, seed: bytes, length: int) -> bytes:
     return bytes(out[:length])
 
 
-def prf(version: int, hash_name: str, secret: bytes, label: bytes, seed: bytes,
-        length: int) -> bytes:
+def prf(
+    version: int, hash_name: str, secret: bytes, label: bytes, seed: bytes, length: int
+) -> bytes:
     """RFC 5246 5 (TLS 1.2) or RFC 4346 5 (TLS 1.0/1.1: MD5 xor SHA-1 over the split secret)."""
     if version >= 0x0303:
         return _p_hash(hash_name, secret, label + seed, length)
     half = (len(secret) + 1) // 2
     md5 = _p_hash("md5", secret[:half], label + seed, length)
-    sha = _p_hash("sha1", secret[len(secret) - half:], label + seed, length)
+    sha = _p_hash("sha1", secret[len(secret) - half :], label + seed, length)
     return bytes(a ^ b for a, b in zip(md5, sha, strict=True))
 
 
-def ssl3_key_block(master: bytes, server_random: bytes, client_random: bytes,
-                   length: int) -> bytes:
+def ssl3_key_block(master: bytes, server_random: bytes, client_random: bytes, length: int) -> bytes:
     """RFC 6101 6.2.2: MD5(master + SHA1('A' + master + randoms)), 'BB', 'CCC'..."""
     out = bytearray()
     i = 0
@@ -450,8 +473,14 @@ def _block_cipher(name: str):
     """AES, or a legacy cipher from cryptography's decrepit module (older: the main one)."""
     if name == "aes":
         return algorithms.AES
-    attr = {"camellia": "Camellia", "3des": "TripleDES", "des": "TripleDES", "seed": "SEED",
-            "idea": "IDEA", "rc4": "ARC4"}.get(name)
+    attr = {
+        "camellia": "Camellia",
+        "3des": "TripleDES",
+        "des": "TripleDES",
+        "seed": "SEED",
+        "idea": "IDEA",
+        "rc4": "ARC4",
+    }.get(name)
     if attr is None:
         return None
     try:
@@ -464,11 +493,12 @@ def _block_cipher(name: str):
 class _Dir12:
     """One direction's SSL 3.0 / TLS <= 1.2 record protection, fed records in order."""
 
-    def __init__(self, suite: _Suite12, version: int, mac_key: bytes, key: bytes,
-                 iv: bytes, deflate: bool) -> None:
+    def __init__(
+        self, suite: _Suite12, version: int, mac_key: bytes, key: bytes, iv: bytes, deflate: bool
+    ) -> None:
         self.suite, self.version = suite, version
         self.mac_key, self.key, self.iv = mac_key, key, iv
-        self.prev: bytes | None = iv or None   # TLS 1.0 / SSL 3.0 CBC: IVs chain records
+        self.prev: bytes | None = iv or None  # TLS 1.0 / SSL 3.0 CBC: IVs chain records
         self.aead: object | None = None
         self.stream = None
         self.deflate = deflate
@@ -487,11 +517,11 @@ class _Dir12:
         """A record we do not have: keep the stream cipher in step, break the CBC chain."""
         if self.stream is not None:
             if length is None:
-                self.stream = None             # how far to skip is unknown
+                self.stream = None  # how far to skip is unknown
             else:
                 self.stream.update(bytes(length))
         self.prev = None
-        self.inflate = None                    # a DEFLATE stream cannot skip bytes
+        self.inflate = None  # a DEFLATE stream cannot skip bytes
 
     def open(self, seqs: range, rtype: int, body: bytes) -> tuple[int, bytes] | None:
         """(sequence number, plaintext) of a record that authenticates, else None."""
@@ -525,7 +555,8 @@ class _Dir12:
             return None
         try:
             return self.aead.decrypt(  # type: ignore[attr-defined]
-                nonce, ct, self._ad(seq, rtype, len(ct) - tag))
+                nonce, ct, self._ad(seq, rtype, len(ct) - tag)
+            )
         except (InvalidTag, ValueError, OverflowError):
             return None
 
@@ -545,18 +576,18 @@ class _Dir12:
         if pad + 1 > len(plain):
             return None
         if self.version == 0x0300:
-            if pad >= block:                   # SSL 3.0: padding bytes are arbitrary
+            if pad >= block:  # SSL 3.0: padding bytes are arbitrary
                 return None
-        elif plain[-pad - 1:] != bytes([pad]) * (pad + 1):
+        elif plain[-pad - 1 :] != bytes([pad]) * (pad + 1):
             return None
-        return self._check_mac(seqs, rtype, plain[:len(plain) - pad - 1])
+        return self._check_mac(seqs, rtype, plain[: len(plain) - pad - 1])
 
     def _check_mac(self, seqs: range, rtype: int, data: bytes) -> tuple[int, bytes] | None:
         mac_name = self.suite.mac or "sha1"
         mac_len = _MAC_LEN[mac_name]
         if len(data) < mac_len:
             return None
-        content, mac = data[:len(data) - mac_len], data[len(data) - mac_len:]
+        content, mac = data[: len(data) - mac_len], data[len(data) - mac_len :]
         for seq in seqs:
             head = self._ad(seq, rtype, len(content))
             if self.version == 0x0300:
@@ -602,8 +633,10 @@ def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
     version = epoch.version
     if master is None or suite is None or not 0x0300 <= version <= 0x0303:
         if master is not None and suite is None:
-            _note(builder, f"key log: cannot decrypt cipher suite "
-                           f"{names.cipher_suite_name(epoch.suite)}")
+            _note(
+                builder,
+                f"key log: cannot decrypt cipher suite {names.cipher_suite_name(epoch.suite)}",
+            )
         return None
     mac_len = _MAC_LEN[suite.mac] if suite.mac else 0
     if suite.kind == "cbc":
@@ -621,22 +654,31 @@ def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
     parts = []
     pos = 0
     for size in (mac_len, mac_len, suite.key_len, suite.key_len, iv_len, iv_len):
-        parts.append(block[pos:pos + size])
+        parts.append(block[pos : pos + size])
         pos += size
     cmac, smac, ckey, skey, civ, siv = parts
-    return [_Dir12(suite, version, cmac, ckey, civ, epoch.deflate),
-            _Dir12(suite, version, smac, skey, siv, epoch.deflate)]
+    return [
+        _Dir12(suite, version, cmac, ckey, civ, epoch.deflate),
+        _Dir12(suite, version, smac, skey, siv, epoch.deflate),
+    ]
 
 
-MAX_EPOCHS = 4                 # renegotiations followed inside one connection
+MAX_EPOCHS = 4  # renegotiations followed inside one connection
 
 
 def _tls12(builder, keys: KeyLog) -> tuple[list[list[_Plain]], bool]:
     """Open both directions; follow renegotiations whose hellos we decrypted on the way."""
     s = builder.s
     sh = s.server_hello
-    epochs = [_Epoch(s.client_hellos[0].random, sh.random, s.cipher_suite or 0,
-                     s.version or 0, sh.compression_method == 1)]
+    epochs = [
+        _Epoch(
+            s.client_hellos[0].random,
+            sh.random,
+            s.cipher_suite or 0,
+            s.version or 0,
+            sh.compression_method == 1,
+        )
+    ]
     plains: list[list[_Plain]] = [[], []]
     for _ in range(MAX_EPOCHS):
         dirs = [_keys12(builder, e, keys) for e in epochs]
@@ -705,7 +747,7 @@ def _tls12_side(builder, side: int, epochs: list[_Dir12]) -> list[_Plain]:
         keys = epochs[cur]
         missing = rec.index - next_index if next_index is not None else 0
         next_index = rec.index + 1
-        if missing > 0:                        # not kept by the builder (past its cap)
+        if missing > 0:  # not kept by the builder (past its cap)
             keys.lost(None)
             seq, gap = seq + missing, True
         if rec.body is None:
@@ -761,12 +803,23 @@ def _apply(builder, side: int, plains: list[_Plain]) -> None:
 def _ensure_appdata_row(builder, side: int, plains: list[_Plain]) -> None:
     """Keep one ApplicationData row per side when its placeholder became handshake messages."""
     first = next((p for p in plains if p.ctype == 23), None)
-    if first is None or any(e.type == "ApplicationData" and e.sender == SIDES[side]
-                            for e in builder.s.events):
+    if first is None or any(
+        e.type == "ApplicationData" and e.sender == SIDES[side] for e in builder.s.events
+    ):
         return
     rec = first.rec
-    ev = Event(rec.frame, rec.time, SIDES[side], "ApplicationData", None, True, rec.length,
-               rec.frame, None, "decrypted")
+    ev = Event(
+        rec.frame,
+        rec.time,
+        SIDES[side],
+        "ApplicationData",
+        None,
+        True,
+        rec.length,
+        rec.frame,
+        None,
+        "decrypted",
+    )
     _insert_event(builder, rec, ev)
     if rec.event is None:
         rec.event = ev
@@ -780,8 +833,18 @@ def _apply_alert(builder, side: int, p: _Plain) -> None:
     detail = AlertMsg(level, code)
     ev = rec.event
     if ev is None:
-        ev = Event(rec.frame, rec.time, SIDES[side], "Alert", detail, True, rec.length,
-                   rec.frame, None, "decrypted")
+        ev = Event(
+            rec.frame,
+            rec.time,
+            SIDES[side],
+            "Alert",
+            detail,
+            True,
+            rec.length,
+            rec.frame,
+            None,
+            "decrypted",
+        )
         _insert_event(builder, rec, ev)
         rec.event = ev
     else:
@@ -791,15 +854,26 @@ def _apply_alert(builder, side: int, p: _Plain) -> None:
             a.level, a.code, a.name = names.alert_level_name(level), code, names.alert_name(code)
             a.encrypted = a.decrypted = True
             return
-    s.alerts.append(Alert(rec.frame, rec.time, SIDES[side], names.alert_level_name(level), code,
-                          names.alert_name(code), True, True, rec.length))
+    s.alerts.append(
+        Alert(
+            rec.frame,
+            rec.time,
+            SIDES[side],
+            names.alert_level_name(level),
+            code,
+            names.alert_name(code),
+            True,
+            True,
+            rec.length,
+        )
+    )
 
 
 def _apply_handshake(builder, side: int, p: _Plain, buf: _HsBuffer) -> None:
     """Cut the direction's handshake byte stream into messages, one ladder row each."""
     rec, events = p.rec, builder.s.events
     if p.after_gap and buf.data:
-        buf.data.clear()                       # the message's middle was lost with a record
+        buf.data.clear()  # the message's middle was lost with a record
     if not buf.data:
         buf.first_frame = rec.frame
     buf.data += p.data
@@ -807,20 +881,20 @@ def _apply_handshake(builder, side: int, p: _Plain, buf: _HsBuffer) -> None:
     while len(buf.data) >= 4 and len(buf.data) <= MAX_HS_BUFFER:
         mtype, mlen = buf.data[0], int.from_bytes(buf.data[1:4], "big")
         if mtype not in _HS_EVENT or mlen > MAX_HS_BUFFER:
-            buf.data.clear()                   # not a message start: bytes of a lost record
+            buf.data.clear()  # not a message start: bytes of a lost record
             break
         if len(buf.data) < 4 + mlen:
             break
-        body = bytes(buf.data[4:4 + mlen])
-        del buf.data[:4 + mlen]
+        body = bytes(buf.data[4 : 4 + mlen])
+        del buf.data[: 4 + mlen]
         ev = _message_event(builder, side, mtype, body, rec, buf.first_frame)
         if len(events) + len(new) < MAX_EVENTS:
-            new.append(ev)                     # past the cap facts are kept, rows are not
+            new.append(ev)  # past the cap facts are kept, rows are not
         buf.first_frame = rec.frame
     if len(buf.data) > MAX_HS_BUFFER:
         buf.data.clear()
     if new:
-        for ev in buf.pending:                 # fragments now shown by the completed message
+        for ev in buf.pending:  # fragments now shown by the completed message
             _remove_event(events, ev)
         buf.pending.clear()
         _replace_event(builder, rec, new)
@@ -845,7 +919,7 @@ def _message_event(builder, side: int, mtype: int, body: bytes, rec, first_frame
         elif mtype == 4:
             detail = msgs.decode_new_session_ticket(body, tls13)
             if tls13 and side == 1:
-                builder.finished[0] = True     # tickets follow the client's Finished (4.6.1)
+                builder.finished[0] = True  # tickets follow the client's Finished (4.6.1)
         elif mtype == 8 and s.server_hello is not None:
             alpn = _alpn_of_extensions(body)
             if alpn is not None:
@@ -854,8 +928,18 @@ def _message_event(builder, side: int, mtype: int, body: bytes, rec, first_frame
             builder.finished[side] = True
     except msgs.DecodeError as exc:
         malformed = str(exc)
-    return Event(rec.frame, rec.time, SIDES[side], etype, detail, True, len(body) + 4,
-                 first_frame or rec.frame, malformed, "decrypted")
+    return Event(
+        rec.frame,
+        rec.time,
+        SIDES[side],
+        etype,
+        detail,
+        True,
+        len(body) + 4,
+        first_frame or rec.frame,
+        malformed,
+        "decrypted",
+    )
 
 
 def _set_certificates(s, side: int, cert: CertificateMsg) -> None:
@@ -872,13 +956,13 @@ def _alpn_of_extensions(body: bytes) -> str | None:
     end = min(len(body), 2 + int.from_bytes(body[:2], "big"))
     pos = 2
     while pos + 4 <= end:
-        etype, elen = struct.unpack(">HH", body[pos:pos + 4])
-        data = body[pos + 4:pos + 4 + elen]
+        etype, elen = struct.unpack(">HH", body[pos : pos + 4])
+        data = body[pos + 4 : pos + 4 + elen]
         pos += 4 + elen
         if etype == 16 and len(data) >= 3:
             n = data[2]
             if 3 + n <= len(data):
-                return data[3:3 + n].decode("utf-8", "replace")
+                return data[3 : 3 + n].decode("utf-8", "replace")
     return None
 
 
@@ -888,7 +972,7 @@ def _replace_event(builder, rec, new: list[Event]) -> None:
     old = rec.event
     idx = next((i for i, e in enumerate(events) if e is old), None) if old is not None else None
     if idx is not None:
-        events[idx:idx + 1] = new
+        events[idx : idx + 1] = new
     else:
         for ev in new:
             _insert_event(builder, rec, ev)
@@ -907,9 +991,11 @@ def _insert_event(builder, rec, ev: Event) -> None:
     events = builder.s.events
     sealed = builder.sealed[rec.side]
     pos = next((i for i, r in enumerate(sealed) if r is rec), len(sealed))
-    later = {id(r.event) for r in sealed[pos + 1:] if r.event is not None}
+    later = {id(r.event) for r in sealed[pos + 1 :] if r.event is not None}
     idx = len(events)
-    while idx > 0 and (events[idx - 1].frame > ev.frame or (
-            events[idx - 1].frame == ev.frame and id(events[idx - 1]) in later)):
+    while idx > 0 and (
+        events[idx - 1].frame > ev.frame
+        or (events[idx - 1].frame == ev.frame and id(events[idx - 1]) in later)
+    ):
         idx -= 1
     events.insert(idx, ev)

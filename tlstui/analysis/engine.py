@@ -26,12 +26,12 @@ from tlstui.wire.tcp import HalfStream
 
 __all__ = ["CaptureError", "Progress", "analyze"]
 
-SNIFF_LIMIT = 64 * 1024        # bytes looked at per connection before deciding "not TLS"
+SNIFF_LIMIT = 64 * 1024  # bytes looked at per connection before deciding "not TLS"
 SNIFF, TLS, DEAD = 0, 1, 2
 # Ethernet type, IPv4 version/IHL, total length, fragment field, protocol, addresses, then
 # TCP ports, seq, ack, data offset, flags: the common frame's headers in one unpack.
 _eth_ip_tcp = struct.Struct("!12xHBxH2xHxB2x8sHHIIBB").unpack_from
-MAX_CONNECTIONS = 2_000_000    # live connection states; beyond, new non-TLS flows are ignored
+MAX_CONNECTIONS = 2_000_000  # live connection states; beyond, new non-TLS flows are ignored
 
 
 @dataclass(slots=True)
@@ -44,8 +44,18 @@ class Progress:
 
 class _Conn:
     __slots__ = (
-        "state", "first_frame", "last_frame", "start", "end", "halves", "builder",
-        "client_dir", "sniffed", "closed", "isn", "keys",
+        "state",
+        "first_frame",
+        "last_frame",
+        "start",
+        "end",
+        "halves",
+        "builder",
+        "client_dir",
+        "sniffed",
+        "closed",
+        "isn",
+        "keys",
     )
 
     def __init__(self, frame: int, ts: float, keys: tuple) -> None:
@@ -58,9 +68,9 @@ class _Conn:
         self.builder: SessionBuilder | None = None
         self.client_dir = 0
         self.sniffed = 0
-        self.closed = 0                      # bit 1: dir 0 FIN/RST, bit 2: dir 1
+        self.closed = 0  # bit 1: dir 0 FIN/RST, bit 2: dir 1
         self.isn: list[int | None] = [None, None]
-        self.keys = keys                     # (forward key, reverse key)
+        self.keys = keys  # (forward key, reverse key)
 
 
 def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool) -> None:
@@ -73,8 +83,10 @@ def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool
         id=0,
         client=Endpoint(format_ip(raw[:n]), cport),
         server=Endpoint(format_ip(raw[n:]), sport),
-        first_frame=conn.first_frame, last_frame=conn.last_frame,
-        start=conn.start, end=conn.end,
+        first_frame=conn.first_frame,
+        last_frame=conn.last_frame,
+        start=conn.start,
+        end=conn.end,
     )
     builder = SessionBuilder(session, keep_sealed)
     readers = [RecordReader(builder, CLIENT), RecordReader(builder, SERVER)]
@@ -167,8 +179,9 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
         r = None
         if link == 1 and caplen >= 54:
             # Fast path: Ethernet + IPv4 without options + TCP, one unpack for all headers.
-            etype, vihl, total, frag, proto, key, sport, dport, seq, ack, doff, flags = (
-                _eth_ip_tcp(data, off))
+            etype, vihl, total, frag, proto, key, sport, dport, seq, ack, doff, flags = _eth_ip_tcp(
+                data, off
+            )
             if etype == 0x0800 and vihl == 0x45 and proto == 6 and not frag & 0x1FFF:
                 pay = off + 34 + (doff >> 4) * 4
                 ip_end = off + 14 + total
@@ -215,14 +228,19 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
             half.syn(seq)
         if plen:
             if state == SNIFF:
-                head = mv[pay:pay + 8]
+                head = mv[pay : pay + 8]
                 if looks_like_client_hello(head):
                     half.next_seq = seq
                     _start_tls(conn, d, head, k, keys is not None)
                     tls_count += 1
                     state = TLS
-                elif (len(head) >= 6 and head[0] == 22 and head[1] == 3 and head[5] == 2
-                      and conn.sniffed == 0):
+                elif (
+                    len(head) >= 6
+                    and head[0] == 22
+                    and head[1] == 3
+                    and head[5] == 2
+                    and conn.sniffed == 0
+                ):
                     # Capture began after the ClientHello: the sender is the server.
                     half.next_seq = seq
                     _start_tls(conn, d ^ 1, head, k, keys is not None)
@@ -243,7 +261,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
                     half.bytes += plen
                     rdr.skip -= plen
                 else:
-                    half.segment(seq, mv[pay:pay + plen], frame, ts)
+                    half.segment(seq, mv[pay : pay + plen], frame, ts)
                 if cut:
                     snapcut += 1
                     half.next_seq = (half.next_seq + cut) % (1 << 32)
@@ -276,7 +294,8 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     if snapcut:
         info.warnings.append(
             f"{snapcut} frames were cut short by the capture's snaplen; TLS records in them "
-            f"are incomplete (capture with -s 0 to see everything)")
+            f"are incomplete (capture with -s 0 to see everything)"
+        )
 
     seen: set[int] = set()
     all_conns: list[_Conn] = []

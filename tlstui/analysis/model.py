@@ -26,10 +26,25 @@ Confidence = Literal["high", "medium", "low"]
 
 # Ladder event types, exactly as the JSON report names them.
 EVENT_TYPES = (
-    "ClientHello", "ServerHello", "HelloRetryRequest", "Certificate", "ServerKeyExchange",
-    "CertificateRequest", "ServerHelloDone", "CertificateVerify", "ClientKeyExchange",
-    "Finished", "NewSessionTicket", "EncryptedExtensions", "KeyUpdate", "ChangeCipherSpec",
-    "Alert", "EncryptedHandshake", "ApplicationData", "FIN", "RST",
+    "ClientHello",
+    "ServerHello",
+    "HelloRetryRequest",
+    "Certificate",
+    "ServerKeyExchange",
+    "CertificateRequest",
+    "ServerHelloDone",
+    "CertificateVerify",
+    "ClientKeyExchange",
+    "Finished",
+    "NewSessionTicket",
+    "EncryptedExtensions",
+    "KeyUpdate",
+    "ChangeCipherSpec",
+    "Alert",
+    "EncryptedHandshake",
+    "ApplicationData",
+    "FIN",
+    "RST",
 )
 
 
@@ -42,10 +57,16 @@ class Endpoint:
         return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
 
 
-
 Detail = (
-    ClientHello | ServerHello | CertificateMsg | ServerKeyExchange | CertificateRequest
-    | NewSessionTicket | AlertMsg | bytes | None
+    ClientHello
+    | ServerHello
+    | CertificateMsg
+    | ServerKeyExchange
+    | CertificateRequest
+    | NewSessionTicket
+    | AlertMsg
+    | bytes
+    | None
 )
 
 
@@ -53,16 +74,16 @@ Detail = (
 class Event:
     """One row of the ladder: a handshake message, record, or TCP close, in capture order."""
 
-    frame: int                                # frame where it completed (as Wireshark shows)
-    time: float                               # epoch seconds of that frame
+    frame: int  # frame where it completed (as Wireshark shows)
+    time: float  # epoch seconds of that frame
     sender: Side
-    type: str                                 # one of EVENT_TYPES
-    detail: Detail = None                     # decoded content when there is any
-    encrypted: bool = False                   # carried in a protected record
-    length: int = 0                           # record (or message) length in bytes
-    first_frame: int = 0                      # frame where its first byte arrived
-    malformed: str | None = None              # why decoding stopped, when it did
-    note: str | None = None                   # short extra text ("19 bytes, likely an alert")
+    type: str  # one of EVENT_TYPES
+    detail: Detail = None  # decoded content when there is any
+    encrypted: bool = False  # carried in a protected record
+    length: int = 0  # record (or message) length in bytes
+    first_frame: int = 0  # frame where its first byte arrived
+    malformed: str | None = None  # why decoding stopped, when it did
+    note: str | None = None  # short extra text ("19 bytes, likely an alert")
 
 
 @dataclass(slots=True)
@@ -70,12 +91,12 @@ class Alert:
     frame: int
     time: float
     sender: Side
-    level: str | None                         # "warning" | "fatal" | None when unreadable
+    level: str | None  # "warning" | "fatal" | None when unreadable
     code: int | None
     name: str | None
     encrypted: bool = False
     decrypted: bool = False
-    length: int = 0                           # record length (size hints at the cipher / type)
+    length: int = 0  # record length (size hints at the cipher / type)
 
 
 # --- diagnosis ------------------------------------------------------------------------------
@@ -85,20 +106,20 @@ class Alert:
 class Cause:
     """One candidate explanation of a session's outcome."""
 
-    cause: str                                # a word of the spec's cause vocabulary
+    cause: str  # a word of the spec's cause vocabulary
     confidence: Confidence
-    summary: str                              # one line a person reads first
-    explanation: str                          # what was seen, why it points here, what next
-    evidence: list[int] = field(default_factory=list)   # frame numbers
-    rule: str = ""                            # the rule that produced it
+    summary: str  # one line a person reads first
+    explanation: str  # what was seen, why it points here, what next
+    evidence: list[int] = field(default_factory=list)  # frame numbers
+    rule: str = ""  # the rule that produced it
     check_next: list[str] = field(default_factory=list)
-    fault: str = ""                           # whose configuration to look at first
+    fault: str = ""  # whose configuration to look at first
 
 
 @dataclass(slots=True)
 class Diagnosis:
     best: Cause
-    candidates: list[Cause] = field(default_factory=list)   # ranked, best first
+    candidates: list[Cause] = field(default_factory=list)  # ranked, best first
 
 
 # --- sessions and the report ----------------------------------------------------------------
@@ -115,25 +136,25 @@ class Session:
     end: float
     events: list[Event] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
-    client_hellos: list[ClientHello] = field(default_factory=list)   # 2 after an HRR
-    server_hello: ServerHello | None = None   # the real one (not the HRR)
+    client_hellos: list[ClientHello] = field(default_factory=list)  # 2 after an HRR
+    server_hello: ServerHello | None = None  # the real one (not the HRR)
     hello_retry: ServerHello | None = None
-    server_certificates: list[CertificateInfo] | None = None   # None: not seen (or encrypted)
-    client_certificates: list[CertificateInfo] | None = None   # []: empty Certificate sent
+    server_certificates: list[CertificateInfo] | None = None  # None: not seen (or encrypted)
+    client_certificates: list[CertificateInfo] | None = None  # []: empty Certificate sent
     certificate_request: bool = False
     server_key_exchange: ServerKeyExchange | None = None
-    version: int | None = None                # negotiated
+    version: int | None = None  # negotiated
     cipher_suite: int | None = None
     group: int | None = None
     resumed: bool = False
     established: bool = False
     status: Status = "incomplete"
-    closed_by: dict[str, str] = field(default_factory=dict)   # side -> "FIN" | "RST"
-    non_tls_reply: bytes | None = None        # first bytes of a reply that is not TLS
+    closed_by: dict[str, str] = field(default_factory=dict)  # side -> "FIN" | "RST"
+    non_tls_reply: bytes | None = None  # first bytes of a reply that is not TLS
     non_tls_reply_frame: int = 0
     client_hello_retransmits: int = 0
-    malformed: list[str] = field(default_factory=list)   # "frame 12: record length 70000"
-    gaps: int = 0                             # bytes lost to capture gaps
+    malformed: list[str] = field(default_factory=list)  # "frame 12: record length 70000"
+    gaps: int = 0  # bytes lost to capture gaps
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
@@ -154,12 +175,12 @@ class Session:
 @dataclass(slots=True)
 class CaptureInfo:
     file: str
-    format: str = "pcap"                      # "pcap" | "pcapng"
+    format: str = "pcap"  # "pcap" | "pcapng"
     link_types: list[str] = field(default_factory=list)
     packets: int = 0
     damaged: int = 0
     truncated: bool = False
-    snaplen_truncated: int = 0                # frames cut short by the snaplen
+    snaplen_truncated: int = 0  # frames cut short by the snaplen
     first_time: float | None = None
     last_time: float | None = None
     warnings: list[str] = field(default_factory=list)

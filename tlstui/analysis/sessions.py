@@ -16,18 +16,32 @@ from tlstui.tls.model import AlertMsg, ServerHello, ServerKeyExchange
 
 CLIENT, SERVER = 0, 1
 SIDES = ("client", "server")
-MAX_EVENTS = 2000            # per session: a 50,000-message handshake stays bounded
+MAX_EVENTS = 2000  # per session: a 50,000-message handshake stays bounded
 MAX_NOTES = 50
-MAX_SEALED = 256             # encrypted records remembered per direction (for key logs)
+MAX_SEALED = 256  # encrypted records remembered per direction (for key logs)
 MAX_HELLOS = 4
 
 HS_EVENT = {
-    0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest",
-    4: "NewSessionTicket", 5: "EndOfEarlyData", 8: "EncryptedExtensions", 11: "Certificate",
-    12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone",
-    15: "CertificateVerify", 16: "ClientKeyExchange", 20: "Finished", 21: "CertificateURL",
-    22: "CertificateStatus", 23: "SupplementalData", 24: "KeyUpdate",
-    25: "CompressedCertificate", 254: "MessageHash",
+    0: "HelloRequest",
+    1: "ClientHello",
+    2: "ServerHello",
+    3: "HelloVerifyRequest",
+    4: "NewSessionTicket",
+    5: "EndOfEarlyData",
+    8: "EncryptedExtensions",
+    11: "Certificate",
+    12: "ServerKeyExchange",
+    13: "CertificateRequest",
+    14: "ServerHelloDone",
+    15: "CertificateVerify",
+    16: "ClientKeyExchange",
+    20: "Finished",
+    21: "CertificateURL",
+    22: "CertificateStatus",
+    23: "SupplementalData",
+    24: "KeyUpdate",
+    25: "CompressedCertificate",
+    254: "MessageHash",
 }
 
 # Alert codes that are not errors at warning level in TLS <= 1.2 (RFC 5246 7.2, RFC 6066).
@@ -36,8 +50,12 @@ _WARNING_OK = {100, 112}
 
 
 def is_tls13(version: int | None) -> bool:
-    return version is not None and (version == 0x0304 or 0x7F00 <= version <= 0x7FFF
-                                    or version == 0x7E01 or 0xFB00 <= version <= 0xFBFF)
+    return version is not None and (
+        version == 0x0304
+        or 0x7F00 <= version <= 0x7FFF
+        or version == 0x7E01
+        or 0xFB00 <= version <= 0xFBFF
+    )
 
 
 def alert_size(cipher_suite: int | None) -> int:
@@ -60,48 +78,70 @@ class SessionBuilder:
 
     def __init__(self, session: Session, keep_sealed: bool = True) -> None:
         self.s = session
-        self.keep_sealed = keep_sealed       # keep encrypted records for a key log
-        self.enc = [False, False]            # records from this side are protected
+        self.keep_sealed = keep_sealed  # keep encrypted records for a key log
+        self.enc = [False, False]  # records from this side are protected
         self.ccs = [False, False]
-        self.finished = [False, False]       # a Finished (encrypted or not) was sent
+        self.finished = [False, False]  # a Finished (encrypted or not) was sent
         self.tls13 = False
         self.sslv2 = False
-        self.cmk = False                     # SSLv2 CLIENT-MASTER-KEY seen
-        self.enc_records = [0, 0]            # type-23 (or SSLv2 encrypted) records
+        self.cmk = False  # SSLv2 CLIENT-MASTER-KEY seen
+        self.enc_records = [0, 0]  # type-23 (or SSLv2 encrypted) records
         self.first_enc_frame = [0, 0]
         self.hs_enc_events = [0, 0]
         self.appdata_event = [False, False]
-        self.appdata_count = [0, 0]          # application records after the handshake
-        self.client_done = False             # TLS 1.3: client's encrypted flight seen
+        self.appdata_count = [0, 0]  # application records after the handshake
+        self.client_done = False  # TLS 1.3: client's encrypted flight seen
         self.client_done_frame = 0
-        self.server_after_client = 0         # TLS 1.3: server records after the client's flight
+        self.server_after_client = 0  # TLS 1.3: server records after the client's flight
         self.last_rec: list[Sealed | None] = [None, None]
         self.sealed: list[list[Sealed]] = [[], []]
-        self.sealed_count = [0, 0]           # protected records per direction (sequence no.)
-        self.data_seen = [False, False]      # any valid TLS record from this side
+        self.sealed_count = [0, 0]  # protected records per direction (sequence no.)
+        self.data_seen = [False, False]  # any valid TLS record from this side
         self.damaged_events = 0
         self.encrypted_alerts_pending = 0
-        self.readers: list = []              # the two RecordReaders, set by the engine
-        self.decrypted = False               # a key log opened this session's records
-        self.close_frame = [0, 0]            # frame of each side's first FIN/RST
+        self.readers: list = []  # the two RecordReaders, set by the engine
+        self.decrypted = False  # a key log opened this session's records
+        self.close_frame = [0, 0]  # frame of each side's first FIN/RST
 
     # -- helpers ----------------------------------------------------------------------------
 
     def encrypted(self, side: int) -> bool:
         return self.enc[side]
 
-    def _event(self, side: int, etype: str, frame: int, time: float, *, detail=None,
-               encrypted: bool = False, length: int = 0, first_frame: int = 0,
-               malformed: str | None = None, note: str | None = None) -> Event | None:
+    def _event(
+        self,
+        side: int,
+        etype: str,
+        frame: int,
+        time: float,
+        *,
+        detail=None,
+        encrypted: bool = False,
+        length: int = 0,
+        first_frame: int = 0,
+        malformed: str | None = None,
+        note: str | None = None,
+    ) -> Event | None:
         s = self.s
         if len(s.events) >= MAX_EVENTS:
             if len(s.events) == MAX_EVENTS:
                 self._note(f"frame {frame}: more than {MAX_EVENTS} ladder events; rest omitted")
-                s.events.append(Event(frame, time, SIDES[side], "Malformed",
-                                      malformed="event limit reached"))
+                s.events.append(
+                    Event(frame, time, SIDES[side], "Malformed", malformed="event limit reached")
+                )
             return None
-        ev = Event(frame, time, SIDES[side], etype, detail, encrypted, length,
-                   first_frame or frame, malformed, note)
+        ev = Event(
+            frame,
+            time,
+            SIDES[side],
+            etype,
+            detail,
+            encrypted,
+            length,
+            first_frame or frame,
+            malformed,
+            note,
+        )
         s.events.append(ev)
         return ev
 
@@ -111,12 +151,22 @@ class SessionBuilder:
 
     # -- records ----------------------------------------------------------------------------
 
-    def on_record(self, side: int, rtype: int, version: int, length: int, body: bytes | None,
-                  frame: int, first_frame: int, time: float) -> bool:
+    def on_record(
+        self,
+        side: int,
+        rtype: int,
+        version: int,
+        length: int,
+        body: bytes | None,
+        frame: int,
+        first_frame: int,
+        time: float,
+    ) -> bool:
         self.data_seen[side] = True
         if rtype == 20:
-            self._event(side, "ChangeCipherSpec", frame, time, length=length,
-                        first_frame=first_frame)
+            self._event(
+                side, "ChangeCipherSpec", frame, time, length=length, first_frame=first_frame
+            )
             # A CCS switches keys in TLS <= 1.2 (also when a gap ate the ServerHello); in
             # TLS 1.3 it is middlebox-compatibility noise, also after a HelloRetryRequest.
             if not self.tls13 and (self.s.server_hello is not None or self.s.hello_retry is None):
@@ -127,24 +177,39 @@ class SessionBuilder:
             self._alert(side, length, body, frame, first_frame, time)
             return True
         if rtype == 24:
-            ev = self._event(side, "Heartbeat", frame, time, length=length,
-                             encrypted=self.enc[side], first_frame=first_frame,
-                             note=f"heartbeat record, {length} bytes")
+            ev = self._event(
+                side,
+                "Heartbeat",
+                frame,
+                time,
+                length=length,
+                encrypted=self.enc[side],
+                first_frame=first_frame,
+                note=f"heartbeat record, {length} bytes",
+            )
             if self.enc[side]:
-                self._seal(side, 24, length, body, ev, frame, time)   # uses a sequence number
+                self._seal(side, 24, length, body, ev, frame, time)  # uses a sequence number
             return True
         if self.sslv2:
             self._sslv2_encrypted(side, length, body, frame, first_frame, time)
             return True
-        if rtype == 22:                        # a handshake record after ChangeCipherSpec
+        if rtype == 22:  # a handshake record after ChangeCipherSpec
             note = None
             if self.ccs[side] and not self.finished[side]:
                 self.finished[side] = True
                 note = "Finished (encrypted)"
             elif self.finished[side]:
                 note = "encrypted handshake message (renegotiation or post-handshake)"
-            ev = self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
-                             length=length, first_frame=first_frame, note=note)
+            ev = self._event(
+                side,
+                "EncryptedHandshake",
+                frame,
+                time,
+                encrypted=True,
+                length=length,
+                first_frame=first_frame,
+                note=note,
+            )
             self._seal(side, rtype, length, body, ev, frame, time)
             return True
         # rtype 23: application data, or any TLS 1.3 protected record.
@@ -159,22 +224,38 @@ class SessionBuilder:
             if not self.appdata_event[side]:
                 self.appdata_event[side] = True
                 note = None if self.enc[side] else "application data before any ChangeCipherSpec"
-                ev = self._event(side, "ApplicationData", frame, time, encrypted=self.enc[side],
-                                 length=length, first_frame=first_frame, note=note)
+                ev = self._event(
+                    side,
+                    "ApplicationData",
+                    frame,
+                    time,
+                    encrypted=self.enc[side],
+                    length=length,
+                    first_frame=first_frame,
+                    note=note,
+                )
         self._seal(side, rtype, length, body, ev, frame, time)
         return True
 
-    def _tls13_record(self, side: int, length: int, frame: int, first_frame: int,
-                      time: float) -> Event | None:
+    def _tls13_record(
+        self, side: int, length: int, frame: int, first_frame: int, time: float
+    ) -> Event | None:
         """Name an opaque TLS 1.3 record from its position (no keys needed)."""
         if side == SERVER:
             if not self.client_done:
                 self.hs_enc_events[side] += 1
                 if self.hs_enc_events[side] > 16:
                     return None
-                return self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
-                                   length=length, first_frame=first_frame,
-                                   note="server's encrypted handshake flight")
+                return self._event(
+                    side,
+                    "EncryptedHandshake",
+                    frame,
+                    time,
+                    encrypted=True,
+                    length=length,
+                    first_frame=first_frame,
+                    note="server's encrypted handshake flight",
+                )
             self.server_after_client += 1
         else:
             if not self.client_done:
@@ -182,18 +263,40 @@ class SessionBuilder:
                 self.client_done_frame = frame
             if frame == self.client_done_frame and self.hs_enc_events[side] < 16:
                 self.hs_enc_events[side] += 1
-                return self._event(side, "EncryptedHandshake", frame, time, encrypted=True,
-                                   length=length, first_frame=first_frame,
-                                   note="client's encrypted handshake flight (Finished)")
+                return self._event(
+                    side,
+                    "EncryptedHandshake",
+                    frame,
+                    time,
+                    encrypted=True,
+                    length=length,
+                    first_frame=first_frame,
+                    note="client's encrypted handshake flight (Finished)",
+                )
         self.appdata_count[side] += 1
         if self.appdata_event[side]:
             return None
         self.appdata_event[side] = True
-        return self._event(side, "ApplicationData", frame, time, encrypted=True, length=length,
-                           first_frame=first_frame)
+        return self._event(
+            side,
+            "ApplicationData",
+            frame,
+            time,
+            encrypted=True,
+            length=length,
+            first_frame=first_frame,
+        )
 
-    def _seal(self, side: int, rtype: int, length: int, body: bytes | None, ev: Event | None,
-              frame: int, time: float) -> None:
+    def _seal(
+        self,
+        side: int,
+        rtype: int,
+        length: int,
+        body: bytes | None,
+        ev: Event | None,
+        frame: int,
+        time: float,
+    ) -> None:
         sealed = self.sealed[side]
         index = self.sealed_count[side]
         self.sealed_count[side] = index + 1
@@ -213,31 +316,69 @@ class SessionBuilder:
             sealed.append(rec)
         self.last_rec[side] = rec
 
-    def _alert(self, side: int, length: int, body: bytes | None, frame: int, first_frame: int,
-               time: float) -> None:
+    def _alert(
+        self, side: int, length: int, body: bytes | None, frame: int, first_frame: int, time: float
+    ) -> None:
         s = self.s
         plain = body is not None and length == 2 and not (self.enc[side] and not self.tls13)
-        if (body is not None and self.enc[side] and not self.tls13 and length >= 2
-                and "_WITH_NULL_" in names.cipher_suite_name(s.cipher_suite or 0)):
-            plain = True                       # NULL cipher: "encrypted" but readable
+        if (
+            body is not None
+            and self.enc[side]
+            and not self.tls13
+            and length >= 2
+            and "_WITH_NULL_" in names.cipher_suite_name(s.cipher_suite or 0)
+        ):
+            plain = True  # NULL cipher: "encrypted" but readable
         if plain and body is not None and body[0] in (1, 2):
             level, code = body[0], body[1]
-            alert = Alert(frame, time, SIDES[side], names.alert_level_name(level), code,
-                          names.alert_name(code), False, False, length)
-            self._event(side, "Alert", frame, time, detail=AlertMsg(level, code), length=length,
-                        first_frame=first_frame)
+            alert = Alert(
+                frame,
+                time,
+                SIDES[side],
+                names.alert_level_name(level),
+                code,
+                names.alert_name(code),
+                False,
+                False,
+                length,
+            )
+            self._event(
+                side,
+                "Alert",
+                frame,
+                time,
+                detail=AlertMsg(level, code),
+                length=length,
+                first_frame=first_frame,
+            )
         else:
             alert = Alert(frame, time, SIDES[side], None, None, None, True, False, length)
-            ev = self._event(side, "Alert", frame, time, encrypted=True, length=length,
-                             first_frame=first_frame, note=f"encrypted alert, {length} bytes")
+            ev = self._event(
+                side,
+                "Alert",
+                frame,
+                time,
+                encrypted=True,
+                length=length,
+                first_frame=first_frame,
+                note=f"encrypted alert, {length} bytes",
+            )
             self._seal(side, 21, length, body, ev, frame, time)
         if len(s.alerts) < MAX_EVENTS:
             s.alerts.append(alert)
 
     # -- handshake messages -----------------------------------------------------------------
 
-    def on_handshake(self, side: int, mtype: int, body: bytes, version: int, frame: int,
-                     first_frame: int, time: float) -> None:
+    def on_handshake(
+        self,
+        side: int,
+        mtype: int,
+        body: bytes,
+        version: int,
+        frame: int,
+        first_frame: int,
+        time: float,
+    ) -> None:
         self.data_seen[side] = True
         etype = HS_EVENT.get(mtype, f"Handshake{mtype}")
         detail = None
@@ -282,8 +423,16 @@ class SessionBuilder:
                 s.certificate_request = True
             if mtype == 11 and side == CLIENT and s.client_certificates is None:
                 s.client_certificates = None
-        self._event(side, etype, frame, time, detail=detail, length=len(body) + 4,
-                    first_frame=first_frame, malformed=malformed)
+        self._event(
+            side,
+            etype,
+            frame,
+            time,
+            detail=detail,
+            length=len(body) + 4,
+            first_frame=first_frame,
+            malformed=malformed,
+        )
 
     def _server_hello(self, sh: ServerHello) -> None:
         s = self.s
@@ -317,38 +466,75 @@ class SessionBuilder:
             try:
                 ch = msgs.decode_sslv2_client_hello(record)
                 s.client_hellos.append(ch)
-                self._event(side, "ClientHello", frame, time, detail=ch, length=len(body),
-                            note="SSLv2-format ClientHello")
+                self._event(
+                    side,
+                    "ClientHello",
+                    frame,
+                    time,
+                    detail=ch,
+                    length=len(body),
+                    note="SSLv2-format ClientHello",
+                )
             except msgs.DecodeError as exc:
-                self._event(side, "ClientHello", frame, time, length=len(body),
-                            malformed=str(exc), note="SSLv2-format ClientHello")
+                self._event(
+                    side,
+                    "ClientHello",
+                    frame,
+                    time,
+                    length=len(body),
+                    malformed=str(exc),
+                    note="SSLv2-format ClientHello",
+                )
             return
         if side == SERVER and s.server_hello is None and body[:1] == b"\x04":
             self.sslv2 = True
             s.version = 0x0002
-            self._event(side, "ServerHello", frame, time, length=len(body),
-                        note="SSLv2 SERVER-HELLO")
+            self._event(
+                side, "ServerHello", frame, time, length=len(body), note="SSLv2 SERVER-HELLO"
+            )
             return
         if side == CLIENT and self.sslv2 and not self.cmk and body[:1] == b"\x02":
             self.cmk = True
             if len(body) >= 4:
                 s.cipher_suite = int.from_bytes(body[1:4], "big")
-            self._event(side, "ClientKeyExchange", frame, time, length=len(body),
-                        note="SSLv2 CLIENT-MASTER-KEY")
+            self._event(
+                side,
+                "ClientKeyExchange",
+                frame,
+                time,
+                length=len(body),
+                note="SSLv2 CLIENT-MASTER-KEY",
+            )
             return
         self._sslv2_encrypted(side, len(body), None, frame, frame, time)
 
-    def _sslv2_encrypted(self, side: int, length: int, body: bytes | None, frame: int,
-                         first_frame: int, time: float) -> None:
+    def _sslv2_encrypted(
+        self, side: int, length: int, body: bytes | None, frame: int, first_frame: int, time: float
+    ) -> None:
         self.enc_records[side] += 1
         if self.enc_records[side] == 1:
             self.finished[side] = True
-            self._event(side, "EncryptedHandshake", frame, time, encrypted=True, length=length,
-                        first_frame=first_frame, note="SSLv2 encrypted handshake")
+            self._event(
+                side,
+                "EncryptedHandshake",
+                frame,
+                time,
+                encrypted=True,
+                length=length,
+                first_frame=first_frame,
+                note="SSLv2 encrypted handshake",
+            )
         elif not self.appdata_event[side]:
             self.appdata_event[side] = True
-            self._event(side, "ApplicationData", frame, time, encrypted=True, length=length,
-                        first_frame=first_frame)
+            self._event(
+                side,
+                "ApplicationData",
+                frame,
+                time,
+                encrypted=True,
+                length=length,
+                first_frame=first_frame,
+            )
 
     # -- oddities ---------------------------------------------------------------------------
 
@@ -357,8 +543,9 @@ class SessionBuilder:
         if side == SERVER and not self.data_seen[SERVER] and s.non_tls_reply is None:
             s.non_tls_reply = data
             s.non_tls_reply_frame = frame
-            self._event(side, "NotTLS", frame, time, detail=data, length=len(data),
-                        note="reply is not TLS")
+            self._event(
+                side, "NotTLS", frame, time, detail=data, length=len(data), note="reply is not TLS"
+            )
             self.reader_dead(side)
             return
         self._note(f"frame {frame}: {why} ({SIDES[side]})")
@@ -368,8 +555,10 @@ class SessionBuilder:
 
     def on_gap(self, side: int, nbytes: int, frame: int) -> None:
         self.s.gaps += nbytes
-        self._note(f"frame {frame}: {nbytes} bytes from the {SIDES[side]} missing from the "
-                   f"capture; resynchronised on the next record")
+        self._note(
+            f"frame {frame}: {nbytes} bytes from the {SIDES[side]} missing from the "
+            f"capture; resynchronised on the next record"
+        )
 
     def reader_dead(self, side: int) -> None:
         if self.readers:
@@ -415,8 +604,9 @@ class SessionBuilder:
             closer = s.closed_by.get(SIDES[side]) or s.closed_by.get(SIDES[1 - side])
             if not closer:
                 continue
-            sent_data = self.appdata_count[side] > (1 if rec.event is None or
-                                                    rec.event.type == "ApplicationData" else 0)
+            sent_data = self.appdata_count[side] > (
+                1 if rec.event is None or rec.event.type == "ApplicationData" else 0
+            )
             if side == CLIENT:
                 # Sent instead of the client's Finished: its very first protected record.
                 error = rec.index == 0 and not sent_data
@@ -425,14 +615,25 @@ class SessionBuilder:
                 # The server's first answer to the client's flight, unless the client had
                 # already closed (then it is the server's close_notify in reply).
                 closed_first = min(client_alert_frame, self.close_frame[CLIENT] or 1 << 62)
-                error = (self.client_done and self.server_after_client <= 1
-                         and closed_first > rec.frame)
+                error = (
+                    self.client_done and self.server_after_client <= 1 and closed_first > rec.frame
+                )
             kind = "likely an error alert" if error else "likely close_notify"
             note = f"{rec.length}-byte protected record before the close: {kind}"
             ev = rec.event
             if ev is None:
-                ev = Event(rec.frame, rec.time, SIDES[side], "Alert", None, True, rec.length,
-                           rec.frame, None, note)
+                ev = Event(
+                    rec.frame,
+                    rec.time,
+                    SIDES[side],
+                    "Alert",
+                    None,
+                    True,
+                    rec.length,
+                    rec.frame,
+                    None,
+                    note,
+                )
                 idx = len(s.events)
                 while idx > 0 and s.events[idx - 1].frame > rec.frame:
                     idx -= 1
@@ -441,8 +642,9 @@ class SessionBuilder:
             else:
                 ev.type = "Alert"
                 ev.note = note
-            alert = Alert(rec.frame, rec.time, SIDES[side], None, None, None, True, False,
-                          rec.length)
+            alert = Alert(
+                rec.frame, rec.time, SIDES[side], None, None, None, True, False, rec.length
+            )
             s.alerts.append(alert)
             if error:
                 self.encrypted_alerts_pending += 1
@@ -454,8 +656,11 @@ class SessionBuilder:
         if s.server_hello is None:
             return False
         if self.tls13 and self.decrypted:
-            return self.finished[CLIENT] and self.finished[SERVER] and not any(
-                a.decrypted and a.code not in _BENIGN for a in s.alerts)
+            return (
+                self.finished[CLIENT]
+                and self.finished[SERVER]
+                and not any(a.decrypted and a.code not in _BENIGN for a in s.alerts)
+            )
         if self.tls13:
             if self.encrypted_alerts_pending:
                 return False
@@ -491,10 +696,18 @@ _FP_CACHE: dict[tuple, tuple[str | None, str | None]] = {}
 def _fingerprints(ch) -> tuple[str | None, str | None]:
     """JA3 and JA4 of a ClientHello, cached by the fields they read: one client sends the
     same hello shape on every connection, and hashing it 20,000 times costs seconds."""
-    key = (ch.legacy_version, tuple(ch.cipher_suites), tuple(e.type for e in ch.extensions),
-           tuple(ch.supported_groups), tuple(ch.ec_point_formats),
-           tuple(ch.signature_algorithms), tuple(ch.supported_versions), tuple(ch.alpn),
-           ch.sni is not None, ch.sslv2_format)
+    key = (
+        ch.legacy_version,
+        tuple(ch.cipher_suites),
+        tuple(e.type for e in ch.extensions),
+        tuple(ch.supported_groups),
+        tuple(ch.ec_point_formats),
+        tuple(ch.signature_algorithms),
+        tuple(ch.supported_versions),
+        tuple(ch.alpn),
+        ch.sni is not None,
+        ch.sslv2_format,
+    )
     hit = _FP_CACHE.get(key)
     if hit is None:
         from tlstui.tls import fingerprint

@@ -113,7 +113,7 @@ ALERT_MEANINGS: dict[int, str] = {
     22: "a record was longer than the protocol allows",
     30: "decompression failed (obsolete)",
     40: "the sender could not agree on security parameters: no acceptable cipher suite, group "
-        "or signature algorithm, or a policy check failed",
+    "or signature algorithm, or a policy check failed",
     41: "the client has no certificate to send (SSL 3.0 only)",
     42: "a certificate was corrupt or failed verification for an unspecified reason",
     43: "a certificate was of an unsupported type",
@@ -122,7 +122,7 @@ ALERT_MEANINGS: dict[int, str] = {
     46: "some other problem with a certificate made it unacceptable",
     47: "a field in a handshake message was out of range or inconsistent",
     48: "the certificate chain could not be built to a trusted CA (unknown issuer or missing "
-        "intermediate)",
+    "intermediate)",
     49: "a valid certificate was received but access was refused by policy",
     50: "a message could not be decoded: a field was out of range or a length was wrong",
     51: "a handshake signature or Finished check failed",
@@ -131,7 +131,7 @@ ALERT_MEANINGS: dict[int, str] = {
     71: "the server requires a cipher suite stronger than any the client offered",
     80: "an error unrelated to the peer or the protocol: the sender itself failed",
     86: "inappropriate fallback: the client retried with a lower version than it supports "
-        "(TLS_FALLBACK_SCSV)",
+    "(TLS_FALLBACK_SCSV)",
     90: "the user cancelled the handshake",
     100: "renegotiation was refused",
     109: "a required extension is missing",
@@ -581,10 +581,16 @@ def event_details(event: Event, session: Session) -> list[tuple[str, str]]:
     elif isinstance(detail, bytes) and detail:
         rows.append(("bytes", printable_preview(detail)))
     if event.type in ("FIN", "RST"):
-        rows.append(("meaning", (
-            "the sender reset the TCP connection (abortive close)" if event.type == "RST"
-            else "the sender closed its side of the TCP connection"
-        )))
+        rows.append(
+            (
+                "meaning",
+                (
+                    "the sender reset the TCP connection (abortive close)"
+                    if event.type == "RST"
+                    else "the sender closed its side of the TCP connection"
+                ),
+            )
+        )
     elif is_decrypted(event):
         rows.append(("decrypted", "yes, with the key log"))
     elif event.encrypted and event.type == "ApplicationData":
@@ -635,10 +641,12 @@ def session_details(session: Session) -> list[tuple[str, str]]:
     if close:
         rows.append(("closed", close))
     if session.non_tls_reply is not None:
-        rows.append((
-            "non-TLS reply",
-            f"frame {session.non_tls_reply_frame}: {printable_preview(session.non_tls_reply)}",
-        ))
+        rows.append(
+            (
+                "non-TLS reply",
+                f"frame {session.non_tls_reply_frame}: {printable_preview(session.non_tls_reply)}",
+            )
+        )
     if session.client_hello_retransmits:
         rows.append(("retransmits", f"{session.client_hello_retransmits} ClientHello"))
     if session.gaps:
@@ -655,8 +663,13 @@ def session_details(session: Session) -> list[tuple[str, str]]:
 def search_text(session: Session) -> str:
     """Everything the ``/`` filter matches against, lower-cased."""
     parts = [
-        f"#{session.id}", str(session.client), str(session.server), sni_text(session),
-        session.status, version_text(session.version), outcome_text(session),
+        f"#{session.id}",
+        str(session.client),
+        str(session.server),
+        sni_text(session),
+        session.status,
+        version_text(session.version),
+        outcome_text(session),
         close_text(session),
     ]
     if session.cipher_suite is not None:

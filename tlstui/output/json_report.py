@@ -16,10 +16,25 @@ from tlstui.tls.model import CertificateInfo
 from tlstui.tls.names import cipher_suite_name, version_name
 
 SPEC_EVENT_TYPES = {
-    "ClientHello", "ServerHello", "HelloRetryRequest", "Certificate", "ServerKeyExchange",
-    "CertificateRequest", "ServerHelloDone", "CertificateVerify", "ClientKeyExchange",
-    "Finished", "NewSessionTicket", "EncryptedExtensions", "KeyUpdate", "ChangeCipherSpec",
-    "Alert", "EncryptedHandshake", "ApplicationData", "FIN", "RST",
+    "ClientHello",
+    "ServerHello",
+    "HelloRetryRequest",
+    "Certificate",
+    "ServerKeyExchange",
+    "CertificateRequest",
+    "ServerHelloDone",
+    "CertificateVerify",
+    "ClientKeyExchange",
+    "Finished",
+    "NewSessionTicket",
+    "EncryptedExtensions",
+    "KeyUpdate",
+    "ChangeCipherSpec",
+    "Alert",
+    "EncryptedHandshake",
+    "ApplicationData",
+    "FIN",
+    "RST",
 }
 
 
@@ -33,9 +48,12 @@ def _certificate(c: CertificateInfo | None) -> dict[str, Any] | None:
     if c is None or c.error:
         return None
     return {
-        "subject": c.subject, "issuer": c.issuer,
-        "not_before": _iso(c.not_before), "not_after": _iso(c.not_after),
-        "san": list(c.san), "self_signed": c.self_signed,
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "not_before": _iso(c.not_before),
+        "not_after": _iso(c.not_after),
+        "san": list(c.san),
+        "self_signed": c.self_signed,
     }
 
 
@@ -70,14 +88,23 @@ def session_dict(s: Session) -> dict[str, Any]:
         "version": version_name(s.version) if s.version is not None else None,
         "cipher_suite": (
             {"code": s.cipher_suite, "name": cipher_suite_name(s.cipher_suite)}
-            if s.cipher_suite is not None else None
+            if s.cipher_suite is not None
+            else None
         ),
         "resumed": s.resumed,
         "established": s.established,
         "status": s.status,
         "alerts": [
-            {"frame": a.frame, "time": a.time, "sender": a.sender, "level": a.level,
-             "code": a.code, "name": a.name, "encrypted": a.encrypted, "decrypted": a.decrypted}
+            {
+                "frame": a.frame,
+                "time": a.time,
+                "sender": a.sender,
+                "level": a.level,
+                "code": a.code,
+                "name": a.name,
+                "encrypted": a.encrypted,
+                "decrypted": a.decrypted,
+            }
             for a in s.alerts
         ],
         "handshake": [_event(e) for e in s.events],
@@ -85,9 +112,15 @@ def session_dict(s: Session) -> dict[str, Any]:
         "ja3": s.ja3,
         "ja4": s.ja4,
         "diagnosis": (
-            {"cause": d.best.cause, "confidence": d.best.confidence, "summary": d.best.summary,
-             "evidence": list(d.best.evidence), "explanation": d.best.explanation}
-            if d is not None else None
+            {
+                "cause": d.best.cause,
+                "confidence": d.best.confidence,
+                "summary": d.best.summary,
+                "evidence": list(d.best.evidence),
+                "explanation": d.best.explanation,
+            }
+            if d is not None
+            else None
         ),
         # Additions beyond schema 1 (the spec allows new fields):
         "group": s.group,
@@ -95,9 +128,17 @@ def session_dict(s: Session) -> dict[str, Any]:
         "closed_by": dict(s.closed_by),
         "notes": list(s.malformed),
         "candidates": (
-            [{"cause": c.cause, "confidence": c.confidence, "summary": c.summary,
-              "evidence": list(c.evidence)} for c in d.candidates[1:]]
-            if d is not None else []
+            [
+                {
+                    "cause": c.cause,
+                    "confidence": c.confidence,
+                    "summary": c.summary,
+                    "evidence": list(c.evidence),
+                }
+                for c in d.candidates[1:]
+            ]
+            if d is not None
+            else []
         ),
     }
 
@@ -108,8 +149,12 @@ def report_dict(report: Report) -> dict[str, Any]:
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
         "capture": {
-            "file": c.file, "format": c.format, "link_types": list(c.link_types),
-            "packets": c.packets, "damaged": c.damaged, "truncated": c.truncated,
+            "file": c.file,
+            "format": c.format,
+            "link_types": list(c.link_types),
+            "packets": c.packets,
+            "damaged": c.damaged,
+            "truncated": c.truncated,
             "warnings": list(c.warnings),
         },
         "sessions": [session_dict(s) for s in report.sessions],
@@ -119,5 +164,4 @@ def report_dict(report: Report) -> dict[str, Any]:
 def to_json(report: Report, indent: int | None = None) -> str:
     """The report as one JSON document; compact by default (the C encoder is ~5x faster than
     the indented one on large captures), indented for a person when asked."""
-    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False,
-                      check_circular=False)
+    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False, check_circular=False)

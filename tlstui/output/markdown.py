@@ -96,7 +96,8 @@ def session_markdown(report: Report, session: Session) -> str:
     else:
         out += _cause_md(diagnosis.best, "**Cause:**")
         others = [
-            c for c in diagnosis.candidates
+            c
+            for c in diagnosis.candidates
             if c is not diagnosis.best
             and (c.cause, c.summary) != (diagnosis.best.cause, diagnosis.best.summary)
         ]
@@ -109,7 +110,8 @@ def session_markdown(report: Report, session: Session) -> str:
     if session.alerts:
         for alert in session.alerts:
             meaning = (
-                "encrypted; a key log would tell which" if alert.code is None
+                "encrypted; a key log would tell which"
+                if alert.code is None
                 else describe.alert_meaning(alert.code)
             )
             out.append(f"- frame {alert.frame}: {md_text(describe.alert_text(alert))}: {meaning}")

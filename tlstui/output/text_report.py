@@ -29,8 +29,7 @@ def _header(report: Report) -> Text:
     if c.truncated:
         text.append(", file truncated", style="yellow")
     text.append("\n")
-    text.append(describe.failure_summary(report),
-                style="bold red" if report.failed else "green")
+    text.append(describe.failure_summary(report), style="bold red" if report.failed else "green")
     return text
 
 
@@ -82,8 +81,12 @@ def _diagnosis_block(s: Session) -> Group:
         if best.explanation:
             parts.append(Padding(Text(safe_text(best.explanation, 8000)), (0, 0, 0, 4)))
         if best.evidence:
-            parts.append(Padding(Text("evidence: frames " + describe.frames_text(best.evidence),
-                                      style="dim"), (0, 0, 0, 4)))
+            parts.append(
+                Padding(
+                    Text("evidence: frames " + describe.frames_text(best.evidence), style="dim"),
+                    (0, 0, 0, 4),
+                )
+            )
         for item in best.check_next:
             parts.append(Padding(Text("- " + safe_text(item, 2000)), (0, 0, 0, 4)))
         for other in d.candidates[1:4]:
@@ -93,17 +96,19 @@ def _diagnosis_block(s: Session) -> Group:
     return Group(*parts)
 
 
-def print_report(report: Report, failed_only: bool = False, console: Console | None = None
-                 ) -> None:
+def print_report(report: Report, failed_only: bool = False, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=False)
     console.print(_header(report))
     for w in report.capture.warnings:
         console.print(Text("warning: " + safe_text(w), style="yellow"))
     sessions = [s for s in report.sessions if not failed_only or s.status != "ok"]
     if not report.sessions:
-        console.print(Text(
-            "No TLS sessions found. No ClientHello on any port: the capture may hold no TLS, a "
-            "capture filter may have excluded it, or the snaplen cut packets too short."))
+        console.print(
+            Text(
+                "No TLS sessions found. No ClientHello on any port: the capture may hold no TLS, a "
+                "capture filter may have excluded it, or the snaplen cut packets too short."
+            )
+        )
         return
     console.print()
     console.print(_table(sessions))

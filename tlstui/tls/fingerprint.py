@@ -17,8 +17,15 @@ __all__ = ["ja3", "ja3_hash", "ja4"]
 _SNI, _ALPN, _SIG_ALGS = 0x0000, 0x0010, 0x000D
 
 _JA4_VERSIONS = {
-    0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2",
-    0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3",
+    0x0304: "13",
+    0x0303: "12",
+    0x0302: "11",
+    0x0301: "10",
+    0x0300: "s3",
+    0x0002: "s2",
+    0xFEFF: "d1",
+    0xFEFD: "d2",
+    0xFEFC: "d3",
 }
 _DTLS = frozenset({0xFEFF, 0xFEFD, 0xFEFC})
 
@@ -29,13 +36,15 @@ def _no_grease(values: list[int]) -> list[int]:
 
 def ja3(ch: ClientHello) -> str:
     """The JA3 string: SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats."""
-    return ",".join((
-        str(ch.legacy_version),
-        "-".join(str(c) for c in _no_grease(ch.cipher_suites)),
-        "-".join(str(e.type) for e in ch.extensions if not is_grease(e.type)),
-        "-".join(str(g) for g in _no_grease(ch.supported_groups)),
-        "-".join(str(f) for f in ch.ec_point_formats),
-    ))
+    return ",".join(
+        (
+            str(ch.legacy_version),
+            "-".join(str(c) for c in _no_grease(ch.cipher_suites)),
+            "-".join(str(e.type) for e in ch.extensions if not is_grease(e.type)),
+            "-".join(str(g) for g in _no_grease(ch.supported_groups)),
+            "-".join(str(f) for f in ch.ec_point_formats),
+        )
+    )
 
 
 def ja3_hash(ch: ClientHello) -> str:
@@ -56,8 +65,10 @@ def ja4(ch: ClientHello, quic: bool = False) -> str:
     ciphers = [c for c in _no_grease(ch.cipher_suites) if c <= 0xFFFF]
     ext_types = [e.type for e in ch.extensions if not is_grease(e.type)]
     sni = "d" if _SNI in ext_types else "i"
-    part_a = (f"{proto}{_JA4_VERSIONS.get(version, '00')}{sni}"
-              f"{min(len(ciphers), 99):02d}{min(len(ext_types), 99):02d}{_alpn_chars(ch)}")
+    part_a = (
+        f"{proto}{_JA4_VERSIONS.get(version, '00')}{sni}"
+        f"{min(len(ciphers), 99):02d}{min(len(ext_types), 99):02d}{_alpn_chars(ch)}"
+    )
 
     part_b = _hash12(",".join(f"{c:04x}" for c in sorted(ciphers))) if ciphers else "0" * 12
 
@@ -101,8 +112,8 @@ def _first_alpn(ch: ClientHello) -> bytes:
             # protocol_name_list<2..2^16-1>, then the first opaque ProtocolName<1..2^8-1>
             if len(d) >= 3:
                 n = d[2]
-                return d[3:3 + n]
+                return d[3 : 3 + n]
             return b""
-    if ch.alpn:                     # a ClientHello built by hand, without raw extensions
+    if ch.alpn:  # a ClientHello built by hand, without raw extensions
         return ch.alpn[0].encode("utf-8", errors="replace")
     return b""

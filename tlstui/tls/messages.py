@@ -28,27 +28,35 @@ from tlstui.tls.names import extension_name, kex_of_suite
 from tlstui.tls.x509 import summarize_certificate
 
 __all__ = [
-    "HRR_RANDOM", "MAX_CA_NAMES", "MAX_CERTS", "DecodeError",
-    "decode_certificate", "decode_certificate_request", "decode_client_hello",
-    "decode_new_session_ticket", "decode_server_hello", "decode_server_key_exchange",
-    "decode_sslv2_client_hello", "dn_to_string",
+    "HRR_RANDOM",
+    "MAX_CA_NAMES",
+    "MAX_CERTS",
+    "DecodeError",
+    "decode_certificate",
+    "decode_certificate_request",
+    "decode_client_hello",
+    "decode_new_session_ticket",
+    "decode_server_hello",
+    "decode_server_key_exchange",
+    "decode_sslv2_client_hello",
+    "dn_to_string",
 ]
 
 # RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
 HRR_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
 _DOWNGRADE = {b"DOWNGRD\x01": "TLS 1.2", b"DOWNGRD\x00": "TLS 1.1 or below"}
 
-MAX_CERTS = 20          # certificates summarised per message; the rest are only counted
-MAX_CA_NAMES = 50       # distinguished names decoded per CertificateRequest
+MAX_CERTS = 20  # certificates summarised per message; the rest are only counted
+MAX_CA_NAMES = 50  # distinguished names decoded per CertificateRequest
 
 # Extension codes used below.
 _SNI, _GROUPS, _POINT_FORMATS, _SIG_ALGS, _ALPN = 0, 10, 11, 13, 16
 _SESSION_TICKET, _PSK, _EARLY_DATA, _VERSIONS, _CAS = 35, 41, 42, 43, 47
-_KEY_SHARES = (51, 40)       # 40 was key_share in TLS 1.3 drafts up to 22
+_KEY_SHARES = (51, 40)  # 40 was key_share in TLS 1.3 drafts up to 22
 
 _unpack_u16s = struct.unpack
 _DTLS_VERSIONS = frozenset({0xFEFF, 0xFEFD, 0xFEFC, 0x0100})
-_SIGNED_PARAMS_WITH_ALG = frozenset({0x0303, 0xFEFD})   # TLS 1.2 / DTLS 1.2 name the sigalg
+_SIGNED_PARAMS_WITH_ALG = frozenset({0x0303, 0xFEFD})  # TLS 1.2 / DTLS 1.2 name the sigalg
 
 
 class DecodeError(ValueError):
@@ -101,14 +109,14 @@ class _Reader:
         if p + 4 > self.end:
             raise self._short(4, field)
         self.pos = p + 4
-        return int.from_bytes(self.buf[p:p + 4], "big")
+        return int.from_bytes(self.buf[p : p + 4], "big")
 
     def take(self, n: int, field: str) -> memoryview:
         p = self.pos
         if p + n > self.end:
             raise self._short(n, field)
         self.pos = p + n
-        return self.buf[p:p + n]
+        return self.buf[p : p + n]
 
     def vec(self, len_bytes: int, field: str) -> memoryview:
         """A length-prefixed vector (1, 2 or 3 length bytes)."""
@@ -125,7 +133,7 @@ class _Reader:
         if n > end - p:
             raise DecodeError(f"{self.what}: {field} length {n} exceeds {end - p} remaining")
         self.pos = p + n
-        return b[p:p + n]
+        return b[p : p + n]
 
 
 def _u16_list(data: memoryview, what: str) -> list[int]:
@@ -147,17 +155,17 @@ def _read_extensions(r: _Reader) -> list[Extension]:
     end = len(buf)
     pos = 0
     exts: list[Extension] = []
-    while pos < end:             # the hot loop of every hello: plain locals, no helper calls
+    while pos < end:  # the hot loop of every hello: plain locals, no helper calls
         if end - pos < 4:
-            raise DecodeError(f"{r.what}: extension header needs 4 bytes, "
-                              f"{end - pos} remaining")
+            raise DecodeError(f"{r.what}: extension header needs 4 bytes, {end - pos} remaining")
         etype = (buf[pos] << 8) | buf[pos + 1]
         n = (buf[pos + 2] << 8) | buf[pos + 3]
         pos += 4
         if n > end - pos:
-            raise DecodeError(f"{r.what}: extension 0x{etype:04x} length {n} exceeds "
-                              f"{end - pos} remaining")
-        exts.append(Extension(etype, bytes(buf[pos:pos + n])))
+            raise DecodeError(
+                f"{r.what}: extension 0x{etype:04x} length {n} exceeds {end - pos} remaining"
+            )
+        exts.append(Extension(etype, bytes(buf[pos : pos + n])))
         pos += n
     return exts
 
@@ -176,7 +184,7 @@ def decode_client_hello(body: bytes, record_version: int) -> ClientHello:
     random = bytes(r.take(32, "random"))
     session_id = bytes(r.vec(1, "session_id"))
     if legacy_version in _DTLS_VERSIONS:
-        r.vec(1, "cookie")                       # DTLS HelloVerifyRequest cookie
+        r.vec(1, "cookie")  # DTLS HelloVerifyRequest cookie
     cipher_suites = _u16_list(r.vec(2, "cipher_suites"), "ClientHello cipher_suites")
     compression_methods = list(r.vec(1, "compression_methods"))
     extensions = _read_extensions(r)
@@ -201,18 +209,19 @@ def _client_extension(ch: ClientHello, ext: Extension) -> None:
         if ch.sni is None:
             ch.sni = _sni(ext)
     elif t == _GROUPS:
-        ch.supported_groups = _u16_list(_ext_reader(ext).vec(2, "named_group_list"),
-                                        "supported_groups")
+        ch.supported_groups = _u16_list(
+            _ext_reader(ext).vec(2, "named_group_list"), "supported_groups"
+        )
     elif t == _POINT_FORMATS:
         ch.ec_point_formats = list(_ext_reader(ext).vec(1, "ec_point_format_list"))
     elif t == _SIG_ALGS:
         ch.signature_algorithms = _u16_list(
-            _ext_reader(ext).vec(2, "supported_signature_algorithms"), "signature_algorithms")
+            _ext_reader(ext).vec(2, "supported_signature_algorithms"), "signature_algorithms"
+        )
     elif t == _ALPN:
         ch.alpn = _alpn(ext)
     elif t == _VERSIONS:
-        ch.supported_versions = _u16_list(_ext_reader(ext).vec(1, "versions"),
-                                          "supported_versions")
+        ch.supported_versions = _u16_list(_ext_reader(ext).vec(1, "versions"), "supported_versions")
     elif t in _KEY_SHARES:
         shares = _Reader(_ext_reader(ext).vec(2, "client_shares"), "key_share extension")
         groups: list[int] = []
@@ -265,8 +274,9 @@ def decode_sslv2_client_hello(record: bytes) -> ClientHello:
         length = ((b0 & 0x3F) << 8) | b1
         r.u8("record padding")
     if length > r.remaining:
-        raise DecodeError(f"SSLv2 ClientHello: record length {length} exceeds "
-                          f"{r.remaining} remaining")
+        raise DecodeError(
+            f"SSLv2 ClientHello: record length {length} exceeds {r.remaining} remaining"
+        )
     r = _Reader(r.take(length, "record"), "SSLv2 ClientHello")
     msg_type = r.u8("msg_type")
     if msg_type != 1:
@@ -276,8 +286,9 @@ def decode_sslv2_client_hello(record: bytes) -> ClientHello:
     sid_len = r.u16("session_id_length")
     chal_len = r.u16("challenge_length")
     if spec_len % 3:
-        raise DecodeError(f"SSLv2 ClientHello: cipher_spec_length {spec_len} "
-                          "is not a multiple of 3")
+        raise DecodeError(
+            f"SSLv2 ClientHello: cipher_spec_length {spec_len} is not a multiple of 3"
+        )
     if chal_len > 32:
         raise DecodeError(f"SSLv2 ClientHello: challenge_length {chal_len} exceeds 32")
     specs = r.take(spec_len, "cipher_specs")
@@ -286,7 +297,7 @@ def decode_sslv2_client_hello(record: bytes) -> ClientHello:
     suites: list[int] = []
     for i in range(0, spec_len, 3):
         code = (specs[i] << 16) | (specs[i + 1] << 8) | specs[i + 2]
-        suites.append(code)          # 0x00XXYY == TLS 0xXXYY, others stay 24-bit
+        suites.append(code)  # 0x00XXYY == TLS 0xXXYY, others stay 24-bit
     return ClientHello(
         legacy_version=version,
         record_version=0x0002,
@@ -373,8 +384,7 @@ _ECDH_PARAMS = {"ECDHE", "ECDH_anon", "ECDHE_PSK"}
 _DH_PARAMS = {"DHE", "DH_anon", "DHE_PSK"}
 
 
-def decode_server_key_exchange(body: bytes, cipher_suite: int, version: int
-                               ) -> ServerKeyExchange:
+def decode_server_key_exchange(body: bytes, cipher_suite: int, version: int) -> ServerKeyExchange:
     """Decode the key-exchange parameters the negotiated suite implies.
 
     ``kex`` is "ECDHE" (named_group set when the curve is named), "DHE" (dh_bits = prime
@@ -391,7 +401,7 @@ def decode_server_key_exchange(body: bytes, cipher_suite: int, version: int
     if family in _ECDH_PARAMS:
         ske = ServerKeyExchange(kex="ECDHE")
         curve_type = r.u8("curve_type")
-        if curve_type != 3:            # explicit_prime / explicit_char2: not decoded further
+        if curve_type != 3:  # explicit_prime / explicit_char2: not decoded further
             return ske
         ske.named_group = r.u16("named_curve")
         r.vec(1, "public point")
@@ -416,8 +426,9 @@ def decode_server_key_exchange(body: bytes, cipher_suite: int, version: int
 # --- CertificateRequest -----------------------------------------------------------------------
 
 
-def decode_certificate_request(body: bytes, tls13: bool, version: int | None = None
-                               ) -> CertificateRequest:
+def decode_certificate_request(
+    body: bytes, tls13: bool, version: int | None = None
+) -> CertificateRequest:
     """Decode a CertificateRequest: types and sigalgs (1.2) or extensions (1.3), and CA names.
 
     ``version`` (the negotiated one) matters for TLS <= 1.2 only: the signature algorithm list
@@ -433,7 +444,8 @@ def decode_certificate_request(body: bytes, tls13: bool, version: int | None = N
             if ext.type == _SIG_ALGS:
                 req.signature_algorithms = _u16_list(
                     _ext_reader(ext).vec(2, "supported_signature_algorithms"),
-                    "signature_algorithms")
+                    "signature_algorithms",
+                )
             elif ext.type == _CAS:
                 _read_ca_names(_ext_reader(ext), req)
         return req
@@ -449,8 +461,9 @@ def _certificate_request_12(body: bytes, with_sigalgs: bool) -> CertificateReque
     r = _Reader(body, "CertificateRequest")
     req = CertificateRequest(certificate_types=list(r.vec(1, "certificate_types")))
     if with_sigalgs:
-        req.signature_algorithms = _u16_list(r.vec(2, "supported_signature_algorithms"),
-                                             "CertificateRequest signature algorithms")
+        req.signature_algorithms = _u16_list(
+            r.vec(2, "supported_signature_algorithms"), "CertificateRequest signature algorithms"
+        )
     if r.remaining:
         _read_ca_names(r, req)
     return req
@@ -467,8 +480,16 @@ def _read_ca_names(r: _Reader, req: CertificateRequest) -> None:
 
 
 # X.520 string types that can appear in a Name, and how to read their bytes.
-_STRING_CODECS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x12: "ascii", 0x1A: "ascii",
-                  0x14: "latin-1", 0x1E: "utf-16-be", 0x1C: "utf-32-be"}
+_STRING_CODECS = {
+    0x0C: "utf-8",
+    0x13: "ascii",
+    0x16: "ascii",
+    0x12: "ascii",
+    0x1A: "ascii",
+    0x14: "latin-1",
+    0x1E: "utf-16-be",
+    0x1C: "utf-32-be",
+}
 
 
 def dn_to_string(der: bytes) -> str:
@@ -491,8 +512,11 @@ def dn_to_string(der: bytes) -> str:
                 oid = x509.ObjectIdentifier(_oid_text(parts[0][1]))
                 vtag, vbytes = parts[1]
                 codec = _STRING_CODECS.get(vtag)
-                value = (vbytes.decode(codec, errors="backslashreplace") if codec
-                         else "#" + bytes([vtag, len(vbytes)]).hex() + vbytes.hex())
+                value = (
+                    vbytes.decode(codec, errors="backslashreplace")
+                    if codec
+                    else "#" + bytes([vtag, len(vbytes)]).hex() + vbytes.hex()
+                )
                 attrs.append(_name_attribute(oid, value))
             if attrs:
                 rdns.append(x509.RelativeDistinguishedName(attrs))
@@ -508,7 +532,7 @@ def _name_attribute(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribut
         warnings.simplefilter("ignore")
         try:
             return x509.NameAttribute(oid, value, _validate=False)
-        except TypeError:              # an older cryptography without _validate
+        except TypeError:  # an older cryptography without _validate
             return x509.NameAttribute(oid, value)
 
 
@@ -523,7 +547,7 @@ def _der_header(buf: bytes, pos: int) -> tuple[int, int, int]:
         k = n & 0x7F
         if k == 0 or k > 4 or pos + k > len(buf):
             raise ValueError("bad DER length")
-        n = int.from_bytes(buf[pos:pos + k], "big")
+        n = int.from_bytes(buf[pos : pos + k], "big")
         pos += k
     if pos + n > len(buf):
         raise ValueError("DER length exceeds data")

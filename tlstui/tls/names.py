@@ -13,14 +13,29 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "ALERT_DESCRIPTIONS", "CIPHER_SUITES", "EXTENSION_TYPES", "HANDSHAKE_TYPES",
-    "SIGNATURE_SCHEMES", "SSL2_CIPHER_SPECS", "SUPPORTED_GROUPS",
-    "alert_level_name", "alert_name", "cipher_short", "cipher_suite_name", "extension_name",
-    "group_name", "handshake_type_name", "is_grease", "is_tls13_suite", "is_weak_suite",
-    "kex_of_suite", "sigalg_name", "version_name",
+    "ALERT_DESCRIPTIONS",
+    "CIPHER_SUITES",
+    "EXTENSION_TYPES",
+    "HANDSHAKE_TYPES",
+    "SIGNATURE_SCHEMES",
+    "SSL2_CIPHER_SPECS",
+    "SUPPORTED_GROUPS",
+    "alert_level_name",
+    "alert_name",
+    "cipher_short",
+    "cipher_suite_name",
+    "extension_name",
+    "group_name",
+    "handshake_type_name",
+    "is_grease",
+    "is_tls13_suite",
+    "is_weak_suite",
+    "kex_of_suite",
+    "sigalg_name",
+    "version_name",
 ]
 
-GREASE_NAME = "Reserved (GREASE)"   # what Wireshark prints; RFC 8701 calls them "Reserved"
+GREASE_NAME = "Reserved (GREASE)"  # what Wireshark prints; RFC 8701 calls them "Reserved"
 
 
 def is_grease(value: int) -> bool:
@@ -527,35 +542,70 @@ EXTENSION_TYPES: dict[int, str] = {
     61: "rrc",
     62: "tls_flags",
     # Unregistered but common; names as Wireshark gives them.
-    13172: "next_protocol_negotiation",          # 0x3374, NPN
-    17513: "application_settings_old",           # 0x4469, ALPS draft codepoint (older Chrome)
-    17613: "application_settings",               # 0x44cd, ALPS new codepoint
-    51764: "trust_anchors",                      # 0xca34, draft-ietf-tls-trust-anchors (test)
-    30031: "channel_id_old",                     # 0x754f
-    30032: "channel_id",                         # 0x7550
-    64768: "ech_outer_extensions",               # 0xfd00, RFC 9849
-    65037: "encrypted_client_hello",             # 0xfe0d, RFC 9849
-    65281: "renegotiation_info",                 # 0xff01, RFC 5746
-    65445: "quic_transport_parameters (drafts version)",   # 0xffa5
-    65486: "encrypted_server_name",              # 0xffce, ESNI draft
+    13172: "next_protocol_negotiation",  # 0x3374, NPN
+    17513: "application_settings_old",  # 0x4469, ALPS draft codepoint (older Chrome)
+    17613: "application_settings",  # 0x44cd, ALPS new codepoint
+    51764: "trust_anchors",  # 0xca34, draft-ietf-tls-trust-anchors (test)
+    30031: "channel_id_old",  # 0x754f
+    30032: "channel_id",  # 0x7550
+    64768: "ech_outer_extensions",  # 0xfd00, RFC 9849
+    65037: "encrypted_client_hello",  # 0xfe0d, RFC 9849
+    65281: "renegotiation_info",  # 0xff01, RFC 5746
+    65445: "quic_transport_parameters (drafts version)",  # 0xffa5
+    65486: "encrypted_server_name",  # 0xffce, ESNI draft
 }
 
 # --- supported groups (tls-parameters-8) -----------------------------------------------------
 SUPPORTED_GROUPS: dict[int, str] = {
-    1: "sect163k1", 2: "sect163r1", 3: "sect163r2", 4: "sect193r1", 5: "sect193r2",
-    6: "sect233k1", 7: "sect233r1", 8: "sect239k1", 9: "sect283k1", 10: "sect283r1",
-    11: "sect409k1", 12: "sect409r1", 13: "sect571k1", 14: "sect571r1",
-    15: "secp160k1", 16: "secp160r1", 17: "secp160r2", 18: "secp192k1", 19: "secp192r1",
-    20: "secp224k1", 21: "secp224r1", 22: "secp256k1", 23: "secp256r1", 24: "secp384r1",
+    1: "sect163k1",
+    2: "sect163r1",
+    3: "sect163r2",
+    4: "sect193r1",
+    5: "sect193r2",
+    6: "sect233k1",
+    7: "sect233r1",
+    8: "sect239k1",
+    9: "sect283k1",
+    10: "sect283r1",
+    11: "sect409k1",
+    12: "sect409r1",
+    13: "sect571k1",
+    14: "sect571r1",
+    15: "secp160k1",
+    16: "secp160r1",
+    17: "secp160r2",
+    18: "secp192k1",
+    19: "secp192r1",
+    20: "secp224k1",
+    21: "secp224r1",
+    22: "secp256k1",
+    23: "secp256r1",
+    24: "secp384r1",
     25: "secp521r1",
-    26: "brainpoolP256r1", 27: "brainpoolP384r1", 28: "brainpoolP512r1",
-    29: "x25519", 30: "x448",
-    31: "brainpoolP256r1tls13", 32: "brainpoolP384r1tls13", 33: "brainpoolP512r1tls13",
-    34: "GC256A", 35: "GC256B", 36: "GC256C", 37: "GC256D",
-    38: "GC512A", 39: "GC512B", 40: "GC512C",
+    26: "brainpoolP256r1",
+    27: "brainpoolP384r1",
+    28: "brainpoolP512r1",
+    29: "x25519",
+    30: "x448",
+    31: "brainpoolP256r1tls13",
+    32: "brainpoolP384r1tls13",
+    33: "brainpoolP512r1tls13",
+    34: "GC256A",
+    35: "GC256B",
+    36: "GC256C",
+    37: "GC256D",
+    38: "GC512A",
+    39: "GC512B",
+    40: "GC512C",
     41: "curveSM2",
-    256: "ffdhe2048", 257: "ffdhe3072", 258: "ffdhe4096", 259: "ffdhe6144", 260: "ffdhe8192",
-    512: "MLKEM512", 513: "MLKEM768", 514: "MLKEM1024",
+    256: "ffdhe2048",
+    257: "ffdhe3072",
+    258: "ffdhe4096",
+    259: "ffdhe6144",
+    260: "ffdhe8192",
+    512: "MLKEM512",
+    513: "MLKEM768",
+    514: "MLKEM1024",
     0x11EB: "SecP256r1MLKEM768",
     0x11EC: "X25519MLKEM768",
     0x11ED: "SecP384r1MLKEM1024",
@@ -680,7 +730,7 @@ HANDSHAKE_TYPES: dict[int, str] = {
     24: "key_update",
     25: "compressed_certificate",
     26: "ekt_key",
-    67: "next_protocol",            # NPN (unregistered)
+    67: "next_protocol",  # NPN (unregistered)
     254: "message_hash",
 }
 
@@ -695,7 +745,7 @@ VERSIONS: dict[int, str] = {
     0xFEFD: "DTLS 1.2",
     0xFEFC: "DTLS 1.3",
     0x0100: "DTLS 1.0 (OpenSSL pre 0.9.8f)",
-    0x0101: "GMTLS",                # Chinese national TLS (GM/T 0024)
+    0x0101: "GMTLS",  # Chinese national TLS (GM/T 0024)
 }
 
 
@@ -754,7 +804,7 @@ def handshake_type_name(code: int) -> str:
 
 
 def version_name(version: int) -> str:
-    """"TLS 1.2", "TLS 1.3 (draft 23)", "GREASE", or hex for anything else."""
+    """ "TLS 1.2", "TLS 1.3 (draft 23)", "GREASE", or hex for anything else."""
     name = VERSIONS.get(version)
     if name is not None:
         return name
@@ -762,16 +812,32 @@ def version_name(version: int) -> str:
         return "GREASE"
     if version >> 8 == 0x7F:
         return f"TLS 1.3 (draft {version & 0xFF})"
-    if version >> 8 == 0xFB:     # Facebook's Fizz drafts
+    if version >> 8 == 0xFB:  # Facebook's Fizz drafts
         return f"TLS 1.3 (Facebook draft {version & 0xFF})"
     return _hex(version)
 
 
 # --- properties of cipher suites -------------------------------------------------------------
 
-_TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303, 0x1304, 0x1305, 0x1306, 0x1307,
-                           0x00C6, 0x00C7, 0xC0B4, 0xC0B5,
-                           0xC103, 0xC104, 0xC105, 0xC106})
+_TLS13_SUITES = frozenset(
+    {
+        0x1301,
+        0x1302,
+        0x1303,
+        0x1304,
+        0x1305,
+        0x1306,
+        0x1307,
+        0x00C6,
+        0x00C7,
+        0xC0B4,
+        0xC0B5,
+        0xC103,
+        0xC104,
+        0xC105,
+        0xC106,
+    }
+)
 
 
 def is_tls13_suite(code: int) -> bool:
@@ -782,20 +848,41 @@ def is_tls13_suite(code: int) -> bool:
 # Key-exchange part of an IANA name (text between TLS_ and _WITH_) -> the family diagnosis uses.
 _KEX_FAMILY: dict[str, str] = {
     "NULL": "NULL",
-    "RSA": "RSA", "RSA_EXPORT": "RSA", "RSA_EXPORT1024": "RSA", "RSA_FIPS": "RSA",
-    "DH_DSS": "DH", "DH_RSA": "DH", "DH_DSS_EXPORT": "DH", "DH_RSA_EXPORT": "DH",
-    "DHE_DSS": "DHE", "DHE_RSA": "DHE", "DHE_DSS_EXPORT": "DHE", "DHE_RSA_EXPORT": "DHE",
+    "RSA": "RSA",
+    "RSA_EXPORT": "RSA",
+    "RSA_EXPORT1024": "RSA",
+    "RSA_FIPS": "RSA",
+    "DH_DSS": "DH",
+    "DH_RSA": "DH",
+    "DH_DSS_EXPORT": "DH",
+    "DH_RSA_EXPORT": "DH",
+    "DHE_DSS": "DHE",
+    "DHE_RSA": "DHE",
+    "DHE_DSS_EXPORT": "DHE",
+    "DHE_RSA_EXPORT": "DHE",
     "DHE_DSS_EXPORT1024": "DHE",
-    "DH_anon": "DH_anon", "DH_anon_EXPORT": "DH_anon",
-    "ECDH_ECDSA": "ECDH", "ECDH_RSA": "ECDH",
-    "ECDHE_ECDSA": "ECDHE", "ECDHE_RSA": "ECDHE",
+    "DH_anon": "DH_anon",
+    "DH_anon_EXPORT": "DH_anon",
+    "ECDH_ECDSA": "ECDH",
+    "ECDH_RSA": "ECDH",
+    "ECDHE_ECDSA": "ECDHE",
+    "ECDHE_RSA": "ECDHE",
     "ECDH_anon": "ECDH_anon",
-    "PSK": "PSK", "DHE_PSK": "DHE_PSK", "PSK_DHE": "DHE_PSK", "RSA_PSK": "RSA_PSK",
+    "PSK": "PSK",
+    "DHE_PSK": "DHE_PSK",
+    "PSK_DHE": "DHE_PSK",
+    "RSA_PSK": "RSA_PSK",
     "ECDHE_PSK": "ECDHE_PSK",
-    "KRB5": "KRB5", "KRB5_EXPORT": "KRB5",
-    "SRP_SHA": "SRP", "SRP_SHA_RSA": "SRP", "SRP_SHA_DSS": "SRP",
-    "ECCPWD": "ECCPWD", "ECJPAKE": "ECJPAKE",
-    "GOSTR341094": "GOST", "GOSTR341001": "GOST", "GOSTR341112_256": "GOST",
+    "KRB5": "KRB5",
+    "KRB5_EXPORT": "KRB5",
+    "SRP_SHA": "SRP",
+    "SRP_SHA_RSA": "SRP",
+    "SRP_SHA_DSS": "SRP",
+    "ECCPWD": "ECCPWD",
+    "ECJPAKE": "ECJPAKE",
+    "GOSTR341094": "GOST",
+    "GOSTR341001": "GOST",
+    "GOSTR341112_256": "GOST",
     "FORTEZZA_KEA": "FORTEZZA",
 }
 # The Chinese national suites (0xE0xx) are named without TLS_ and _WITH_.
@@ -877,14 +964,14 @@ def _short_bulk(bulk: str) -> str:
         p = parts[i]
         nxt = parts[i + 1] if i + 1 < len(parts) else ""
         if p in _SIZED and nxt.isdigit():
-            out.append(p + nxt)          # AES_128 -> AES128
+            out.append(p + nxt)  # AES_128 -> AES128
             i += 2
             continue
         if p == "CBC" and out and out[-1].startswith(_SIZED):
-            i += 1                       # OpenSSL drops CBC: AES128-SHA
+            i += 1  # OpenSSL drops CBC: AES128-SHA
             continue
         if p == "3DES" and nxt == "EDE":
-            out.append("DES-CBC3")       # 3DES_EDE_CBC -> DES-CBC3
+            out.append("DES-CBC3")  # 3DES_EDE_CBC -> DES-CBC3
             i += 3 if i + 2 < len(parts) and parts[i + 2] == "CBC" else 2
             continue
         if p == "CCM" and nxt == "8":
@@ -894,5 +981,5 @@ def _short_bulk(bulk: str) -> str:
         out.append(p)
         i += 1
     if len(out) >= 2 and out[-2] == "POLY1305" and out[-1].startswith("SHA"):
-        out.pop()                        # CHACHA20-POLY1305 (hash implied)
+        out.pop()  # CHACHA20-POLY1305 (hash implied)
     return "-".join(out)

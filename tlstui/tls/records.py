@@ -13,9 +13,9 @@ import re
 import struct
 from typing import Protocol
 
-MAX_RECORD = (1 << 14) + 2048          # TLSCiphertext limit (RFC 5246 6.2.3)
-MAX_HANDSHAKE = 1 << 20                # a handshake message larger than this is a lie
-KEEP_BODY = 512                        # encrypted records up to this size keep their bytes
+MAX_RECORD = (1 << 14) + 2048  # TLSCiphertext limit (RFC 5246 6.2.3)
+MAX_HANDSHAKE = 1 << 20  # a handshake message larger than this is a lie
+KEEP_BODY = 512  # encrypted records up to this size keep their bytes
 _HS_HDR = struct.Struct(">BBH").unpack_from
 # Resynchronisation: a byte that can start a record header (content type 20-23, major 3,
 # minor 0-4); the length is checked afterwards.
@@ -27,10 +27,27 @@ CCS, ALERT, HANDSHAKE, APPDATA, HEARTBEAT = 20, 21, 22, 23, 24
 class RecordSink(Protocol):
     """What the reader reports to (the session builder), per direction."""
 
-    def on_record(self, side: int, rtype: int, version: int, length: int, body: bytes | None,
-                  frame: int, first_frame: int, time: float) -> bool: ...
-    def on_handshake(self, side: int, mtype: int, body: bytes, version: int, frame: int,
-                     first_frame: int, time: float) -> None: ...
+    def on_record(
+        self,
+        side: int,
+        rtype: int,
+        version: int,
+        length: int,
+        body: bytes | None,
+        frame: int,
+        first_frame: int,
+        time: float,
+    ) -> bool: ...
+    def on_handshake(
+        self,
+        side: int,
+        mtype: int,
+        body: bytes,
+        version: int,
+        frame: int,
+        first_frame: int,
+        time: float,
+    ) -> None: ...
     def on_sslv2(self, side: int, body: bytes, frame: int, time: float) -> None: ...
     def on_garbage(self, side: int, data: bytes, frame: int, time: float, why: str) -> None: ...
     def on_gap(self, side: int, nbytes: int, frame: int) -> None: ...
@@ -62,18 +79,30 @@ class RecordReader:
     """Splits one direction's stream into records and handshake messages."""
 
     __slots__ = (
-        "sink", "side", "buf", "marks", "skip", "skip_rec", "hs", "hs_first_frame",
-        "hs_version", "resync", "sslv2", "dead", "records", "_v2_end",
+        "sink",
+        "side",
+        "buf",
+        "marks",
+        "skip",
+        "skip_rec",
+        "hs",
+        "hs_first_frame",
+        "hs_version",
+        "resync",
+        "sslv2",
+        "dead",
+        "records",
+        "_v2_end",
     )
 
     def __init__(self, sink: RecordSink, side: int) -> None:
         self.sink = sink
         self.side = side
         self.buf = bytearray()
-        self.marks: list[tuple[int, int, float]] = []   # (end offset in buf, frame, time)
-        self.skip = 0                                     # body bytes still to pass over
-        self.skip_rec: tuple | None = None                # the record being skipped
-        self.hs = bytearray()                             # handshake reassembly
+        self.marks: list[tuple[int, int, float]] = []  # (end offset in buf, frame, time)
+        self.skip = 0  # body bytes still to pass over
+        self.skip_rec: tuple | None = None  # the record being skipped
+        self.hs = bytearray()  # handshake reassembly
         self.hs_first_frame = 0
         self.hs_version = 0
         self.resync = False
@@ -144,7 +173,7 @@ class RecordReader:
                 self.resync = False
             b0 = buf[pos]
             length = buf[pos + 3] << 8 | buf[pos + 4]
-            if (b0 & 0x80 and (self.sslv2 or looks_like_sslv2(buf[pos:pos + 7]))) or (
+            if (b0 & 0x80 and (self.sslv2 or looks_like_sslv2(buf[pos : pos + 7]))) or (
                 self.sslv2 and not plausible_header(b0, buf[pos + 1], buf[pos + 2], length)
             ):
                 if not self._sslv2_record(pos, n):
@@ -153,9 +182,12 @@ class RecordReader:
                 continue
             if not plausible_header(b0, buf[pos + 1], buf[pos + 2], length):
                 frame, time = self._frame_at(pos + 1)
-                why = (f"record length {length} exceeds {MAX_RECORD}" if length > MAX_RECORD
-                       and 20 <= b0 <= 24 else "bytes that are not a TLS record header")
-                sink.on_garbage(side, bytes(buf[pos:pos + 64]), frame, time, why)
+                why = (
+                    f"record length {length} exceeds {MAX_RECORD}"
+                    if length > MAX_RECORD and 20 <= b0 <= 24
+                    else "bytes that are not a TLS record header"
+                )
+                sink.on_garbage(side, bytes(buf[pos : pos + 64]), frame, time, why)
                 if self.dead:
                     break
                 self.resync = True
@@ -174,7 +206,7 @@ class RecordReader:
                 break
             self.records += 1
             frame, time = self._frame_at(end)
-            body = bytes(buf[pos + 5:end])
+            body = bytes(buf[pos + 5 : end])
             if b0 == HANDSHAKE and not self._encrypted_hint():
                 self._handshake(body, version, frame, first_frame, time)
             else:
@@ -199,8 +231,7 @@ class RecordReader:
         if rec is not None:
             self.records += 1
             rtype, version, length, first_frame = rec
-            self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame,
-                                time)
+            self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame, time)
 
     def _find_header(self, pos: int) -> int:
         # Hardening (issue 6): the candidates are found by a compiled regex (C speed) instead
@@ -244,14 +275,19 @@ class RecordReader:
             # Not for a server that sent nothing else: the builder would take it for a
             # non-TLS reply (on_garbage before any server record means "not TLS").
             self.sink.on_garbage(
-                self.side, bytes(buf[:64]), frame, time,
+                self.side,
+                bytes(buf[:64]),
+                frame,
+                time,
                 f"record of {length} bytes cut off after {have} "
-                f"(the stream ends before the record does)")
+                f"(the stream ends before the record does)",
+            )
         buf.clear()
         self.marks.clear()
 
-    def _handshake(self, body: bytes, version: int, frame: int, first_frame: int,
-                   time: float) -> None:
+    def _handshake(
+        self, body: bytes, version: int, frame: int, first_frame: int, time: float
+    ) -> None:
         hs = self.hs
         if not hs:
             self.hs_first_frame = first_frame
@@ -263,16 +299,22 @@ class RecordReader:
             mtype, hi, lo = _HS_HDR(hs, pos)
             mlen = hi << 16 | lo
             if mlen > MAX_HANDSHAKE:
-                self.sink.on_garbage(self.side, bytes(hs[pos:pos + 64]), frame, time,
-                                     f"handshake message length {mlen} is not credible")
+                self.sink.on_garbage(
+                    self.side,
+                    bytes(hs[pos : pos + 64]),
+                    frame,
+                    time,
+                    f"handshake message length {mlen} is not credible",
+                )
                 hs.clear()
                 self.hs_first_frame = 0
                 return
             if n - pos - 4 < mlen:
                 break
-            msg = bytes(hs[pos + 4:pos + 4 + mlen])
-            self.sink.on_handshake(self.side, mtype, msg, version, frame,
-                                   self.hs_first_frame or first_frame, time)
+            msg = bytes(hs[pos + 4 : pos + 4 + mlen])
+            self.sink.on_handshake(
+                self.side, mtype, msg, version, frame, self.hs_first_frame or first_frame, time
+            )
             pos += 4 + mlen
             self.hs_first_frame = first_frame
         if pos:
@@ -294,8 +336,9 @@ class RecordReader:
         end = pos + hdr + length
         if length == 0:
             frame, time = self._frame_at(pos + 1)
-            self.sink.on_garbage(self.side, bytes(buf[pos:pos + 64]), frame, time,
-                                 "SSLv2 record of length 0")
+            self.sink.on_garbage(
+                self.side, bytes(buf[pos : pos + 64]), frame, time, "SSLv2 record of length 0"
+            )
             self.resync = True
             self._v2_end = pos + 1
             return True

@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from tlstui.tls.model import CertificateInfo
 
-MAX_CERT_BYTES = 64 * 1024   # larger "certificates" are not parsed (a real one is < 10 KB)
+MAX_CERT_BYTES = 64 * 1024  # larger "certificates" are not parsed (a real one is < 10 KB)
 
 
 def summarize_certificate(der: bytes) -> CertificateInfo:
@@ -41,8 +41,9 @@ def _cached(der: bytes) -> CertificateInfo:
 def _summarize(der: bytes) -> CertificateInfo:
     length = len(der)
     if length > MAX_CERT_BYTES:
-        return CertificateInfo(error=f"not a valid X.509 certificate: {length} bytes is too large",
-                               length=length)
+        return CertificateInfo(
+            error=f"not a valid X.509 certificate: {length} bytes is too large", length=length
+        )
     try:
         cert = x509.load_der_x509_certificate(bytes(der))
         subject = cert.subject.rfc4514_string()
@@ -56,8 +57,7 @@ def _summarize(der: bytes) -> CertificateInfo:
             length=length,
         )
     except Exception as exc:  # the parser raises many types on hostile input
-        return CertificateInfo(error=f"not a valid X.509 certificate: {_short(exc)}",
-                               length=length)
+        return CertificateInfo(error=f"not a valid X.509 certificate: {_short(exc)}", length=length)
     # Each optional part is read on its own: one odd extension must not hide the rest.
     info.san = _san(cert)
     info.is_ca = _is_ca(cert)
@@ -78,7 +78,7 @@ def _short(exc: Exception) -> str:
 def _utc(cert: x509.Certificate, attr: str) -> datetime | None:
     try:
         return getattr(cert, attr + "_utc")
-    except AttributeError:   # cryptography < 42
+    except AttributeError:  # cryptography < 42
         value = getattr(cert, attr)
         return value.replace(tzinfo=UTC)
     except Exception:
@@ -113,7 +113,7 @@ def _key(cert: x509.Certificate) -> str:
     try:
         key = cert.public_key()
     except Exception:
-        try:       # a key type cryptography cannot load (GOST, ...): name its algorithm
+        try:  # a key type cryptography cannot load (GOST, ...): name its algorithm
             return _oid_name(cert.public_key_algorithm_oid)
         except Exception:
             return "unknown"
@@ -158,6 +158,6 @@ def _verifies_itself(cert: x509.Certificate) -> bool:
         cert.verify_directly_issued_by(cert)
     except InvalidSignature:
         return False
-    except Exception:     # unsupported key or signature type: keep the name match
+    except Exception:  # unsupported key or signature type: keep the name match
         return True
     return True

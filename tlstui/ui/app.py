@@ -34,7 +34,11 @@ class TlsApp(App[None]):
     ]
 
     def __init__(
-        self, path: Path, *, keylog: Path | bool | None = None, analyze: Analyze | None = None,
+        self,
+        path: Path,
+        *,
+        keylog: Path | bool | None = None,
+        analyze: Analyze | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -55,12 +59,15 @@ class TlsApp(App[None]):
 
 
 def make_app(
-    path: str | Path, *, keylog: str | Path | bool | None = None,
+    path: str | Path,
+    *,
+    keylog: str | Path | bool | None = None,
     analyze: Analyze | None = None,
 ) -> TlsApp:
     """Build the app for *path*; the capture is read in a background thread once it runs."""
     return TlsApp(
-        Path(path), keylog=Path(keylog) if isinstance(keylog, str | Path) else keylog,
+        Path(path),
+        keylog=Path(keylog) if isinstance(keylog, str | Path) else keylog,
         analyze=analyze,
     )
 

@@ -12,7 +12,7 @@ from textual.message import Message
 class LoadProgress(Message):
     """The loader read more of the capture (posted from the worker thread)."""
 
-    progress: Any                     # tlstui.analysis.engine.Progress
+    progress: Any  # tlstui.analysis.engine.Progress
 
 
 @dataclass

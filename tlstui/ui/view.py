@@ -71,7 +71,8 @@ def visible_sessions(
     if state.text and index is None:
         index = search_index(report)
     sessions = [
-        s for s in report.sessions
+        s
+        for s in report.sessions
         if (not state.failed_only or s.failed)
         and (state.cause is None or (s.failed and describe.session_cause(s) == state.cause))
         and (not state.text or matches(index[s.id], state.text))  # type: ignore[index]

@@ -23,13 +23,21 @@ from pathlib import Path
 # link types; TSO/GRO captures can exceed 64 KiB).
 MAX_FRAME = 1 << 20
 MAX_GZIP = 2 << 30
-MAX_KEYLOG_LINES = 100_000     # from pcapng Decryption Secrets Blocks (a real log has dozens)
+MAX_KEYLOG_LINES = 100_000  # from pcapng Decryption Secrets Blocks (a real log has dozens)
 # pcapng block types a resynchronisation may stop at (SHB, IDB, PB, SPB, NRB, ISB, EPB, DSB).
 _BLOCK_TYPES = frozenset({0x0A0D0D0A, 1, 2, 3, 4, 5, 6, 0x0A})
 
 LINK_TYPE_NAMES = {
-    0: "NULL", 1: "ETHERNET", 12: "RAW", 14: "RAW", 101: "RAW", 108: "LOOP",
-    113: "LINUX_SLL", 228: "IPV4", 229: "IPV6", 276: "LINUX_SLL2",
+    0: "NULL",
+    1: "ETHERNET",
+    12: "RAW",
+    14: "RAW",
+    101: "RAW",
+    108: "LOOP",
+    113: "LINUX_SLL",
+    228: "IPV4",
+    229: "IPV6",
+    276: "LINUX_SLL2",
 }
 
 
@@ -44,12 +52,12 @@ class Capture:
     data: bytes | mmap.mmap
     format: str
     size: int
-    link_types: list[int] = field(default_factory=list)   # per interface (pcapng) or one
+    link_types: list[int] = field(default_factory=list)  # per interface (pcapng) or one
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
     keylog_lines: list[str] = field(default_factory=list)  # from pcapng Decryption Secrets
     comments: list[str] = field(default_factory=list)
-    position: int = 0                                      # bytes consumed so far
+    position: int = 0  # bytes consumed so far
     _start: int = 0
     _big_endian: bool = False
     _ts_scale: float = 1e-6
@@ -127,13 +135,13 @@ class Capture:
         u32 = struct.Struct(bo + "I").unpack_from
         u16 = struct.Struct(bo + "H").unpack_from
         pkt = struct.Struct(bo + "IIII").unpack_from
-        ifaces: list[tuple[int, float, float]] = []   # (link type, ts scale, ts offset)
-        last_ts = 0.0          # damaged frames (link type -1) carry the previous frame's time
+        ifaces: list[tuple[int, float, float]] = []  # (link type, ts scale, ts offset)
+        last_ts = 0.0  # damaged frames (link type -1) carry the previous frame's time
         while off + 12 <= end:
             btype = u32(data, off)[0]
             if btype == 0x0A0D0D0A:
                 # A new section may switch byte order and resets the interface list.
-                magic = data[off + 8:off + 12]
+                magic = data[off + 8 : off + 12]
                 if magic == b"\x1a\x2b\x3c\x4d":
                     bo = ">"
                 elif magic == b"\x4d\x3c\x2b\x1a":
@@ -147,21 +155,25 @@ class Capture:
                 pkt = struct.Struct(bo + "IIII").unpack_from
                 ifaces = []
             blen = u32(data, off + 4)[0]
-            if blen < 12 or blen % 4 or blen > MAX_FRAME + 4096 or (
-                    off + blen <= end and u32(data, off + blen - 4)[0] != blen):
+            if (
+                blen < 12
+                or blen % 4
+                or blen > MAX_FRAME + 4096
+                or (off + blen <= end and u32(data, off + blen - 4)[0] != blen)
+            ):
                 # Hardening (issue 6): a block's length is repeated at its end; when the two
                 # disagree (or the length is impossible) the block is damaged.  Look for the
                 # next block whose two length fields agree and carry on from there, counting
                 # the damaged stretch as one damaged frame, instead of dropping the rest.
                 nxt = self._next_block(data, off + 4, end, u32)
                 if nxt < 0:
-                    self.warnings.append(
-                        f"damaged block at byte {off} (length {blen}); stopped")
+                    self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
                     self.truncated = True
                     break
                 self.warnings.append(
                     f"damaged block at byte {off} (length {blen}); skipped {nxt - off} bytes "
-                    f"to the next good block at byte {nxt}")
+                    f"to the next good block at byte {nxt}"
+                )
                 off = nxt
                 self.position = off
                 yield last_ts, off, 0, 0, -1
@@ -193,16 +205,19 @@ class Capture:
                 self.position = off
                 yield 0.0, body + 4, caplen, origlen, lt
                 continue
-            elif btype == 1 and body + 8 <= body_end:             # Interface Description
+            elif btype == 1 and body + 8 <= body_end:  # Interface Description
                 lt = struct.unpack_from(bo + "H", data, body)[0]
                 scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
                 ifaces.append((lt, scale, tsoff))
                 self.link_types.append(lt)
-            elif btype == 0x0A and body + 8 <= body_end:          # Decryption Secrets Block
+            elif btype == 0x0A and body + 8 <= body_end:  # Decryption Secrets Block
                 stype, slen = struct.unpack_from(bo + "II", data, body)
-                if (stype == 0x544C534B and body + 8 + slen <= body_end
-                        and len(self.keylog_lines) < MAX_KEYLOG_LINES):   # bounded (issue 6)
-                    text = bytes(data[body + 8:body + 8 + slen]).decode("utf-8", "replace")
+                if (
+                    stype == 0x544C534B
+                    and body + 8 + slen <= body_end
+                    and len(self.keylog_lines) < MAX_KEYLOG_LINES
+                ):  # bounded (issue 6)
+                    text = bytes(data[body + 8 : body + 8 + slen]).decode("utf-8", "replace")
                     self.keylog_lines.extend(text.splitlines())
             elif btype == 0x0A0D0D0A:
                 self._shb_comments(data, body + 16, body_end, bo)
@@ -222,8 +237,12 @@ class Capture:
             btype = u32(data, off)[0]
             if btype in _BLOCK_TYPES:
                 blen = u32(data, off + 4)[0]
-                if (12 <= blen <= MAX_FRAME + 4096 and not blen % 4 and off + blen <= end
-                        and u32(data, off + blen - 4)[0] == blen):
+                if (
+                    12 <= blen <= MAX_FRAME + 4096
+                    and not blen % 4
+                    and off + blen <= end
+                    and u32(data, off + blen - 4)[0] == blen
+                ):
                     return off
             off += 4
         return -1
@@ -244,7 +263,7 @@ class Capture:
         for code, val, olen in self._options(data, off, end, bo):
             if code == 9 and olen >= 1:
                 r = data[val]
-                scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
+                scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0**-r
             elif code == 14 and olen == 8:
                 tsoff = float(struct.unpack_from(bo + "q", data, val)[0])
         return scale, tsoff
@@ -252,12 +271,14 @@ class Capture:
     def _shb_comments(self, data, off: int, end: int, bo: str) -> None:
         for code, val, olen in self._options(data, off, end, bo):
             if code == 1 and len(self.comments) < 16:
-                self.comments.append(bytes(data[val:val + olen]).decode("utf-8", "replace"))
+                self.comments.append(bytes(data[val : val + olen]).decode("utf-8", "replace"))
 
 
 _PCAP_MAGIC = {
-    b"\xd4\xc3\xb2\xa1": (False, 1e-6), b"\xa1\xb2\xc3\xd4": (True, 1e-6),
-    b"\x4d\x3c\xb2\xa1": (False, 1e-9), b"\xa1\xb2\x3c\x4d": (True, 1e-9),
+    b"\xd4\xc3\xb2\xa1": (False, 1e-6),
+    b"\xa1\xb2\xc3\xd4": (True, 1e-6),
+    b"\x4d\x3c\xb2\xa1": (False, 1e-9),
+    b"\xa1\xb2\x3c\x4d": (True, 1e-9),
 }
 
 
@@ -280,10 +301,14 @@ def _load(path: str | Path) -> tuple[bytes | mmap.mmap, int]:
                 data = fh.read(4)
                 if not data:
                     raise CaptureError(f"{path}: empty input, not a capture")
-                if (data not in _PCAP_MAGIC and data != b"\x0a\x0d\x0d\x0a"
-                        and data[:2] != b"\x1f\x8b"):
-                    raise CaptureError(f"{path}: not a pcap or pcapng file "
-                                       f"({_describe_magic(data)})")
+                if (
+                    data not in _PCAP_MAGIC
+                    and data != b"\x0a\x0d\x0d\x0a"
+                    and data[:2] != b"\x1f\x8b"
+                ):
+                    raise CaptureError(
+                        f"{path}: not a pcap or pcapng file ({_describe_magic(data)})"
+                    )
                 data += fh.read(MAX_GZIP + 1)
                 if len(data) > MAX_GZIP:
                     raise CaptureError(f"{path}: more than 2 GiB from a pipe; save it first")
@@ -318,8 +343,10 @@ def _gunzip(data: bytes | mmap.mmap, path: str | Path) -> bytes:
             # gzip bomb (or any compressed non-capture) is refused without expanding it.
             head = gz.read(4)
             if len(head) == 4 and head not in _PCAP_MAGIC and head != b"\x0a\x0d\x0d\x0a":
-                raise CaptureError(f"{path}: gzip file does not hold a pcap or pcapng file "
-                                   f"({_describe_magic(head)})")
+                raise CaptureError(
+                    f"{path}: gzip file does not hold a pcap or pcapng file "
+                    f"({_describe_magic(head)})"
+                )
             out = head + gz.read(MAX_GZIP + 1 - len(head))
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise CaptureError(f"{path}: damaged gzip file ({_one_line(exc)})") from None
@@ -365,8 +392,12 @@ def _one_line(exc: BaseException) -> str:
 def _describe_magic(data: bytes | mmap.mmap) -> str:
     head = bytes(data[:16])
     known = {
-        b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"PK\x03\x04": "a zip archive",
-        b"\x7fELF": "an ELF binary", b"BZh": "a bzip2 archive", b"\xfd7zXZ": "an xz archive",
+        b"\x89PNG": "a PNG image",
+        b"%PDF": "a PDF document",
+        b"PK\x03\x04": "a zip archive",
+        b"\x7fELF": "an ELF binary",
+        b"BZh": "a bzip2 archive",
+        b"\xfd7zXZ": "an xz archive",
         b"\x28\xb5\x2f\xfd": "a zstd archive",
     }
     for prefix, what in known.items():

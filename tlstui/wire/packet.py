@@ -13,7 +13,7 @@ _U16 = struct.Struct(">H").unpack_from
 _U16LE = struct.Struct("<H").unpack_from
 _U32 = struct.Struct(">I").unpack_from
 _U32LE = struct.Struct("<I").unpack_from
-_TCP = struct.Struct(">HHIIBB").unpack_from   # ports, seq, ack, data offset, flags
+_TCP = struct.Struct(">HHIIBB").unpack_from  # ports, seq, ack, data offset, flags
 
 ETH_IPV4 = 0x0800
 ETH_IPV6 = 0x86DD
@@ -29,7 +29,7 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 def _network_offset(buf, off: int, end: int, link: int) -> tuple[int, int]:
     """Return (ethertype-like protocol, offset of the IP header); (0, 0) when not IP."""
-    if link == 1:                                             # Ethernet
+    if link == 1:  # Ethernet
         if off + 14 > end:
             return -1, 0
         proto = _U16(buf, off + 12)[0]
@@ -39,31 +39,31 @@ def _network_offset(buf, off: int, end: int, link: int) -> tuple[int, int]:
                 return -1, 0
             proto = _U16(buf, p + 2)[0]
             p += 4
-        if proto == 0x8864:                                   # PPPoE session
+        if proto == 0x8864:  # PPPoE session
             if p + 8 > end:
                 return -1, 0
             ppp = _U16(buf, p + 6)[0]
             proto = ETH_IPV4 if ppp == 0x0021 else ETH_IPV6 if ppp == 0x0057 else 0
             p += 8
         return proto, p
-    if link == 113:                                           # Linux cooked (SLL)
+    if link == 113:  # Linux cooked (SLL)
         if off + 16 > end:
             return -1, 0
         return _U16(buf, off + 14)[0], off + 16
-    if link == 276:                                           # Linux cooked v2 (SLL2)
+    if link == 276:  # Linux cooked v2 (SLL2)
         if off + 20 > end:
             return -1, 0
         return _U16(buf, off)[0], off + 20
-    if link in (101, 12, 14, 228, 229):                       # raw IP
+    if link in (101, 12, 14, 228, 229):  # raw IP
         if off >= end:
             return -1, 0
         v = buf[off] >> 4
         return (ETH_IPV4 if v == 4 else ETH_IPV6 if v == 6 else 0), off
-    if link in (0, 108):                                      # BSD loopback / OpenBSD loop
+    if link in (0, 108):  # BSD loopback / OpenBSD loop
         if off + 4 > end:
             return -1, 0
         fam = _U32(buf, off)[0] if link == 108 else _U32LE(buf, off)[0]
-        if fam > 0xFFFF:                                      # written in the other order
+        if fam > 0xFFFF:  # written in the other order
             fam = _U32LE(buf, off)[0] if link == 108 else _U32(buf, off)[0]
         if fam == 2:
             return ETH_IPV4, off + 4
@@ -85,7 +85,7 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
     lies: when the whole frame was captured (``origlen <= caplen``) an IP length beyond the
     frame is a lie, the payload is what the frame holds and ``cut`` is 0.
     """
-    if link < 0:          # the reader's marker for a damaged capture block (issue 6)
+    if link < 0:  # the reader's marker for a damaged capture block (issue 6)
         return DAMAGED
     end = off + caplen
     proto, p = _network_offset(buf, off, end, link)
@@ -99,14 +99,14 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
         total = _U16(buf, p + 2)[0]
         if buf[p + 9] != 6:
             return NOT_TCP
-        if _U16(buf, p + 6)[0] & 0x1FFF:                      # a non-first fragment
+        if _U16(buf, p + 6)[0] & 0x1FFF:  # a non-first fragment
             return NOT_TCP
         if total < ihl:
-            if total == 0:                                    # TSO: length left to the NIC
+            if total == 0:  # TSO: length left to the NIC
                 total = end - p
             else:
                 return DAMAGED
-        key = buf[p + 12:p + 20]
+        key = buf[p + 12 : p + 20]
         ip_end = p + total
         t = p + ihl
     elif proto == ETH_IPV6:
@@ -116,19 +116,19 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
             return DAMAGED
         plen = _U16(buf, p + 4)[0]
         nxt = buf[p + 6]
-        key = buf[p + 8:p + 40]
-        ip_end = p + 40 + plen if plen else end               # 0: jumbogram / TSO
+        key = buf[p + 8 : p + 40]
+        ip_end = p + 40 + plen if plen else end  # 0: jumbogram / TSO
         t = p + 40
         hops = 0
         while nxt in _IPV6_EXT or nxt == 44:
             if t + 8 > end or hops > 8:
                 return DAMAGED
-            if nxt == 44:                                     # fragment header
+            if nxt == 44:  # fragment header
                 if _U16(buf, t + 2)[0] & 0xFFF8:
                     return NOT_TCP
                 nxt = buf[t]
                 t += 8
-            elif nxt == 51:                                   # AH: length in 4-byte units
+            elif nxt == 51:  # AH: length in 4-byte units
                 nxt, t = buf[t], t + (buf[t + 1] + 2) * 4
             else:
                 nxt, t = buf[t], t + (buf[t + 1] + 1) * 8

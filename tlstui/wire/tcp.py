@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-MAX_PENDING_BYTES = 1 << 20      # out-of-order data held per direction before giving up a hole
+MAX_PENDING_BYTES = 1 << 20  # out-of-order data held per direction before giving up a hole
 MAX_PENDING_SEGMENTS = 256
 _HALF = 1 << 31
 _MOD = 1 << 32
@@ -26,8 +26,16 @@ class HalfStream:
     """Sequence-order delivery of one direction's payload."""
 
     __slots__ = (
-        "consumer", "next_seq", "pending", "pending_bytes", "retransmits", "gaps",
-        "bytes", "fin_frame", "rst_frame", "isn",
+        "consumer",
+        "next_seq",
+        "pending",
+        "pending_bytes",
+        "retransmits",
+        "gaps",
+        "bytes",
+        "fin_frame",
+        "rst_frame",
+        "isn",
     )
 
     def __init__(self, consumer: Consumer | None = None) -> None:
@@ -59,7 +67,7 @@ class HalfStream:
             if self.pending:
                 self._drain(frame, time)
             return
-        if diff >= _HALF:                                    # starts before what we have
+        if diff >= _HALF:  # starts before what we have
             behind = _MOD - diff
             if behind >= n:
                 self.retransmits += 1

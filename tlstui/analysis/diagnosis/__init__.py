@@ -30,8 +30,16 @@ from tlstui.analysis.diagnosis.text import CAUSE_TITLES, CAUSES
 from tlstui.analysis.model import Cause, Diagnosis, FailureGroup, Report, Session
 
 __all__ = [
-    "CAUSES", "CAUSE_TITLES", "RULES", "Context", "Rule", "diagnose_report", "diagnose_session",
-    "group_failures", "make", "rule",
+    "CAUSES",
+    "CAUSE_TITLES",
+    "RULES",
+    "Context",
+    "Rule",
+    "diagnose_report",
+    "diagnose_session",
+    "group_failures",
+    "make",
+    "rule",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,8 +54,9 @@ def _cap(cause: Cause, ctx: Context) -> Cause:
     return cause
 
 
-def diagnose_session(session: Session, report: Report | None = None,
-                     index: NeighbourIndex | None = None) -> Diagnosis:
+def diagnose_session(
+    session: Session, report: Report | None = None, index: NeighbourIndex | None = None
+) -> Diagnosis:
     """Run every rule on *session* and rank what fits; best = first."""
     ctx = Context.build(session, report, index)
     found: list[tuple[int, int, Cause]] = []
@@ -79,9 +88,16 @@ def diagnose_session(session: Session, report: Report | None = None,
     if len(ranked) > 1 and ranked[0].confidence != "low":
         ranked = [c for c in ranked if c.cause != "unknown"]
     if not ranked:
-        ranked = [make("unknown", "low", "No rule explains this session",
-                       "None of the diagnosis rules matched.", [session.first_frame],
-                       "unknown")]
+        ranked = [
+            make(
+                "unknown",
+                "low",
+                "No rule explains this session",
+                "None of the diagnosis rules matched.",
+                [session.first_frame],
+                "unknown",
+            )
+        ]
         ranked[0].rule = "fallback"
     return Diagnosis(best=ranked[0], candidates=ranked)
 
@@ -106,8 +122,9 @@ def group_failures(report: Report, include_incomplete: bool = False) -> list[Fai
         key = (s.server, sni, s.diagnosis.best.cause)
         g = groups.get(key)
         if g is None:
-            g = groups[key] = FailureGroup(server=s.server, sni=sni, cause=key[2],
-                                           first_time=s.start, last_time=s.start)
+            g = groups[key] = FailureGroup(
+                server=s.server, sni=sni, cause=key[2], first_time=s.start, last_time=s.start
+            )
         g.session_ids.append(s.id)
         g.first_time = min(g.first_time, s.start)
         g.last_time = max(g.last_time, s.start)

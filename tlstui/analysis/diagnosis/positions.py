@@ -20,13 +20,27 @@ from tlstui.analysis.diagnosis import _names
 from tlstui.analysis.model import Alert, Event, Session
 from tlstui.tls.model import ClientHello
 
-SERVER_FLIGHT = frozenset({
-    "Certificate", "ServerKeyExchange", "CertificateRequest", "ServerHelloDone",
-    "EncryptedExtensions", "EncryptedHandshake", "Finished", "CertificateVerify",
-})
-CLIENT_FLIGHT2 = frozenset({
-    "Certificate", "ClientKeyExchange", "CertificateVerify", "Finished", "EncryptedHandshake",
-})
+SERVER_FLIGHT = frozenset(
+    {
+        "Certificate",
+        "ServerKeyExchange",
+        "CertificateRequest",
+        "ServerHelloDone",
+        "EncryptedExtensions",
+        "EncryptedHandshake",
+        "Finished",
+        "CertificateVerify",
+    }
+)
+CLIENT_FLIGHT2 = frozenset(
+    {
+        "Certificate",
+        "ClientKeyExchange",
+        "CertificateVerify",
+        "Finished",
+        "EncryptedHandshake",
+    }
+)
 # Alerts that are not a reason for a failure.
 BENIGN_ALERTS = frozenset({0, 90})
 
@@ -66,8 +80,12 @@ def decisive_alert(session: Session) -> Alert | None:
             closed.setdefault(ev.sender, ev.frame)
     # An alert sent after the peer closed is a reaction to that close (OpenSSL answers an
     # unexpected EOF with decode_error), not the reason for the failure.
-    candidates = [a for a in session.alerts if a.code not in BENIGN_ALERTS
-                  and not (_other(a.sender) in closed and closed[_other(a.sender)] < a.frame)]
+    candidates = [
+        a
+        for a in session.alerts
+        if a.code not in BENIGN_ALERTS
+        and not (_other(a.sender) in closed and closed[_other(a.sender)] < a.frame)
+    ]
     for a in candidates:
         if a.code is None or a.level != "warning" or is_tls13(session):
             return a
@@ -81,17 +99,28 @@ def _other(side: str) -> str:
 def reaction_alerts(session: Session) -> list[Alert]:
     """Alerts sent after the peer had already closed (reactions to the close)."""
     decisive = decisive_alert(session)
-    return [a for a in session.alerts if a is not decisive and a.code not in BENIGN_ALERTS
-            and any(e.type in ("FIN", "RST") and e.sender != a.sender and e.frame < a.frame
-                    for e in session.events)]
+    return [
+        a
+        for a in session.alerts
+        if a is not decisive
+        and a.code not in BENIGN_ALERTS
+        and any(
+            e.type in ("FIN", "RST") and e.sender != a.sender and e.frame < a.frame
+            for e in session.events
+        )
+    ]
 
 
-def index_of(session: Session, frame: int, type_: str | None = None,
-             sender: str | None = None) -> int:
+def index_of(
+    session: Session, frame: int, type_: str | None = None, sender: str | None = None
+) -> int:
     """Index of the matching event; else where an event of that frame would sit."""
     for i, ev in enumerate(session.events):
-        if ev.frame == frame and (type_ is None or ev.type == type_) and (
-                sender is None or ev.sender == sender):
+        if (
+            ev.frame == frame
+            and (type_ is None or ev.type == type_)
+            and (sender is None or ev.sender == sender)
+        ):
             return i
     return sum(1 for ev in session.events if ev.frame < frame)
 
@@ -161,8 +190,9 @@ def close_position(session: Session, ev: Event) -> str | None:
     return position_at(session, session.events.index(ev), ev.sender)
 
 
-def last_before(session: Session, idx: int, sender: str | None = None,
-                types: frozenset[str] | None = None) -> Event | None:
+def last_before(
+    session: Session, idx: int, sender: str | None = None, types: frozenset[str] | None = None
+) -> Event | None:
     """The last event before index *idx* (optionally from *sender*, of one of *types*)."""
     for ev in reversed(session.events[:idx]):
         if (sender is None or ev.sender == sender) and (types is None or ev.type in types):
@@ -178,8 +208,10 @@ def client_finished_flight(session: Session, idx: int) -> list[Event]:
     for ev in session.events[:idx]:
         if ev.sender == "server" and ev.type in SERVER_FLIGHT:
             seen_server_flight = True
-        elif (ev.sender == "client" and seen_server_flight
-              and ev.type in ("EncryptedHandshake", "Certificate", "CertificateVerify",
-                              "Finished")):
+        elif (
+            ev.sender == "client"
+            and seen_server_flight
+            and ev.type in ("EncryptedHandshake", "Certificate", "CertificateVerify", "Finished")
+        ):
             flight.append(ev)
     return flight

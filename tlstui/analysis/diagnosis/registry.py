@@ -43,13 +43,26 @@ def rule(priority: int, name: str | None = None) -> Callable[[RuleFunc], RuleFun
     return register
 
 
-def make(cause: str, confidence: str, summary: str, explanation: str,
-         evidence: Iterable[int | None], fault: str, check_next: Iterable[str] = ()) -> Cause:
+def make(
+    cause: str,
+    confidence: str,
+    summary: str,
+    explanation: str,
+    evidence: Iterable[int | None],
+    fault: str,
+    check_next: Iterable[str] = (),
+) -> Cause:
     """A Cause with evidence de-duplicated and sorted (frame numbers, zeros dropped)."""
     frames = sorted({f for f in evidence if f})
-    return Cause(cause=cause, confidence=confidence, summary=summary,  # type: ignore[arg-type]
-                 explanation=explanation, evidence=frames, fault=fault,
-                 check_next=list(check_next))
+    return Cause(
+        cause=cause,
+        confidence=confidence,
+        summary=summary,  # type: ignore[arg-type]
+        explanation=explanation,
+        evidence=frames,
+        fault=fault,
+        check_next=list(check_next),
+    )
 
 
 @dataclass(slots=True)
@@ -60,10 +73,10 @@ class ServerChain:
     frame: int
     time: float
     session: Session
-    borrowed: bool          # True when taken from another session to the same server
+    borrowed: bool  # True when taken from another session to the same server
 
 
-NEIGHBOURS = 64     # sessions looked at on each side in time: keeps the diagnosis linear
+NEIGHBOURS = 64  # sessions looked at on each side in time: keeps the diagnosis linear
 
 
 @dataclass(slots=True)
@@ -76,7 +89,7 @@ class NeighbourIndex:
 
     by_server: dict[object, tuple[list[float], list[Session]]]
     by_target: dict[object, tuple[list[float], list[Session]]]
-    ok_target: dict[object, tuple[list[float], list[Session]]]   # successes only
+    ok_target: dict[object, tuple[list[float], list[Session]]]  # successes only
 
     @classmethod
     def build(cls, report: Report) -> NeighbourIndex:
@@ -102,7 +115,7 @@ class NeighbourIndex:
             return []
         times, group = entry
         i = bisect.bisect_left(times, session.start)
-        window = group[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
+        window = group[max(0, i - NEIGHBOURS) : i + NEIGHBOURS + 1]
         return [o for o in window if o is not session]
 
 
@@ -110,19 +123,24 @@ class NeighbourIndex:
 class Context:
     session: Session
     report: Report | None = None
-    alert: Alert | None = None          # the decisive alert, if any
-    position: str | None = None         # its ladder position
+    alert: Alert | None = None  # the decisive alert, if any
+    position: str | None = None  # its ladder position
     tls13: bool = False
     index: NeighbourIndex | None = None
-    _same: list[Session] | None = None     # same_server(), computed once
+    _same: list[Session] | None = None  # same_server(), computed once
 
     @classmethod
-    def build(cls, session: Session, report: Report | None = None,
-              index: NeighbourIndex | None = None) -> Context:
+    def build(
+        cls, session: Session, report: Report | None = None, index: NeighbourIndex | None = None
+    ) -> Context:
         alert = pos.decisive_alert(session)
-        ctx = cls(session=session, report=report, alert=alert,
-                  position=pos.alert_position(session, alert) if alert else None,
-                  tls13=pos.is_tls13(session))
+        ctx = cls(
+            session=session,
+            report=report,
+            alert=alert,
+            position=pos.alert_position(session, alert) if alert else None,
+            tls13=pos.is_tls13(session),
+        )
         if report is not None:
             ctx.index = index or NeighbourIndex.build(report)
         return ctx
@@ -184,20 +202,31 @@ class Context:
         """The latest failed connection from the same client host to the same server and SNI
         that started within *window* seconds before this one."""
         s = self.session
-        cands = [o for o in self.same_server()
-                 if o.client.ip == s.client.ip and o.start < s.start
-                 and s.start - o.start <= window and o.status != "ok"]
+        cands = [
+            o
+            for o in self.same_server()
+            if o.client.ip == s.client.ip
+            and o.start < s.start
+            and s.start - o.start <= window
+            and o.status != "ok"
+        ]
         return max(cands, key=lambda o: o.start) if cands else None
 
     def server_chain(self) -> ServerChain | None:
         s = self.session
         if s.server_certificates:
             ev = pos.first(s, "Certificate", "server")
-            return ServerChain(s.server_certificates, ev.frame if ev else 0,
-                               ev.time if ev else s.start, s, False)
+            return ServerChain(
+                s.server_certificates, ev.frame if ev else 0, ev.time if ev else s.start, s, False
+            )
         for o in self.same_server():
             if o.server_certificates:
                 ev = pos.first(o, "Certificate", "server")
-                return ServerChain(o.server_certificates, ev.frame if ev else 0,
-                                   ev.time if ev else o.start, o, True)
+                return ServerChain(
+                    o.server_certificates,
+                    ev.frame if ev else 0,
+                    ev.time if ev else o.start,
+                    o,
+                    True,
+                )
         return None

@@ -35,10 +35,10 @@ def _ch_frame(s: Session) -> int | None:
 class Rejection:
     """How the client turned the server's certificate flight down."""
 
-    kind: str               # "alert" | "encrypted" | "close"
+    kind: str  # "alert" | "encrypted" | "close"
     frame: int
     code: int | None
-    text: str               # "the client sent unknown_ca (48) in frame 9"
+    text: str  # "the client sent unknown_ca (48) in frame 9"
 
 
 def client_rejection(s: Session, ctx: Context) -> Rejection | None:
@@ -50,17 +50,23 @@ def client_rejection(s: Session, ctx: Context) -> Rejection | None:
         if a.sender != "client" or ctx.position != "P3":
             return None
         if a.code is None:
-            return Rejection("encrypted", a.frame, None,
-                             f"the client sent {alert_text(a)} in frame {a.frame}")
+            return Rejection(
+                "encrypted", a.frame, None, f"the client sent {alert_text(a)} in frame {a.frame}"
+            )
         if a.code in CERT_ALERTS or a.code == 40:
-            return Rejection("alert", a.frame, a.code,
-                             f"the client sent {alert_text(a)} in frame {a.frame}")
+            return Rejection(
+                "alert", a.frame, a.code, f"the client sent {alert_text(a)} in frame {a.frame}"
+            )
         return None
     close = pos.first_close(s)
     if close and close.sender == "client" and pos.close_position(s, close) == "P3":
-        return Rejection("close", close.frame, None,
-                         f"the client closed the connection ({close.type}) in frame "
-                         f"{close.frame} without an alert")
+        return Rejection(
+            "close",
+            close.frame,
+            None,
+            f"the client closed the connection ({close.type}) in frame "
+            f"{close.frame} without an alert",
+        )
     return None
 
 
@@ -71,9 +77,11 @@ def _when(chain: ServerChain, s: Session) -> float:
 def _chain_phrase(chain: ServerChain) -> str:
     n = len(chain.chain)
     if chain.borrowed:
-        return (f"The server's certificate is encrypted in this connection; the same server "
-                f"sent a chain of {plural(n, 'certificate')} in session #{chain.session.id} "
-                f"(frame {chain.frame}), assumed unchanged.")
+        return (
+            f"The server's certificate is encrypted in this connection; the same server "
+            f"sent a chain of {plural(n, 'certificate')} in session #{chain.session.id} "
+            f"(frame {chain.frame}), assumed unchanged."
+        )
     return f"The server's Certificate in frame {chain.frame} carries {plural(n, 'certificate')}."
 
 
@@ -83,8 +91,10 @@ def _ech_offered(s: Session) -> bool:
 
 
 def _show_certs(s: Session) -> str:
-    return s_client(s, "-showcerts") + " </dev/null | openssl x509 -noout -subject -issuer " \
+    return (
+        s_client(s, "-showcerts") + " </dev/null | openssl x509 -noout -subject -issuer "
         "-dates -ext subjectAltName"
+    )
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -100,9 +110,11 @@ def _grease_client(s: Session) -> bool:
 def _stack_note(s: Session, code: int | None) -> str:
     """What the alert code is worth, given what the ClientHello says about the client stack."""
     if code == 46 and _grease_client(s):
-        return (" The ClientHello carries GREASE values, as Chrome and other BoringSSL-based "
-                "clients send; Chrome answers every certificate error with certificate_unknown "
-                "(46), so the code does not say which check failed.")
+        return (
+            " The ClientHello carries GREASE values, as Chrome and other BoringSSL-based "
+            "clients send; Chrome answers every certificate error with certificate_unknown "
+            "(46), so the code does not say which check failed."
+        )
     return ""
 
 
@@ -116,72 +128,101 @@ def _validity_rule(s: Session, ctx: Context, kind: str) -> Cause | None:
     if chain is None:
         if rej.code == 45 and kind == "expired":
             return make(
-                cause, "medium",
+                cause,
+                "medium",
                 "The client says the server's certificate is expired (certificate_expired)",
                 f"After the server's encrypted flight, {rej.text}. The certificate itself is "
                 f"encrypted in this capture, so its dates cannot be checked; BoringSSL, Go and "
                 f"rustls also send 45 for a not-yet-valid certificate, and a wrong client "
-                f"clock produces the same alert.", [chf, rej.frame], "server", [_show_certs(s)])
+                f"clock produces the same alert.",
+                [chf, rej.frame],
+                "server",
+                [_show_certs(s)],
+            )
         return None
     found = [f for f in certs.validity(chain.chain, _when(chain, s)) if f.kind == kind]
     if not found:
         other = certs.validity(chain.chain, _when(chain, s))
         if rej.code == 45 and kind == "expired" and not other and not chain.borrowed:
             return make(
-                cause, "medium",
+                cause,
+                "medium",
                 "The client says the certificate is expired, but it is valid at capture time",
                 f"{_chain_phrase(chain)} Every certificate is within its validity period at "
                 f"the capture time, yet {rej.text}. The client's clock is probably wrong, or "
                 f"a CRL it relies on has expired. (The capture's timestamps come from the "
                 f"capturing host's clock, not the client's.)",
-                [chf, chain.frame, rej.frame], "client",
-                ["Check the client's clock (`date -u`, NTP status)", _show_certs(s)])
+                [chf, chain.frame, rej.frame],
+                "client",
+                ["Check the client's clock (`date -u`, NTP status)", _show_certs(s)],
+            )
         return None
     if chain.borrowed:
         confidence = "medium"
     elif rej.kind == "alert":
-        confidence = ("high" if rej.code in (42, 45, 46) else
-                      "medium" if rej.code == 40 else "low")
+        confidence = "high" if rej.code in (42, 45, 46) else "medium" if rej.code == 40 else "low"
     else:
         confidence = "medium"
     leaf_only = all(f.index == 0 for f in found)
     if kind == "expired":
-        summary = ("The server's certificate has expired" if leaf_only else
-                   "The server sends an expired certificate in its chain")
-        advice = ("Renew the certificate on the server." if leaf_only else
-                  "Replace the expired intermediate or cross-signed certificate in the "
-                  "server's chain file.")
+        summary = (
+            "The server's certificate has expired"
+            if leaf_only
+            else "The server sends an expired certificate in its chain"
+        )
+        advice = (
+            "Renew the certificate on the server."
+            if leaf_only
+            else "Replace the expired intermediate or cross-signed certificate in the "
+            "server's chain file."
+        )
     else:
         summary = "The server's certificate is not yet valid"
-        advice = ("Either the certificate was issued with a future start date, or a clock is "
-                  "wrong (the server's CA, or the capturing host).")
+        advice = (
+            "Either the certificate was issued with a future start date, or a clock is "
+            "wrong (the server's CA, or the capturing host)."
+        )
     reading = {
         "alert": "",
         "encrypted": " The alert is encrypted, so its code is not visible.",
         "close": " Some clients close after their own verification instead of alerting.",
     }[rej.kind]
     if rej.code in (42, 46) and kind == "not_yet_valid":
-        reading = (" OpenSSL and Java send bad_certificate (42) for a not-yet-valid certificate "
-                   "(BoringSSL, Go and rustls send 45, Chrome 46); the dates alone are enough "
-                   "for any client to refuse.")
+        reading = (
+            " OpenSSL and Java send bad_certificate (42) for a not-yet-valid certificate "
+            "(BoringSSL, Go and rustls send 45, Chrome 46); the dates alone are enough "
+            "for any client to refuse."
+        )
     elif rej.code in (42, 46):
-        reading = (f" {alert_text_code(rej.code)} is a generic certificate refusal (Chrome sends "
-                   f"46 for every certificate error); the dates alone are enough for any client "
-                   f"to refuse.")
+        reading = (
+            f" {alert_text_code(rej.code)} is a generic certificate refusal (Chrome sends "
+            f"46 for every certificate error); the dates alone are enough for any client "
+            f"to refuse."
+        )
     if rej.code == 40:
         reading = _GENERIC_40
     if rej.code in (43, 44, 48, 113):
-        reading = (f" The client named another reason ({alert_text_code(rej.code)}), so the "
-                   f"dates may not be what it tripped on first.")
-    return make(cause, confidence, summary,
-                f"{_chain_phrase(chain)} {' '.join(f.text for f in found)} Then {rej.text}, "
-                f"right after the certificate.{reading} {advice}",
-                [chf, chain.frame, rej.frame], "server", [_show_certs(s)])
+        reading = (
+            f" The client named another reason ({alert_text_code(rej.code)}), so the "
+            f"dates may not be what it tripped on first."
+        )
+    return make(
+        cause,
+        confidence,
+        summary,
+        f"{_chain_phrase(chain)} {' '.join(f.text for f in found)} Then {rej.text}, "
+        f"right after the certificate.{reading} {advice}",
+        [chf, chain.frame, rej.frame],
+        "server",
+        [_show_certs(s)],
+    )
 
 
-_GENERIC_40 = (" handshake_failure (40) is a generic refusal that does not name the certificate, "
-               "but it came right after the certificate and nothing else in the capture "
-               "explains it.")
+_GENERIC_40 = (
+    " handshake_failure (40) is a generic refusal that does not name the certificate, "
+    "but it came right after the certificate and nothing else in the capture "
+    "explains it."
+)
 
 
 def alert_text_code(code: int | None) -> str:
@@ -221,26 +262,33 @@ def hostname_mismatch(s: Session, ctx: Context) -> Cause | None:
     if chain.borrowed or rej.kind != "alert" or sni is None:
         confidence = "medium"
     else:
-        confidence = ("high" if rej.code in (42, 46) else
-                      "medium" if rej.code == 40 else "low")
+        confidence = "high" if rej.code in (42, 46) else "medium" if rej.code == 40 else "low"
     reading = ""
     if rej.code == 40:
         reading = _GENERIC_40
     elif rej.code in (42, 46):
-        reading = (" OpenSSL, BoringSSL, Go and rustls send bad_certificate (42) for a name "
-                   "mismatch; Chrome and Java send certificate_unknown (46).")
+        reading = (
+            " OpenSSL, BoringSSL, Go and rustls send bad_certificate (42) for a name "
+            "mismatch; Chrome and Java send certificate_unknown (46)."
+        )
     elif rej.kind == "alert":
-        reading = (f" The client named another reason ({alert_text_code(rej.code)}), so the "
-                   f"name may not be what it tripped on first.")
+        reading = (
+            f" The client named another reason ({alert_text_code(rej.code)}), so the "
+            f"name may not be what it tripped on first."
+        )
     leaf = chain.chain[0]
     return make(
-        "hostname_mismatch", confidence,
+        "hostname_mismatch",
+        confidence,
         f"The server's certificate does not cover {q(sni) if sni else 'the address used'}",
         f"{_chain_phrase(chain)} {finding.text} Then {rej.text}.{reading} The server presented "
         f"a certificate for {q(leaf.subject)}: a missing virtual host for this name (so the "
         f"default certificate was sent), or a certificate without this name in its SAN. Add "
         f"the name to the certificate, or fix the name the client uses.",
-        [_ch_frame(s), chain.frame, rej.frame], "server", [_show_certs(s)])
+        [_ch_frame(s), chain.frame, rej.frame],
+        "server",
+        [_show_certs(s)],
+    )
 
 
 # --- trust -----------------------------------------------------------------------------------
@@ -260,57 +308,87 @@ def untrusted_ca(s: Session, ctx: Context) -> Cause | None:
     other: list[certs.Finding] = []
     if chain is not None and links:
         other = certs.validity(links, _when(chain, s))
-        name = certs.hostname(s.client_hello.sni if s.client_hello else None, s.server.ip,
-                              links[0])
+        name = certs.hostname(s.client_hello.sni if s.client_hello else None, s.server.ip, links[0])
         other += [name] if name else []
     evidence = [chf, chain.frame if chain else None, rej.frame]
     fault = "server" if chain is not None else "unknown"
-    private = [f for f in trust if f.kind == "private_root" or (
-        f.kind == "issuer_missing" and len(links) == 1 and certs.private_hint(links[0].issuer))]
+    private = [
+        f
+        for f in trust
+        if f.kind == "private_root"
+        or (f.kind == "issuer_missing" and len(links) == 1 and certs.private_hint(links[0].issuer))
+    ]
     if trust and len(private) == len(trust):
         fault = "client"
     detail = " ".join(f.text for f in trust)
     head = _chain_phrase(chain) if chain is not None else ""
     if rej.code == 48:
         if chain is None:
-            text = (f"After the server's encrypted flight, {rej.text}: the client could not "
-                    f"build a chain to a root it trusts. The certificate is encrypted in this "
-                    f"capture; check the chain the server sends.")
+            text = (
+                f"After the server's encrypted flight, {rej.text}: the client could not "
+                f"build a chain to a root it trusts. The certificate is encrypted in this "
+                f"capture; check the chain the server sends."
+            )
         else:
-            text = (f"{head} {detail or _anchor_sentence(chain)} Then {rej.text}, right after "
-                    f"the certificate: the client could not build a chain to a root it trusts.")
-        return make("untrusted_ca", "high",
-                    "The client does not trust the server certificate's issuer (unknown_ca)",
-                    text + _fix(trust), evidence, fault, _trust_checks(s, chain))
+            text = (
+                f"{head} {detail or _anchor_sentence(chain)} Then {rej.text}, right after "
+                f"the certificate: the client could not build a chain to a root it trusts."
+            )
+        return make(
+            "untrusted_ca",
+            "high",
+            "The client does not trust the server certificate's issuer (unknown_ca)",
+            text + _fix(trust),
+            evidence,
+            fault,
+            _trust_checks(s, chain),
+        )
     if rej.kind == "alert" and rej.code in (40, 42, 46) and trust and not other:
-        stack = ("Java clients send 46 for an untrusted issuer (\"PKIX path building failed\"), "
-                 "Chrome sends 46 for every certificate error, and GnuTLS sends bad_certificate "
-                 "(42) for every verification failure.")
-        return make("untrusted_ca", "medium",
-                    "The client likely does not trust the server certificate's issuer",
-                    f"{head} {detail} Then {rej.text}. The dates and the name are fine, so the "
-                    f"chain is the likely reason. {stack}{_fix(trust)}",
-                    evidence, fault, _trust_checks(s, chain))
+        stack = (
+            'Java clients send 46 for an untrusted issuer ("PKIX path building failed"), '
+            "Chrome sends 46 for every certificate error, and GnuTLS sends bad_certificate "
+            "(42) for every verification failure."
+        )
+        return make(
+            "untrusted_ca",
+            "medium",
+            "The client likely does not trust the server certificate's issuer",
+            f"{head} {detail} Then {rej.text}. The dates and the name are fine, so the "
+            f"chain is the likely reason. {stack}{_fix(trust)}",
+            evidence,
+            fault,
+            _trust_checks(s, chain),
+        )
     if rej.kind == "close" and trust and not other:
-        return make("untrusted_ca", "medium",
-                    "The client closed after an unanchored certificate chain (likely untrusted "
-                    "CA)",
-                    f"{head} {detail} Then {rej.text}. Some applications close after their own "
-                    f"verification instead of alerting.{_fix(trust)}",
-                    evidence, fault, _trust_checks(s, chain))
+        return make(
+            "untrusted_ca",
+            "medium",
+            "The client closed after an unanchored certificate chain (likely untrusted CA)",
+            f"{head} {detail} Then {rej.text}. Some applications close after their own "
+            f"verification instead of alerting.{_fix(trust)}",
+            evidence,
+            fault,
+            _trust_checks(s, chain),
+        )
     if rej.kind == "encrypted" and not _ech_offered(s):
         if chain is not None and (trust or other):
             if other and not trust:
                 return None
-            return make("untrusted_ca", "medium",
-                        "The client likely rejected the server certificate's issuer",
-                        f"{head} {detail} In this connection {rej.text}, right "
-                        f"after the server's encrypted flight: the client rejected the "
-                        f"certificate, its signature or the Finished, and the chain above is "
-                        f"the visible problem. A key log would show the alert code."
-                        + _fix(trust), evidence, fault, _trust_checks(s, chain))
+            return make(
+                "untrusted_ca",
+                "medium",
+                "The client likely rejected the server certificate's issuer",
+                f"{head} {detail} In this connection {rej.text}, right "
+                f"after the server's encrypted flight: the client rejected the "
+                f"certificate, its signature or the Finished, and the chain above is "
+                f"the visible problem. A key log would show the alert code." + _fix(trust),
+                evidence,
+                fault,
+                _trust_checks(s, chain),
+            )
         return make(
-            "untrusted_ca", "medium",
+            "untrusted_ca",
+            "medium",
             "The client rejected the server's certificate (encrypted alert); most likely an "
             "untrusted CA",
             f"After the server's encrypted flight ({_flight_frames(s, rej.frame)}), which "
@@ -320,17 +398,22 @@ def untrusted_ca(s: Session, ctx: Context) -> Cause | None:
             f"this way is most often refusing the certificate's issuer (private CA, missing "
             f"intermediate); an expired certificate, a name mismatch or a bad signature look "
             f"the same. The client's SSLKEYLOGFILE for this connection, or its error message, "
-            f"settles it.", [chf, pos.frame_of(s, "EncryptedHandshake", "server"), rej.frame],
+            f"settles it.",
+            [chf, pos.frame_of(s, "EncryptedHandshake", "server"), rej.frame],
             "unknown",
-            [_show_certs(s) + " (compare issuer and dates with the client's trust store)",
-             "Capture again with SSLKEYLOGFILE set on the client"])
+            [
+                _show_certs(s) + " (compare issuer and dates with the client's trust store)",
+                "Capture again with SSLKEYLOGFILE set on the client",
+            ],
+        )
     return None
 
 
 def _flight_frames(s: Session, frame: int) -> str:
     idx = pos.index_of(s, frame)
-    frames = sorted({e.frame for e in s.events[:idx]
-                     if e.sender == "server" and e.type == "EncryptedHandshake"})
+    frames = sorted(
+        {e.frame for e in s.events[:idx] if e.sender == "server" and e.type == "EncryptedHandshake"}
+    )
     if not frames:
         return "not seen"
     return f"frame {frames[0]}" if len(frames) == 1 else f"frames {frames[0]}–{frames[-1]}"
@@ -348,30 +431,40 @@ def _gap_after_flight(s: Session, frame: int) -> str:
 def _anchor_sentence(chain: ServerChain) -> str:
     top = chain.chain[-1]
     anchor = top.subject if certs.is_self_signed(top) else top.issuer
-    return (f"The chain links up and ends at {q(anchor)}; the client's trust store does not "
-            f"hold that root (a private CA, or an outdated trust store).")
+    return (
+        f"The chain links up and ends at {q(anchor)}; the client's trust store does not "
+        f"hold that root (a private CA, or an outdated trust store)."
+    )
 
 
 def _fix(trust: list[certs.Finding]) -> str:
     kinds = {f.kind for f in trust}
     if "self_signed" in kinds:
-        return (" Use a certificate from a CA the client trusts, or add this certificate to the "
-                "client's trust store.")
+        return (
+            " Use a certificate from a CA the client trusts, or add this certificate to the "
+            "client's trust store."
+        )
     if "issuer_missing" in kinds:
-        return (" If the issuer is an intermediate, configure the server to send it (the full "
-                "chain file); if it is a private CA, install that CA on the client.")
+        return (
+            " If the issuer is an intermediate, configure the server to send it (the full "
+            "chain file); if it is a private CA, install that CA on the client."
+        )
     if "private_root" in kinds:
-        return (" Install the private root on the client, or (for a TLS-inspection proxy) "
-                "trust the proxy's CA or bypass it.")
+        return (
+            " Install the private root on the client, or (for a TLS-inspection proxy) "
+            "trust the proxy's CA or bypass it."
+        )
     return ""
 
 
 def _trust_checks(s: Session, chain: ServerChain | None) -> list[str]:
     checks = [s_client(s, "-showcerts", "-verify_return_error")]
     if chain and chain.chain:
-        checks.append(f"Check that the client's trust store holds "
-                      f"{q(chain.chain[-1].issuer or chain.chain[-1].subject)} "
-                      f"(`openssl verify -CAfile ca.pem -untrusted chain.pem leaf.pem`)")
+        checks.append(
+            f"Check that the client's trust store holds "
+            f"{q(chain.chain[-1].issuer or chain.chain[-1].subject)} "
+            f"(`openssl verify -CAfile ca.pem -untrusted chain.pem leaf.pem`)"
+        )
     return checks
 
 
@@ -390,53 +483,87 @@ def bad_certificate(s: Session, ctx: Context) -> Cause | None:
     if rej.kind == "encrypted":
         if _ech_offered(s):
             return make(
-                "bad_certificate", "low",
+                "bad_certificate",
+                "low",
                 "The client refused the server's flight (encrypted alert); ECH was offered",
                 f"The ClientHello offers Encrypted Client Hello and {rej.text} right after the "
                 f"server's flight: an ech_required (121) rejection is likely (a stale ECH "
                 f"config from DNS, or ECH disabled on the server); a certificate refusal "
                 f"looks the same. A new connection within seconds would be the client's retry.",
-                [chf, rej.frame], "unknown", [s_client(s)])
+                [chf, rej.frame],
+                "unknown",
+                [s_client(s)],
+            )
         return make(
-            "bad_certificate", "low",
+            "bad_certificate",
+            "low",
             "The client rejected the server's flight (encrypted alert): certificate, signature "
             "or Finished",
             f"{rej.text[0].upper() + rej.text[1:]}, right after the server's encrypted flight. "
             f"The code is encrypted: any certificate problem, a bad CertificateVerify or a "
-            f"Finished mismatch produces this ladder.", [chf, rej.frame], "unknown",
-            [_show_certs(s)])
+            f"Finished mismatch produces this ladder.",
+            [chf, rej.frame],
+            "unknown",
+            [_show_certs(s)],
+        )
     if rej.code not in (42, 43, 44, 46, 113):
         return None
     specific, weak = [], []
     if chain is not None:
-        found = certs.all_findings(chain.chain, _when(chain, s),
-                                   s.client_hello.sni if s.client_hello else None, s.server.ip)
-        specific = [f for f in found if f.kind in ("expired", "not_yet_valid", "hostname",
-                                                   "self_signed", "issuer_missing",
-                                                   "private_root")]
-        weak = [f for f in found if f.kind in ("weak_key", "weak_signature", "unreadable",
-                                               "chain_order")]
+        found = certs.all_findings(
+            chain.chain,
+            _when(chain, s),
+            s.client_hello.sni if s.client_hello else None,
+            s.server.ip,
+        )
+        specific = [
+            f
+            for f in found
+            if f.kind
+            in (
+                "expired",
+                "not_yet_valid",
+                "hostname",
+                "self_signed",
+                "issuer_missing",
+                "private_root",
+            )
+        ]
+        weak = [
+            f
+            for f in found
+            if f.kind in ("weak_key", "weak_signature", "unreadable", "chain_order")
+        ]
     if specific:
         return None
     meaning = {
         42: "the certificate is corrupt, badly signed or otherwise unacceptable",
         43: "the certificate's type or key usage is unsupported (e.g. no serverAuth EKU, or a "
-            "key type that does not fit the chosen suite)",
+        "key type that does not fit the chosen suite)",
         44: "the client says the certificate is revoked (a CRL or OCSP answer it holds)",
         46: "the certificate was rejected for an unspecified reason",
         113: "the client rejected the stapled OCSP response",
     }[rej.code]  # type: ignore[index]
     head = _chain_phrase(chain) if chain else "The server's certificate is not visible."
-    body = " ".join(f.text for f in weak) if weak else (
-        "The dates, the name and the chain linkage are fine in the capture, so the reason lies "
-        "in what the capture cannot show: the client's trust store, pinning, key usage, "
-        "revocation or policy.")
+    body = (
+        " ".join(f.text for f in weak)
+        if weak
+        else (
+            "The dates, the name and the chain linkage are fine in the capture, so the reason lies "
+            "in what the capture cannot show: the client's trust store, pinning, key usage, "
+            "revocation or policy."
+        )
+    )
     confidence = "high" if rej.code == 44 or weak else "medium"
-    return make("bad_certificate", confidence,
-                f"The client rejected the server's certificate ({alert_text_code(rej.code)})",
-                f"{head} Then {rej.text}: {meaning}.{_stack_note(s, rej.code)} {body}",
-                [chf, chain.frame if chain else None, rej.frame], "server",
-                [_show_certs(s), "Read the client's verification error in its log"])
+    return make(
+        "bad_certificate",
+        confidence,
+        f"The client rejected the server's certificate ({alert_text_code(rej.code)})",
+        f"{head} Then {rej.text}: {meaning}.{_stack_note(s, rej.code)} {body}",
+        [chf, chain.frame if chain else None, rej.frame],
+        "server",
+        [_show_certs(s), "Read the client's verification error in its log"],
+    )
 
 
 # --- client certificates ---------------------------------------------------------------------
@@ -448,13 +575,21 @@ def _server_refusal_after_client_flight(s: Session, ctx: Context):
     if a is not None:
         if a.sender != "server" or ctx.position not in ("P4", "P5"):
             return None
-        return ("encrypted" if a.code is None else "alert", a.frame, a.code,
-                f"the server sent {alert_text(a)} in frame {a.frame}")
+        return (
+            "encrypted" if a.code is None else "alert",
+            a.frame,
+            a.code,
+            f"the server sent {alert_text(a)} in frame {a.frame}",
+        )
     close = pos.first_close(s)
     if close and close.sender == "server" and pos.close_position(s, close) in ("P4", "P5"):
-        return ("close", close.frame, None,
-                f"the server closed the connection ({close.type}) in frame {close.frame} "
-                f"without an alert")
+        return (
+            "close",
+            close.frame,
+            None,
+            f"the server closed the connection ({close.type}) in frame {close.frame} "
+            f"without an alert",
+        )
     return None
 
 
@@ -478,14 +613,21 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
     ca_names = ""
     if creq is not None and isinstance(creq.detail, CertificateRequest) and creq.detail.ca_names:
         names = creq.detail.ca_names
-        ca_names = (" It lists the acceptable issuers: " + ", ".join(q(n) for n in names[:4])
-                    + ("…" if len(names) > 4 else "") + ".")
-    checks = [s_client(s, "-cert", "client.pem", "-key", "client.key"),
-              "Check that the client is configured with a certificate and key (curl --cert, "
-              "a browser's certificate selection, the app's keystore)"]
+        ca_names = (
+            " It lists the acceptable issuers: "
+            + ", ".join(q(n) for n in names[:4])
+            + ("…" if len(names) > 4 else "")
+            + "."
+        )
+    checks = [
+        s_client(s, "-cert", "client.pem", "-key", "client.key"),
+        "Check that the client is configured with a certificate and key (curl --cert, "
+        "a browser's certificate selection, the app's keystore)",
+    ]
     if code == 116:
         return make(
-            "client_cert_missing", "high",
+            "client_cert_missing",
+            "high",
             "The server requires a client certificate and the client sent none "
             "(certificate_required)",
             f"{text[0].upper() + text[1:]}: certificate_required (116) means the server wanted "
@@ -493,12 +635,15 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
             f"looked complete, so the client sees this error on its first read, often after "
             f"sending its request.{ca_names}",
             [chf, creq.frame if creq else None, ccert.frame if ccert else None, frame],
-            "client", checks)
+            "client",
+            checks,
+        )
     if not ctx.tls13 and s.certificate_request and creq is not None:
         if s.client_certificates:
             return None
-        sent = ("an empty Certificate message" if ccert is not None else
-                "no Certificate message at all")
+        sent = (
+            "an empty Certificate message" if ccert is not None else "no Certificate message at all"
+        )
         if kind == "alert" and code in (40, 41, 42, 46, 49):
             confidence = "high"
         elif kind == "close":
@@ -507,18 +652,24 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
             confidence = "medium" if kind == "encrypted" else "low"
         stack = ""
         if code == 40:
-            stack = (" OpenSSL, BoringSSL, Go and Java servers send handshake_failure (40) for "
-                     "a missing client certificate below TLS 1.3; NSS and old Go send "
-                     "bad_certificate (42).")
+            stack = (
+                " OpenSSL, BoringSSL, Go and Java servers send handshake_failure (40) for "
+                "a missing client certificate below TLS 1.3; NSS and old Go send "
+                "bad_certificate (42)."
+            )
         return make(
-            "client_cert_missing", confidence,
+            "client_cert_missing",
+            confidence,
             "The server requires a client certificate and the client sent none",
             f"The server sent a CertificateRequest in frame {creq.frame}.{ca_names} The client "
             f"answered with {sent}"
             + (f" (frame {ccert.frame})" if ccert else "")
             + f", and {text}.{stack} Configure the client with a certificate issued by one of "
             f"the CAs the server accepts.",
-            [chf, creq.frame, ccert.frame if ccert else None, frame], "client", checks)
+            [chf, creq.frame, ccert.frame if ccert else None, frame],
+            "client",
+            checks,
+        )
     if ctx.tls13:
         size, frames = _flight_size(s, frame)
         if not frames or size > SMALL_CLIENT_FLIGHT:
@@ -527,7 +678,8 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
             return None
         confidence = "medium" if kind in ("encrypted", "alert") else "low"
         return make(
-            "client_cert_missing", confidence,
+            "client_cert_missing",
+            confidence,
             "Likely the server requires a client certificate and the client sent none",
             f"The client's encrypted flight after the server's was {size} bytes in "
             f"{plural(len(frames), 'record')} ({_frames_text(frames)}): "
@@ -536,7 +688,10 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
             f"{POSITION_TEXT_P5}{_early_data_note(s, frame)} This is the shape of "
             f"certificate_required (116); the CertificateRequest itself is encrypted, and a "
             f"key log would confirm it.",
-            [chf, *frames, frame], "client", checks)
+            [chf, *frames, frame],
+            "client",
+            checks,
+        )
     return None
 
 
@@ -557,14 +712,18 @@ def _small_flight_reading(s: Session, sizes: list[int]) -> str:
     empty_cert = 8 + 17
     suite = _names_suite(s.cipher_suite)
     if sorted(sizes) == sorted([empty_cert, fin]) or sizes == [4 + hash_len + 8 + 17]:
-        return (f"exactly an empty Certificate and a Finished ({empty_cert} and {fin} bytes "
-                f"with {suite}), with no CertificateVerify. A client sends an empty "
-                f"Certificate only when the server asked for one, so the server requested a "
-                f"certificate and the client had none to send.")
+        return (
+            f"exactly an empty Certificate and a Finished ({empty_cert} and {fin} bytes "
+            f"with {suite}), with no CertificateVerify. A client sends an empty "
+            f"Certificate only when the server asked for one, so the server requested a "
+            f"certificate and the client had none to send."
+        )
     if sizes == [fin]:
-        return (f"exactly a Finished ({fin} bytes with {suite}) and no Certificate at all.")
-    return ("room for a Finished and at most an empty Certificate, not for a certificate and "
-            "its CertificateVerify.")
+        return f"exactly a Finished ({fin} bytes with {suite}) and no Certificate at all."
+    return (
+        "room for a Finished and at most an empty Certificate, not for a certificate and "
+        "its CertificateVerify."
+    )
 
 
 def _early_data_note(s: Session, frame: int) -> str:
@@ -572,8 +731,10 @@ def _early_data_note(s: Session, frame: int) -> str:
     sent = [e.frame for e in s.events[:idx] if e.sender == "client" and e.type == "ApplicationData"]
     if not sent:
         return ""
-    return (f" The client had already sent application data (frame {sent[0]}), which the "
-            f"server never answered.")
+    return (
+        f" The client had already sent application data (frame {sent[0]}), which the "
+        f"server never answered."
+    )
 
 
 def _names_suite(code: int | None) -> str:
@@ -582,8 +743,10 @@ def _names_suite(code: int | None) -> str:
     return _names.suite_name(code) if code is not None else "this suite"
 
 
-POSITION_TEXT_P5 = ("after the client's Finished: the client already considered itself "
-                    "connected, so its application sees the error on its first read.")
+POSITION_TEXT_P5 = (
+    "after the client's Finished: the client already considered itself "
+    "connected, so its application sees the error on its first read."
+)
 
 
 @rule(priority=36)
@@ -597,44 +760,58 @@ def client_cert_rejected(s: Session, ctx: Context) -> Cause | None:
     kind, frame, code, text = ref
     chf = _ch_frame(s)
     ccert = pos.first(s, "Certificate", "client")
-    checks = [s_client(s, "-cert", "client.pem", "-key", "client.key"),
-              "Read the server's log: it names the verification error for the client "
-              "certificate"]
+    checks = [
+        s_client(s, "-cert", "client.pem", "-key", "client.key"),
+        "Read the server's log: it names the verification error for the client certificate",
+    ]
     if kind == "alert" and code in CLIENT_CERT_ALERTS and (s.client_certificates or ctx.tls13):
         reasons = {
             42: "the client certificate is unacceptable (bad signature, wrong name or key "
-                "usage, or not yet valid)",
+            "usage, or not yet valid)",
             43: "the certificate's type or key usage is unsupported (e.g. no clientAuth EKU)",
             44: "the client certificate is revoked",
             45: "the client certificate is expired",
             46: "the client certificate was rejected for an unspecified reason",
             48: "the server does not trust the client certificate's issuer (its client-CA "
-                "list does not include it)",
+            "list does not include it)",
             49: "the certificate is valid but the server's access control refuses this client",
         }
-        lines = [f"{text[0].upper() + text[1:]}, after the client's certificate"
-                 + (f" (frame {ccert.frame})" if ccert else "") + f": {reasons[code]}."]  # type: ignore[index]
+        lines = [
+            f"{text[0].upper() + text[1:]}, after the client's certificate"
+            + (f" (frame {ccert.frame})" if ccert else "")
+            + f": {reasons[code]}."
+        ]  # type: ignore[index]
         chain = s.client_certificates or []
         if chain:
             leaf = chain[0]
-            lines.append(f"The client presented {q(leaf.subject)}, issued by "
-                         f"{q(leaf.issuer)}.")
+            lines.append(f"The client presented {q(leaf.subject)}, issued by {q(leaf.issuer)}.")
             lines += [f.text for f in certs.validity(chain, ccert.time if ccert else s.start)]
         fault = "server" if code == 49 else "client"
-        return make("client_cert_rejected", "high",
-                    f"The server rejected the client's certificate ({alert_text_code(code)})",
-                    " ".join(lines), [chf, ccert.frame if ccert else None, frame], fault, checks)
+        return make(
+            "client_cert_rejected",
+            "high",
+            f"The server rejected the client's certificate ({alert_text_code(code)})",
+            " ".join(lines),
+            [chf, ccert.frame if ccert else None, frame],
+            fault,
+            checks,
+        )
     if not ctx.tls13 or kind == "alert":
         return None
     size, frames = _flight_size(s, frame)
     if size < LARGE_CLIENT_FLIGHT:
         return None
     return make(
-        "client_cert_rejected", "medium" if kind == "encrypted" else "low",
+        "client_cert_rejected",
+        "medium" if kind == "encrypted" else "low",
         "Likely the server rejected the client's certificate",
         f"The client's encrypted flight after the server's was {size} bytes in "
         f"{plural(len(frames), 'record')} ({_frames_text(frames)}): large enough "
         f"for a certificate, a CertificateVerify and a Finished. Then {text}, "
         f"{POSITION_TEXT_P5} That is the shape of a client-certificate refusal "
         f"(bad_certificate, unknown_ca, certificate_expired or access_denied); a key log "
-        f"would name it.", [chf, *frames, frame], "client", checks)
+        f"would name it.",
+        [chf, *frames, frame],
+        "client",
+        checks,
+    )

@@ -53,8 +53,13 @@ def suite_class(code: int) -> str:
 
 
 def offer_profile(ch: ClientHello) -> dict[str, list[int]]:
-    prof: dict[str, list[int]] = {"tls13": [], "modern": [], "legacy": [], "weak": [],
-                                  "unknown": []}
+    prof: dict[str, list[int]] = {
+        "tls13": [],
+        "modern": [],
+        "legacy": [],
+        "weak": [],
+        "unknown": [],
+    }
     for c in real_suites(ch):
         prof[suite_class(c)].append(c)
     return prof
@@ -70,17 +75,28 @@ def _p1_refusal(ctx: Context, *codes: int) -> bool:
 
 def _server_closed_at_p1(s: Session, ctx: Context) -> bool:
     close = pos.first_close(s)
-    return (ctx.failed and ctx.alert is None and close is not None and close.sender == "server"
-            and pos.close_position(s, close) == "P1")
+    return (
+        ctx.failed
+        and ctx.alert is None
+        and close is not None
+        and close.sender == "server"
+        and pos.close_position(s, close) == "P1"
+    )
 
 
 def _refusal_phrase(ctx: Context, s: Session) -> tuple[str, int | None]:
     if ctx.alert is not None:
-        return (f"the server answered with {alert_text(ctx.alert)} in frame {ctx.alert.frame}",
-                ctx.alert.frame)
+        return (
+            f"the server answered with {alert_text(ctx.alert)} in frame {ctx.alert.frame}",
+            ctx.alert.frame,
+        )
     close = pos.first_close(s)
-    return (f"the server closed the connection ({close.type}, frame {close.frame}) without an "
-            f"alert" if close else "the server refused it", close.frame if close else None)
+    return (
+        f"the server closed the connection ({close.type}, frame {close.frame}) without an alert"
+        if close
+        else "the server refused it",
+        close.frame if close else None,
+    )
 
 
 # --- versions --------------------------------------------------------------------------------
@@ -105,7 +121,8 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         shf = pos.frame_of(s, "ServerHello", "server")
         if sh.downgrade_sentinel and 0x0304 in offered:
             return make(
-                "protocol_version_mismatch", "high",
+                "protocol_version_mismatch",
+                "high",
                 "Downgrade detected: the ServerHello carries the TLS 1.3 downgrade sentinel",
                 f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
                 f"frame {shf} chose {_names.version_name(sh.version)} and its random ends with "
@@ -113,31 +130,46 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
                 f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
                 f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
                 f"that speaks only TLS 1.2 to the server.",
-                [chf, shf, a.frame], "path", [s_client(s, "-tls1_3"),
-                                              "Look for a TLS-inspecting proxy on the path"])
+                [chf, shf, a.frame],
+                "path",
+                [s_client(s, "-tls1_3"), "Look for a TLS-inspecting proxy on the path"],
+            )
         if sh.version not in offered and a.code in (70, 47, 40, None):
             return make(
-                "protocol_version_mismatch", "high" if a.code is not None else "medium",
+                "protocol_version_mismatch",
+                "high" if a.code is not None else "medium",
                 f"The server chose {_names.version_name(sh.version)}, which the client did not "
                 f"offer",
                 f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
                 f"frame {shf} selected {_names.version_name(sh.version)}, and the client "
                 f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
                 f"that rewrote the hello) is at fault.",
-                [chf, shf, a.frame], "server", checks)
+                [chf, shf, a.frame],
+                "server",
+                checks,
+            )
         if a.code == 70:
             return make(
-                "protocol_version_mismatch", "high",
+                "protocol_version_mismatch",
+                "high",
                 f"The client refuses {_names.version_name(sh.version)}, chosen by the server",
                 f"The server chose {_names.version_name(sh.version)} in frame {shf}; the client "
                 f"rejected it with protocol_version (70) in frame {a.frame}: the version is "
                 f"below the client's configured minimum. Upgrade the server's TLS stack.",
-                [chf, shf, a.frame], "server", checks)
+                [chf, shf, a.frame],
+                "server",
+                checks,
+            )
         client_ri = any(e.type == 0xFF01 for e in ch.extensions) or 0x00FF in ch.cipher_suites
-        if (a.code == 40 and sh.version <= 0x0303 and client_ri
-                and not any(e.type == 0xFF01 for e in sh.extensions)):
+        if (
+            a.code == 40
+            and sh.version <= 0x0303
+            and client_ri
+            and not any(e.type == 0xFF01 for e in sh.extensions)
+        ):
             return make(
-                "protocol_version_mismatch", "medium",
+                "protocol_version_mismatch",
+                "medium",
                 "The server lacks secure renegotiation (RFC 5746); the client refuses legacy "
                 "servers",
                 f"The ServerHello in frame {shf} has no renegotiation_info extension, and the "
@@ -145,7 +177,10 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
                 f"it. OpenSSL 3 clients refuse such servers by default (unsafe legacy "
                 f"renegotiation disabled; SSL_OP_LEGACY_SERVER_CONNECT is no longer set). "
                 f"Upgrade the server, or allow legacy servers on the client as a stopgap.",
-                [chf, shf, a.frame], "server", [s_client(s, "-legacy_server_connect")])
+                [chf, shf, a.frame],
+                "server",
+                [s_client(s, "-legacy_server_connect")],
+            )
 
     # The server refuses the offer (P1).
     if not (_p1_refusal(ctx, 70, 40) or _server_closed_at_p1(s, ctx)):
@@ -157,30 +192,43 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
     evidence = [chf, refusal_frame]
     if others:
         o = others[0]
-        seen_ok = (f" The same server negotiated {_names.version_name(o.version or 0)} with "
-                   f"session #{o.id} (ServerHello in frame "
-                   f"{pos.frame_of(o, 'ServerHello', 'server')}).")
+        seen_ok = (
+            f" The same server negotiated {_names.version_name(o.version or 0)} with "
+            f"session #{o.id} (ServerHello in frame "
+            f"{pos.frame_of(o, 'ServerHello', 'server')})."
+        )
         evidence.append(pos.frame_of(o, "ServerHello", "server"))
     if ch.sslv2_format:
-        why, fault = ("The ClientHello came in the SSLv2-compatible format: a very old client "
-                      "(Java 6, old OpenSSL) or a scanner. Current servers refuse it."), "client"
+        why, fault = (
+            (
+                "The ClientHello came in the SSLv2-compatible format: a very old client "
+                "(Java 6, old OpenSSL) or a scanner. Current servers refuse it."
+            ),
+            "client",
+        )
         summary = "The client sent an SSLv2-format ClientHello; the server refuses it"
     elif top <= 0x0302:
-        why = (f"The client offers at most {_names.version_name(top)}. TLS 1.0 and 1.1 are "
-               f"deprecated (RFC 8996) and disabled by default in current OpenSSL, Go, Java, "
-               f"rustls and browsers. Enable TLS 1.2 on the client (or, as a stopgap, lower "
-               f"the server's minimum version).")
+        why = (
+            f"The client offers at most {_names.version_name(top)}. TLS 1.0 and 1.1 are "
+            f"deprecated (RFC 8996) and disabled by default in current OpenSSL, Go, Java, "
+            f"rustls and browsers. Enable TLS 1.2 on the client (or, as a stopgap, lower "
+            f"the server's minimum version)."
+        )
         fault = "client"
         summary = f"The client offers only {versions_text(sorted(offered))}; the server refuses"
     elif min(offered) >= 0x0304:
-        why = ("The client offers only TLS 1.3; the server presumably supports at most TLS 1.2. "
-               "Enable TLS 1.3 on the server, or allow TLS 1.2 on the client.")
+        why = (
+            "The client offers only TLS 1.3; the server presumably supports at most TLS 1.2. "
+            "Enable TLS 1.3 on the server, or allow TLS 1.2 on the client."
+        )
         fault = "server"
         summary = "The client offers only TLS 1.3; the server does not support it"
     else:
-        why = (f"The client offers {versions_text(offered)}, so the server's allowed range "
-               f"lies outside it (for example a server that accepts only TLS 1.3, or only "
-               f"TLS 1.0). The server's version settings are not visible in the capture.")
+        why = (
+            f"The client offers {versions_text(offered)}, so the server's allowed range "
+            f"lies outside it (for example a server that accepts only TLS 1.3, or only "
+            f"TLS 1.0). The server's version settings are not visible in the capture."
+        )
         fault = "server" if 0x0303 in offered else "client"
         summary = f"No protocol version in common (client offers {versions_text(offered)})"
     if exact:
@@ -192,11 +240,20 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         return None
     note = ""
     if a is not None and a.code == 40:
-        note = (" The alert is handshake_failure, not protocol_version: most stacks send 70 "
-                "for a version problem, so a cipher mismatch is at least as likely.")
-    return make("protocol_version_mismatch", confidence, summary,
-                f"The ClientHello in frame {chf} offers {versions_text(offered)}; {phrase}. "
-                f"{why}{seen_ok}{note}", evidence, fault, checks)
+        note = (
+            " The alert is handshake_failure, not protocol_version: most stacks send 70 "
+            "for a version problem, so a cipher mismatch is at least as likely."
+        )
+    return make(
+        "protocol_version_mismatch",
+        confidence,
+        summary,
+        f"The ClientHello in frame {chf} offers {versions_text(offered)}; {phrase}. "
+        f"{why}{seen_ok}{note}",
+        evidence,
+        fault,
+        checks,
+    )
 
 
 # --- fallback --------------------------------------------------------------------------------
@@ -212,13 +269,14 @@ def fallback_detected(s: Session, ctx: Context) -> Cause | None:
     assert a is not None
     chf = _ch_frame(s)
     offered = pos.offered_versions(ch)
-    scsv = "carries TLS_FALLBACK_SCSV (0x5600)" if ch.fallback_scsv else \
-        "signals a fallback retry"
-    lines = [f"The ClientHello in frame {chf} {scsv} and offers at most "
-             f"{_names.version_name(max(offered))}: the client is retrying with a lower version "
-             f"after an earlier failure. The server supports a higher version and refused with "
-             f"inappropriate_fallback (86) in frame {a.frame} (RFC 7507). Its downgrade "
-             f"protection worked; the real problem is the first attempt."]
+    scsv = "carries TLS_FALLBACK_SCSV (0x5600)" if ch.fallback_scsv else "signals a fallback retry"
+    lines = [
+        f"The ClientHello in frame {chf} {scsv} and offers at most "
+        f"{_names.version_name(max(offered))}: the client is retrying with a lower version "
+        f"after an earlier failure. The server supports a higher version and refused with "
+        f"inappropriate_fallback (86) in frame {a.frame} (RFC 7507). Its downgrade "
+        f"protection worked; the real problem is the first attempt."
+    ]
     evidence = [chf, a.frame]
     fault = "client"
     earlier = ctx.earlier_attempt()
@@ -230,17 +288,26 @@ def fallback_detected(s: Session, ctx: Context) -> Cause | None:
         if earlier.diagnosis is not None and earlier.diagnosis.best.cause != "unknown":
             what = f" (diagnosed: {earlier.diagnosis.best.summary})"
             fault = earlier.diagnosis.best.fault or fault
-        lines.append(f"The earlier attempt is session #{earlier.id} from the same client, "
-                     f"{s.start - earlier.start:.1f} s before, which failed at frame "
-                     f"{e_frame}{what}. Fix that failure; the fallback only hides it.")
+        lines.append(
+            f"The earlier attempt is session #{earlier.id} from the same client, "
+            f"{s.start - earlier.start:.1f} s before, which failed at frame "
+            f"{e_frame}{what}. Fix that failure; the fallback only hides it."
+        )
     else:
-        lines.append("No earlier attempt to this server is in the capture: start the capture "
-                     "earlier to see the first failure.")
-    return make("fallback_detected", "high",
-                "The server rejected a fallback retry (inappropriate_fallback); the first "
-                "attempt is the real failure",
-                " ".join(lines), evidence, fault,
-                [s_client(s), "Look at the client's first attempt to this server"])
+        lines.append(
+            "No earlier attempt to this server is in the capture: start the capture "
+            "earlier to see the first failure."
+        )
+    return make(
+        "fallback_detected",
+        "high",
+        "The server rejected a fallback retry (inappropriate_fallback); the first "
+        "attempt is the real failure",
+        " ".join(lines),
+        evidence,
+        fault,
+        [s_client(s), "Look at the client's first attempt to this server"],
+    )
 
 
 # --- cipher suites ---------------------------------------------------------------------------
@@ -256,17 +323,27 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
     chf = _ch_frame(s)
     sh = s.server_hello
     a = ctx.alert
-    if (sh is not None and a is not None and a.sender == "client"
-            and sh.cipher_suite not in ch.cipher_suites and ctx.position in ("P2", "P3")):
+    if (
+        sh is not None
+        and a is not None
+        and a.sender == "client"
+        and sh.cipher_suite not in ch.cipher_suites
+        and ctx.position in ("P2", "P3")
+    ):
         shf = pos.frame_of(s, "ServerHello", "server")
         return make(
-            "no_shared_cipher", "high" if a.code is not None else "medium",
+            "no_shared_cipher",
+            "high" if a.code is not None else "medium",
             f"The server chose {_names.suite_name(sh.cipher_suite)}, which the client did not "
             f"offer",
             f"The ServerHello in frame {shf} selected {_names.suite_name(sh.cipher_suite)}; the "
             f"ClientHello in frame {chf} did not offer it, and the client refused with "
             f"{alert_text(a)} in frame {a.frame}. The server, or a middlebox that rewrote the "
-            f"hello, is broken.", [chf, shf, a.frame], "server", [s_client(s)])
+            f"hello, is broken.",
+            [chf, shf, a.frame],
+            "server",
+            [s_client(s)],
+        )
     if not _p1_refusal(ctx, 40, 71):
         return None
     assert a is not None
@@ -274,25 +351,31 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
     versions = pos.offered_versions(ch)
     suites = real_suites(ch)
     evidence = [chf, a.frame]
-    base = (f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
-            f"{a.frame}, before any ServerHello. The client offers {len(suites)} suites: "
-            f"{suites_text(suites)}.")
-    stacks = (" OpenSSL, BoringSSL, Go, Java, rustls and GnuTLS all answer a missing common "
-              "suite with handshake_failure (40); GnuTLS also sends 40 for no common group or "
-              "key share, no usable signature algorithm and no certificate for the offered "
-              "key exchange, so 40 alone does not separate them.")
+    base = (
+        f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
+        f"{a.frame}, before any ServerHello. The client offers {len(suites)} suites: "
+        f"{suites_text(suites)}."
+    )
+    stacks = (
+        " OpenSSL, BoringSSL, Go, Java, rustls and GnuTLS all answer a missing common "
+        "suite with handshake_failure (40); GnuTLS also sends 40 for no common group or "
+        "key share, no usable signature algorithm and no certificate for the offered "
+        "key exchange, so 40 alone does not separate them."
+    )
     for o in ctx.server_successes():
         if o.cipher_suite is not None and o.cipher_suite not in ch.cipher_suites:
             of = pos.frame_of(o, "ServerHello", "server")
             return make(
-                "no_shared_cipher", "high",
+                "no_shared_cipher",
+                "high",
                 f"No cipher suite in common: the server uses "
                 f"{_names.suite_name(o.cipher_suite)}, which this client does not offer",
                 f"{base} The same server negotiated {_names.suite_name(o.cipher_suite)} with "
                 f"session #{o.id} (frame {of}); this ClientHello does not offer it.{stacks}",
-                [*evidence, of], "client" if not (prof["tls13"] or prof["modern"]) else "server",
-                [s_client(s, "-cipher", "'ALL'"), "Compare the client's and server's cipher "
-                 "lists"])
+                [*evidence, of],
+                "client" if not (prof["tls13"] or prof["modern"]) else "server",
+                [s_client(s, "-cipher", "'ALL'"), "Compare the client's and server's cipher lists"],
+            )
     if not prof["tls13"] and not prof["modern"] and suites:
         kinds = []
         if prof["weak"]:
@@ -300,19 +383,26 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         if prof["legacy"]:
             kinds.append("RSA key exchange or CBC")
         return make(
-            "no_shared_cipher", "medium",
+            "no_shared_cipher",
+            "medium",
             "Likely no cipher suite in common: the client offers only legacy suites",
             f"{base} None of them is a forward-secret AEAD suite (ECDHE/DHE with GCM or "
             f"ChaCha20) or a TLS 1.3 suite; they are all {' or '.join(kinds)}, which current "
             f"server defaults (OpenSSL 3 security level 2, Mozilla 'intermediate') refuse. "
             f"The server's own list is not in the capture, hence 'likely'.{stacks}",
-            evidence, "client",
-            [s_client(s, "-cipher", "'ECDHE+AESGCM'"), "Update or reconfigure the client's "
-             "cipher list to include ECDHE-AESGCM or TLS 1.3 suites"])
+            evidence,
+            "client",
+            [
+                s_client(s, "-cipher", "'ECDHE+AESGCM'"),
+                "Update or reconfigure the client's "
+                "cipher list to include ECDHE-AESGCM or TLS 1.3 suites",
+            ],
+        )
     rare13 = [c for c in prof["tls13"] if c not in DEFAULT_TLS13_SUITES]
     if prof["tls13"] and rare13 == prof["tls13"] and not prof["modern"]:
         return make(
-            "no_shared_cipher", "medium",
+            "no_shared_cipher",
+            "medium",
             "Likely no cipher suite in common: the client offers only "
             f"{suites_text(rare13, 2)}, which servers do not enable by default",
             f"{base} The only TLS 1.3 suites offered are {suites_text(rare13, 2)}. OpenSSL, "
@@ -321,46 +411,78 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
             f"otherwise (GnuTLS's default priority does include AES-128-CCM), so a default "
             f"server has nothing to pick. Add a GCM or ChaCha20 suite to the client, or enable "
             f"the CCM suite on the server (OpenSSL: -ciphersuites).{stacks}",
-            evidence, "client",
-            [s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
-             "Compare the client's TLS 1.3 ciphersuites with the server's"])
+            evidence,
+            "client",
+            [
+                s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+                "Compare the client's TLS 1.3 ciphersuites with the server's",
+            ],
+        )
     hint = ""
-    if 0x0304 in versions and ch.signature_algorithms and not (
-            set(ch.signature_algorithms) & RSA_PSS_RSAE):
-        hint = (" The signature_algorithms list has no rsa_pss_rsae_* scheme, which a TLS 1.3 "
-                "server with an RSA certificate needs: that alone makes it fail with 40.")
-        return make("no_shared_cipher", "medium",
-                    "Likely no usable signature algorithm: no RSA-PSS in the offer",
-                    base + hint + stacks, evidence, "client", [s_client(s)])
-    only13 = prof["tls13"] and not prof["modern"] and not prof["legacy"] and not prof["weak"]
-    extra = (" The client offers only TLS 1.3 suites: a TLS 1.2-only server has nothing to "
-             "pick (most servers would send protocol_version for that, some send 40).") \
-        if only13 else ""
-    groups = real_groups(ch)
-    if (0x0304 not in versions and (prof["modern"] or prof["legacy"])
-            and (not groups or set(groups) & MAINSTREAM_GROUPS)):
+    if (
+        0x0304 in versions
+        and ch.signature_algorithms
+        and not (set(ch.signature_algorithms) & RSA_PSS_RSAE)
+    ):
+        hint = (
+            " The signature_algorithms list has no rsa_pss_rsae_* scheme, which a TLS 1.3 "
+            "server with an RSA certificate needs: that alone makes it fail with 40."
+        )
         return make(
-            "no_shared_cipher", "medium",
+            "no_shared_cipher",
+            "medium",
+            "Likely no usable signature algorithm: no RSA-PSS in the offer",
+            base + hint + stacks,
+            evidence,
+            "client",
+            [s_client(s)],
+        )
+    only13 = prof["tls13"] and not prof["modern"] and not prof["legacy"] and not prof["weak"]
+    extra = (
+        (
+            " The client offers only TLS 1.3 suites: a TLS 1.2-only server has nothing to "
+            "pick (most servers would send protocol_version for that, some send 40)."
+        )
+        if only13
+        else ""
+    )
+    groups = real_groups(ch)
+    if (
+        0x0304 not in versions
+        and (prof["modern"] or prof["legacy"])
+        and (not groups or set(groups) & MAINSTREAM_GROUPS)
+    ):
+        return make(
+            "no_shared_cipher",
+            "medium",
             "Likely no cipher suite in common: the server accepts none of the client's "
             f"{len(suites)} suites",
             f"{base} The offer is TLS 1.2 with mainstream groups and signature algorithms, so "
             f"the suites are the likely mismatch: the server must be restricted to suites "
             f"outside this list (or hold only a certificate type, RSA or ECDSA, that none of "
             f"these suites can use). The server's list is not visible, hence 'likely'.{stacks}",
-            evidence, "server",
-            [s_client(s, "-tls1_2", "-cipher", "'ALL'"), "Compare the client's cipher list "
-             "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)"])
+            evidence,
+            "server",
+            [
+                s_client(s, "-tls1_2", "-cipher", "'ALL'"),
+                "Compare the client's cipher list "
+                "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)",
+            ],
+        )
     accepted = [c for c in prof["tls13"] if c in DEFAULT_TLS13_SUITES] + prof["modern"]
     return make(
-        "no_shared_cipher", "low",
+        "no_shared_cipher",
+        "low",
         "Possibly no cipher suite in common (the offer looks modern; the server's list is "
         "not visible)",
         f"{base} The offer includes {suites_text(accepted, 4)}, which a default server "
         f"accepts, so the server's policy must be narrower (a restricted "
         f"suite list, or only an ECDSA certificate while the client offers only RSA "
         f"suites).{extra}{stacks}",
-        evidence, "server", [s_client(s), "Check the server's cipher-suite and certificate "
-                             "configuration"])
+        evidence,
+        "server",
+        [s_client(s), "Check the server's cipher-suite and certificate configuration"],
+    )
 
 
 # --- groups ----------------------------------------------------------------------------------
@@ -384,101 +506,150 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
         tail = f" and the client answered with {alert_text(a)} in frame {a.frame}" if a else ""
         ev = [chf, hf, a.frame if a else None]
         if g not in ch.supported_groups or g in ch.key_share_groups:
-            why = ("which the client never listed in supported_groups" if g not in
-                   ch.supported_groups else "although the client had already sent a share for "
-                   "it")
+            why = (
+                "which the client never listed in supported_groups"
+                if g not in ch.supported_groups
+                else "although the client had already sent a share for it"
+            )
             if (a is not None and a.sender == "client") or len(s.client_hellos) < 2:
                 return make(
-                    "no_common_group", "high" if a and a.code == 47 else "medium",
+                    "no_common_group",
+                    "high" if a and a.code == 47 else "medium",
                     f"The server's HelloRetryRequest asked for {_names.group_name(g)}, {why}",
                     f"The ClientHello in frame {chf} lists {groups_text(groups)} with key "
                     f"shares for {groups_text(ch.key_share_groups)}. The HelloRetryRequest in "
                     f"frame {hf} asked for {_names.group_name(g)}, {why}{tail}. RFC 8446 "
                     f"forbids this; the server (or a middlebox) is broken.",
-                    ev, "server", [s_client(s)])
+                    ev,
+                    "server",
+                    [s_client(s)],
+                )
         if len(s.client_hellos) >= 2 and g not in s.client_hellos[1].key_share_groups:
             ch2f = [e.frame for e in s.events if e.type == "ClientHello"][1:2]
             return make(
-                "no_common_group", "high" if a and a.code in (47, 40) else "medium",
+                "no_common_group",
+                "high" if a and a.code in (47, 40) else "medium",
                 f"The second ClientHello lacks the {_names.group_name(g)} key share the server "
                 f"asked for",
                 f"The HelloRetryRequest in frame {hf} asked for {_names.group_name(g)}; the "
                 f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
                 f"{groups_text(s.client_hellos[1].key_share_groups)} instead{tail}. The "
                 f"client's TLS stack is broken.",
-                [*ev, *ch2f], "client", [s_client(s)])
+                [*ev, *ch2f],
+                "client",
+                [s_client(s)],
+            )
     ske = s.server_key_exchange
-    if (ske is not None and a is not None and a.sender == "client"
-            and ctx.position == "P3" and a.code in (71, 40, 47)):
+    if (
+        ske is not None
+        and a is not None
+        and a.sender == "client"
+        and ctx.position == "P3"
+        and a.code in (71, 40, 47)
+    ):
         skf = pos.frame_of(s, "ServerKeyExchange", "server")
         if ske.dh_bits and ske.dh_bits < 2048:
             return make(
-                "no_common_group", "high" if a.code in (71, 40) else "medium",
+                "no_common_group",
+                "high" if a.code in (71, 40) else "medium",
                 f"The server's {ske.dh_bits}-bit DH group is too small for the client",
                 f"The ServerKeyExchange in frame {skf} uses a {ske.dh_bits}-bit DH prime; the "
                 f"client refused with {alert_text(a)} in frame {a.frame}. Current clients need "
                 f"at least 2048 bits (OpenSSL 'dh key too small', Java 71). Configure a "
                 f"2048-bit or larger DH group (RFC 7919 ffdhe2048) or prefer ECDHE suites.",
-                [chf, skf, a.frame], "server", [s_client(s)])
+                [chf, skf, a.frame],
+                "server",
+                [s_client(s)],
+            )
         if ske.named_group is not None and ske.named_group not in ch.supported_groups:
             return make(
-                "no_common_group", "high",
+                "no_common_group",
+                "high",
                 f"The server picked the curve {_names.group_name(ske.named_group)}, which the "
                 f"client did not offer",
                 f"The ServerKeyExchange in frame {skf} uses "
                 f"{_names.group_name(ske.named_group)}; the client offered "
                 f"{groups_text(groups)} and refused with {alert_text(a)} in frame {a.frame}.",
-                [chf, skf, a.frame], "server", [s_client(s)])
+                [chf, skf, a.frame],
+                "server",
+                [s_client(s)],
+            )
     sh = s.server_hello
     last_ch = s.client_hellos[-1]
-    if (sh is not None and a is not None and a.sender == "client" and ctx.position in ("P2", "P3")
-            and sh.key_share_group is not None and last_ch.key_share_groups
-            and sh.key_share_group not in last_ch.key_share_groups):
+    if (
+        sh is not None
+        and a is not None
+        and a.sender == "client"
+        and ctx.position in ("P2", "P3")
+        and sh.key_share_group is not None
+        and last_ch.key_share_groups
+        and sh.key_share_group not in last_ch.key_share_groups
+    ):
         shf = pos.frame_of(s, "ServerHello", "server")
         return make(
-            "no_common_group", "high" if a.code is not None else "medium",
+            "no_common_group",
+            "high" if a.code is not None else "medium",
             f"The server's key share uses {_names.group_name(sh.key_share_group)}, for which "
             f"the client sent no share",
             f"The ServerHello in frame {shf} answers with a {_names.group_name(sh.key_share_group)}"
             f" key share; the ClientHello sent shares only for "
             f"{groups_text(last_ch.key_share_groups)}. The client refused with {alert_text(a)} "
-            f"in frame {a.frame}.", [chf, shf, a.frame], "server", [s_client(s)])
+            f"in frame {a.frame}.",
+            [chf, shf, a.frame],
+            "server",
+            [s_client(s)],
+        )
     if not _p1_refusal(ctx, 40, 47, 71, 109):
         return None
     assert a is not None
     versions = pos.offered_versions(ch)
-    base = (f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
-            f"{a.frame}, before any ServerHello.")
+    base = (
+        f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
+        f"{a.frame}, before any ServerHello."
+    )
     for o in ctx.server_successes():
         if o.group is not None and o.group not in ch.supported_groups:
             of = pos.frame_of(o, "ServerHello", "server")
             return make(
-                "no_common_group", "high",
+                "no_common_group",
+                "high",
                 f"No key-exchange group in common: the server uses "
                 f"{_names.group_name(o.group)}, which this client does not offer",
                 f"{base} The client offers {groups_text(groups)}; the same server used "
                 f"{_names.group_name(o.group)} with session #{o.id} (frame {of}).",
-                [chf, a.frame, of], "client", [s_client(s, "-groups", "X25519:P-256")])
+                [chf, a.frame, of],
+                "client",
+                [s_client(s, "-groups", "X25519:P-256")],
+            )
     needs_groups = 0x0304 in versions or not any(
         "_DHE_" in _names.suite_name(c) or "_RSA_WITH" in _names.suite_name(c)
-        for c in real_suites(ch))
+        for c in real_suites(ch)
+    )
     if not groups:
         if not needs_groups:
             return None
         return make(
-            "no_common_group", "medium",
+            "no_common_group",
+            "medium",
             "Likely no common group: the ClientHello has no supported_groups extension",
             f"{base} The offer needs an (EC)DHE group ("
             f"{'TLS 1.3' if 0x0304 in versions else 'ECDHE suites only'}) but carries no "
             f"supported_groups extension, so the server has nothing to choose. TLS 1.3 servers "
             f"answer missing_extension (109) or handshake_failure (40). A hand-made client or "
-            f"scanner is likely.", [chf, a.frame], "client", [s_client(s)])
+            f"scanner is likely.",
+            [chf, a.frame],
+            "client",
+            [s_client(s)],
+        )
     if set(groups) & MAINSTREAM_GROUPS:
-        if (versions == [0x0304] and 0x1301 in ch.cipher_suites
-                and (not ch.signature_algorithms
-                     or set(ch.signature_algorithms) & RSA_PSS_RSAE)):
+        if (
+            versions == [0x0304]
+            and 0x1301 in ch.cipher_suites
+            and (not ch.signature_algorithms or set(ch.signature_algorithms) & RSA_PSS_RSAE)
+        ):
             return make(
-                "no_common_group", "medium",
+                "no_common_group",
+                "medium",
                 f"Likely no common key-exchange group: the server accepts none of "
                 f"{groups_text(groups)}",
                 f"{base} The client offers only TLS 1.3, with the mandatory suites and "
@@ -487,29 +658,42 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
                 f"the server accepted any listed group it would have sent a HelloRetryRequest "
                 f"instead of failing, so it is restricted to others (for example only "
                 f"secp384r1, or only post-quantum groups). The server's list is not visible, "
-                f"hence 'likely'.", [chf, a.frame], "server",
-                [s_client(s, "-tls1_3", "-groups", "X25519:P-256:P-384:P-521"),
-                 "Compare with the server's configured groups (OpenSSL -groups / "
-                 "ssl_ecdh_curve)"])
+                f"hence 'likely'.",
+                [chf, a.frame],
+                "server",
+                [
+                    s_client(s, "-tls1_3", "-groups", "X25519:P-256:P-384:P-521"),
+                    "Compare with the server's configured groups (OpenSSL -groups / "
+                    "ssl_ecdh_curve)",
+                ],
+            )
         return None
     pq = [g for g in groups if g in PQ_GROUPS or g in (0x0200, 0x0201, 0x0202)]
     ff = [g for g in groups if g in FFDHE_GROUPS]
     if pq and len(pq) == len(groups):
-        why = ("only post-quantum groups: a server without ML-KEM support (OpenSSL before 3.5, "
-               "most servers today) has no group to choose")
+        why = (
+            "only post-quantum groups: a server without ML-KEM support (OpenSSL before 3.5, "
+            "most servers today) has no group to choose"
+        )
     elif ff and len(ff) == len(groups):
-        why = ("only finite-field (FFDHE) groups, which Go, BoringSSL and rustls servers do not "
-               "implement for TLS 1.3")
+        why = (
+            "only finite-field (FFDHE) groups, which Go, BoringSSL and rustls servers do not "
+            "implement for TLS 1.3"
+        )
     else:
         why = "none of x25519, secp256r1 or secp384r1, which nearly every server uses"
     return make(
-        "no_common_group", "medium",
+        "no_common_group",
+        "medium",
         f"Likely no common key-exchange group: the client offers only {groups_text(groups)}",
         f"{base} The client offers {groups_text(groups)} (key shares: "
         f"{groups_text(ch.key_share_groups)}): {why}. The server's group list is not visible, "
         f"hence 'likely'; a group mismatch is answered with handshake_failure (40) by "
         f"OpenSSL, BoringSSL, rustls and GnuTLS.",
-        [chf, a.frame], "client", [s_client(s, "-groups", "X25519:P-256")])
+        [chf, a.frame],
+        "client",
+        [s_client(s, "-groups", "X25519:P-256")],
+    )
 
 
 # --- SNI, ALPN -------------------------------------------------------------------------------
@@ -526,33 +710,53 @@ def sni_rejected(s: Session, ctx: Context) -> Cause | None:
     chf = _ch_frame(s)
     warning = a.level == "warning"
     if ch.sni is None:
-        why = ("The ClientHello carries no SNI, and the server requires one to pick a virtual "
-               "host. Make the client send SNI (connect by name, not by address).")
+        why = (
+            "The ClientHello carries no SNI, and the server requires one to pick a virtual "
+            "host. Make the client send SNI (connect by name, not by address)."
+        )
         fault, summary = "client", "The server requires SNI and the ClientHello has none"
     elif _is_ip(ch.sni):
-        why = (f"The SNI is an IP address ({q(ch.sni)}), which RFC 6066 forbids; connect by "
-               f"host name.")
+        why = (
+            f"The SNI is an IP address ({q(ch.sni)}), which RFC 6066 forbids; connect by host name."
+        )
         fault, summary = "client", "The SNI is an IP address, which the server rejects"
     else:
-        why = (f"The server has no virtual host or certificate for {q(ch.sni)} (nginx "
-               f"ssl_reject_handshake, an OpenSSL servername callback, Go without a matching "
-               f"certificate). Check the name for a typo or a stale DNS record, or add it to "
-               f"the server's configuration.")
+        why = (
+            f"The server has no virtual host or certificate for {q(ch.sni)} (nginx "
+            f"ssl_reject_handshake, an OpenSSL servername callback, Go without a matching "
+            f"certificate). Check the name for a typo or a stale DNS record, or add it to "
+            f"the server's configuration."
+        )
         fault, summary = "server", f"The server does not serve the name {q(ch.sni)}"
-    others = sorted({o.client_hello.sni for o in ctx._others
-                     if o.server == s.server and o.status == "ok" and o.client_hello
-                     and o.client_hello.sni and o.client_hello.sni != ch.sni})
+    others = sorted(
+        {
+            o.client_hello.sni
+            for o in ctx._others
+            if o.server == s.server
+            and o.status == "ok"
+            and o.client_hello
+            and o.client_hello.sni
+            and o.client_hello.sni != ch.sni
+        }
+    )
     if others:
         why += " The same server accepted " + ", ".join(q(n) for n in others[:5]) + "."
     if warning:
-        why += (" The alert is only a warning (allowed before TLS 1.3); clients such as Java "
-                "still abort on it.")
-    return make("sni_rejected", "medium" if warning else "high", summary,
-                f"The ClientHello in frame {chf} asked for "
-                f"{q(ch.sni) if ch.sni else 'no name'}; the server answered with "
-                f"unrecognized_name (112) in frame {a.frame}. {why}",
-                [chf, a.frame], fault, [s_client(s)])
-
+        why += (
+            " The alert is only a warning (allowed before TLS 1.3); clients such as Java "
+            "still abort on it."
+        )
+    return make(
+        "sni_rejected",
+        "medium" if warning else "high",
+        summary,
+        f"The ClientHello in frame {chf} asked for "
+        f"{q(ch.sni) if ch.sni else 'no name'}; the server answered with "
+        f"unrecognized_name (112) in frame {a.frame}. {why}",
+        [chf, a.frame],
+        fault,
+        [s_client(s)],
+    )
 
 
 @rule(priority=15)
@@ -565,26 +769,45 @@ def alpn_mismatch(s: Session, ctx: Context) -> Cause | None:
     assert a is not None
     chf = _ch_frame(s)
     offered = ", ".join(q(p) for p in ch.alpn) or "nothing"
-    chosen = sorted({o.server_hello.alpn for o in ctx.server_successes()
-                     if o.server_hello and o.server_hello.alpn})
-    lines = [f"The ClientHello in frame {chf} offers ALPN {offered}; the server supports none "
-             f"of the offered protocols and answered with no_application_protocol (120) in "
-             f"frame {a.frame}."]
+    chosen = sorted(
+        {
+            o.server_hello.alpn
+            for o in ctx.server_successes()
+            if o.server_hello and o.server_hello.alpn
+        }
+    )
+    lines = [
+        f"The ClientHello in frame {chf} offers ALPN {offered}; the server supports none "
+        f"of the offered protocols and answered with no_application_protocol (120) in "
+        f"frame {a.frame}."
+    ]
     if chosen:
-        lines.append("The same server selected " + ", ".join(q(c) for c in chosen)
-                     + " for other connections.")
+        lines.append(
+            "The same server selected "
+            + ", ".join(q(c) for c in chosen)
+            + " for other connections."
+        )
     if not ch.alpn:
         lines.append("The client sent no ALPN at all, and this server requires it.")
         fault = "client"
     elif "http/1.1" in ch.alpn:
-        lines.append("An offer that includes http/1.1 being refused points at the server's "
-                     "ALPN configuration.")
+        lines.append(
+            "An offer that includes http/1.1 being refused points at the server's "
+            "ALPN configuration."
+        )
         fault = "server"
     else:
-        lines.append("Typical cases: an h2-only (gRPC) client against an HTTP/1.1 service, or a "
-                     "special protocol (acme-tls/1) sent to a normal virtual host.")
+        lines.append(
+            "Typical cases: an h2-only (gRPC) client against an HTTP/1.1 service, or a "
+            "special protocol (acme-tls/1) sent to a normal virtual host."
+        )
         fault = "client"
-    return make("alpn_mismatch", "high",
-                f"No common application protocol (ALPN): the client offered {offered}",
-                " ".join(lines), [chf, a.frame], fault,
-                [s_client(s, "-alpn", "h2,http/1.1")])
+    return make(
+        "alpn_mismatch",
+        "high",
+        f"No common application protocol (ALPN): the client offered {offered}",
+        " ".join(lines),
+        [chf, a.frame],
+        fault,
+        [s_client(s, "-alpn", "h2,http/1.1")],
+    )

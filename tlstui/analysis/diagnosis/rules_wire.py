@@ -11,8 +11,12 @@ from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
 from tlstui.analysis.model import Cause, Session
 from tlstui.textsafe import safe_text
 
-PQ_GROUPS = {0x11EB: "SecP256r1MLKEM768", 0x11EC: "X25519MLKEM768",
-             0x11ED: "SecP384r1MLKEM1024", 0x6399: "X25519Kyber768Draft00"}
+PQ_GROUPS = {
+    0x11EB: "SecP256r1MLKEM768",
+    0x11EC: "X25519MLKEM768",
+    0x11ED: "SecP384r1MLKEM1024",
+    0x6399: "X25519Kyber768Draft00",
+}
 
 POSITION_TEXT = {
     "P1": "in answer to the ClientHello, before any ServerHello",
@@ -46,7 +50,8 @@ def capture_gap(s: Session, ctx: Context) -> Cause | None:
     notes = [n for n in s.malformed if "missing from the capture" in n]
     frames = [int(n.split(":")[0][6:]) for n in notes if n.startswith("frame ")]
     return make(
-        "unknown", "medium",
+        "unknown",
+        "medium",
         f"{s.gaps} bytes of this handshake are missing from the capture (snaplen too small "
         "or dropped packets): its outcome cannot be read",
         f"The capture lost {s.gaps} bytes of this connection ({plural(len(notes), 'place')}, "
@@ -54,8 +59,10 @@ def capture_gap(s: Session, ctx: Context) -> Cause | None:
         "hole could not be decoded, so whether the handshake completed is not visible here. "
         "Capture again with the full snaplen (tcpdump -s 0, the default in current versions) "
         "and check the capture's drop counters (tcpdump prints 'packets dropped by kernel').",
-        [_ch_frame(s), *frames[:5]], "unknown",
-        ["tcpdump -s 0 -w cap.pcap ... (and keep an eye on 'dropped by kernel')"])
+        [_ch_frame(s), *frames[:5]],
+        "unknown",
+        ["tcpdump -s 0 -w cap.pcap ... (and keep an eye on 'dropped by kernel')"],
+    )
 
 
 @rule(priority=4)
@@ -74,20 +81,28 @@ def heartbleed_probe(s: Session, ctx: Context) -> Cause | None:
         f"The server answered with a heartbeat in frame {answered[0].frame} "
         f"({answered[0].length} bytes): it processes heartbeats before the handshake, the "
         "behaviour of a vulnerable OpenSSL (1.0.1 to 1.0.1f); patch or rebuild it without "
-        "heartbeats." if answered else
-        "The server did not answer the heartbeat in the capture, which is what a patched "
-        "server does.")
+        "heartbeats."
+        if answered
+        else "The server did not answer the heartbeat in the capture, which is what a patched "
+        "server does."
+    )
     return make(
-        "abrupt_close", "high",
+        "abrupt_close",
+        "high",
         "Not a configuration failure: a Heartbleed (CVE-2014-0160) probe",
         f"The client sent a heartbeat request in frame {asked[0].frame}, in plaintext, before "
         f"the handshake completed; no real client does that, scanners testing for Heartbleed "
         f"do, and they drop the connection afterwards"
         f"{f' (the {close.type} in frame {close.frame})' if close else ''}. {verdict}",
-        [_ch_frame(s), asked[0].frame, *(e.frame for e in answered[:1]),
-         close.frame if close else None],
-        "client", ["Find who runs the scanner (the client address); check the server's "
-                   "OpenSSL version"])
+        [
+            _ch_frame(s),
+            asked[0].frame,
+            *(e.frame for e in answered[:1]),
+            close.frame if close else None,
+        ],
+        "client",
+        ["Find who runs the scanner (the client address); check the server's OpenSSL version"],
+    )
 
 
 # --- ok --------------------------------------------------------------------------------------
@@ -109,34 +124,64 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
     summary = f"Handshake completed ({what})" + (", resumed session" if s.resumed else "")
     sh = pos.first(s, "ServerHello", "server")
     done = pos.first(s, "ApplicationData") or pos.first(s, "Finished", "server")
-    lines = [f"The ClientHello in frame {_ch_frame(s)} was answered by the ServerHello in frame "
-             f"{sh.frame if sh else '?'}; both sides finished the handshake ({what})."]
+    lines = [
+        f"The ClientHello in frame {_ch_frame(s)} was answered by the ServerHello in frame "
+        f"{sh.frame if sh else '?'}; both sides finished the handshake ({what})."
+    ]
     warnings = [a for a in s.alerts if a.code not in (None, 0) and a.level == "warning"]
     if warnings:
-        lines.append("Warning alerts that did not end the connection: " + ", ".join(
-            f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in warnings) + ".")
-    return make("ok", "high", summary, " ".join(lines),
-                [_ch_frame(s), sh.frame if sh else None, done.frame if done else None], "")
+        lines.append(
+            "Warning alerts that did not end the connection: "
+            + ", ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in warnings)
+            + "."
+        )
+    return make(
+        "ok",
+        "high",
+        summary,
+        " ".join(lines),
+        [_ch_frame(s), sh.frame if sh else None, done.frame if done else None],
+        "",
+    )
 
 
 # --- the reply is not TLS --------------------------------------------------------------------
 
 _BANNERS = (
-    (b"HTTP/", "a plain-HTTP server",
-     "The port answers in plain HTTP: the client used https:// (or TLS) against an HTTP port, "
-     "or the server's TLS listener is not on this port.", None),
-    (b"SSH-", "an SSH server",
-     "This is an SSH port; the client has the wrong port.", None),
-    (b"220", "an SMTP or FTP greeting (220)",
-     "The service greets in plaintext and upgrades with STARTTLS (SMTP) or AUTH TLS (FTP); "
-     "the client must speak the plaintext protocol first, or use the implicit-TLS port "
-     "(465 for SMTP, 990 for FTP).", "smtp"),
-    (b"* OK", "an IMAP greeting",
-     "IMAP on this port upgrades with STARTTLS; use it, or the implicit-TLS port 993.", "imap"),
-    (b"+OK", "a POP3 greeting",
-     "POP3 on this port upgrades with STLS; use it, or the implicit-TLS port 995.", "pop3"),
-    (b"\x03\x00", "an RDP/X.224 (TPKT) reply",
-     "An RDP server answered: RDP negotiates TLS inside its own protocol.", None),
+    (
+        b"HTTP/",
+        "a plain-HTTP server",
+        "The port answers in plain HTTP: the client used https:// (or TLS) against an HTTP port, "
+        "or the server's TLS listener is not on this port.",
+        None,
+    ),
+    (b"SSH-", "an SSH server", "This is an SSH port; the client has the wrong port.", None),
+    (
+        b"220",
+        "an SMTP or FTP greeting (220)",
+        "The service greets in plaintext and upgrades with STARTTLS (SMTP) or AUTH TLS (FTP); "
+        "the client must speak the plaintext protocol first, or use the implicit-TLS port "
+        "(465 for SMTP, 990 for FTP).",
+        "smtp",
+    ),
+    (
+        b"* OK",
+        "an IMAP greeting",
+        "IMAP on this port upgrades with STARTTLS; use it, or the implicit-TLS port 993.",
+        "imap",
+    ),
+    (
+        b"+OK",
+        "a POP3 greeting",
+        "POP3 on this port upgrades with STLS; use it, or the implicit-TLS port 995.",
+        "pop3",
+    ),
+    (
+        b"\x03\x00",
+        "an RDP/X.224 (TPKT) reply",
+        "An RDP server answered: RDP negotiates TLS inside its own protocol.",
+        None,
+    ),
 )
 
 
@@ -147,12 +192,16 @@ def non_tls_peer(s: Session, ctx: Context) -> Cause | None:
         return None
     data = s.non_tls_reply
     shown = safe_text(data[:48], 64)
-    what, why, starttls = "bytes that are not a TLS record", (
-        "The server is not speaking TLS on this port: a different protocol, a proxy expecting "
-        "a PROXY-protocol header or an HTTP CONNECT, or the wrong port."), None
+    what, why, starttls = (
+        "bytes that are not a TLS record",
+        (
+            "The server is not speaking TLS on this port: a different protocol, a proxy expecting "
+            "a PROXY-protocol header or an HTTP CONNECT, or the wrong port."
+        ),
+        None,
+    )
     head = data.lstrip()
-    http = head.startswith(b"HTTP/") or head[:14].lower().startswith((b"<!doctype html",
-                                                                      b"<html"))
+    http = head.startswith(b"HTTP/") or head[:14].lower().startswith((b"<!doctype html", b"<html"))
     for prefix, name, text, st in _BANNERS:
         if data.startswith(prefix) or (http and prefix == b"HTTP/"):
             what, why, starttls = name, text, st
@@ -162,15 +211,25 @@ def non_tls_peer(s: Session, ctx: Context) -> Cause | None:
         summary = "The server replied in plain HTTP, not TLS: wrong port or scheme"
     explanation = (
         f"After the ClientHello in frame {_ch_frame(s)}, the server sent {q(shown)} in frame "
-        f"{s.non_tls_reply_frame}. {why} Clients report this as \"wrong version number\" "
-        f"(OpenSSL), \"first record does not look like a TLS handshake\" (Go) or "
-        f"\"Unrecognized SSL message, plaintext connection?\" (Java).")
-    checks = [f"Confirm which service listens on {s.server} (e.g. `nc {s.server.ip} "
-              f"{s.server.port}` and read the banner)"]
+        f'{s.non_tls_reply_frame}. {why} Clients report this as "wrong version number" '
+        f'(OpenSSL), "first record does not look like a TLS handshake" (Go) or '
+        f'"Unrecognized SSL message, plaintext connection?" (Java).'
+    )
+    checks = [
+        f"Confirm which service listens on {s.server} (e.g. `nc {s.server.ip} "
+        f"{s.server.port}` and read the banner)"
+    ]
     if starttls:
         checks.insert(0, s_client(s, "-starttls", starttls))
-    return make("non_tls_peer", "high", summary, explanation,
-                [_ch_frame(s), s.non_tls_reply_frame], "client", checks)
+    return make(
+        "non_tls_peer",
+        "high",
+        summary,
+        explanation,
+        [_ch_frame(s), s.non_tls_reply_frame],
+        "client",
+        checks,
+    )
 
 
 # --- silence ---------------------------------------------------------------------------------
@@ -194,22 +253,28 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
         capture_end = ctx.report.capture.last_time
     if _server_said_anything(s):
         return _stall(s, ctx, capture_end)
-    client_close = next((e for e in s.events if e.sender == "client" and e.type in
-                         ENDS_HANDSHAKE_FOR_CLIENT), None)
+    client_close = next(
+        (e for e in s.events if e.sender == "client" and e.type in ENDS_HANDSHAKE_FOR_CLIENT), None
+    )
     waited = (client_close.time if client_close else (capture_end or s.end)) - ch_ev.time
     retrans = s.client_hello_retransmits
     pq = [g for g in ch.key_share_groups if g in PQ_GROUPS]
     multi_segment = bool(ch_ev.first_frame and ch_ev.first_frame < ch_ev.frame)
     big = ch.length >= 1200 or multi_segment
-    facts = [f"The ClientHello (frame {ch_ev.frame}, {ch.length} bytes"
-             + (f", sent in segments from frame {ch_ev.first_frame}" if multi_segment else "")
-             + ") got no reply from the server"]
+    facts = [
+        f"The ClientHello (frame {ch_ev.frame}, {ch.length} bytes"
+        + (f", sent in segments from frame {ch_ev.first_frame}" if multi_segment else "")
+        + ") got no reply from the server"
+    ]
     if retrans:
-        facts.append(f"the client retransmitted it {plural(retrans, 'time')}, so it was never "
-                     f"acknowledged")
+        facts.append(
+            f"the client retransmitted it {plural(retrans, 'time')}, so it was never acknowledged"
+        )
     if client_close:
-        facts.append(f"the client gave up with a {client_close.type} after {waited:.1f} s "
-                     f"(frame {client_close.frame})")
+        facts.append(
+            f"the client gave up with a {client_close.type} after {waited:.1f} s "
+            f"(frame {client_close.frame})"
+        )
     else:
         facts.append(f"the capture shows {waited:.1f} s of silence after it")
     explanation = "; ".join(facts) + "."
@@ -224,31 +289,48 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
     checks = [s_client(s), "Capture on the server side too: does the ClientHello arrive?"]
     if big and pq:
         names = ", ".join(PQ_GROUPS[g] for g in pq)
-        summary = (f"No reply to a large ClientHello carrying a post-quantum key share "
-                   f"({names}): suspect an MTU black hole or a middlebox")
+        summary = (
+            f"No reply to a large ClientHello carrying a post-quantum key share "
+            f"({names}): suspect an MTU black hole or a middlebox"
+        )
         explanation += (
             f" The hello carries a {names} key share (about 1.2 KB), so it spans several TCP "
             f"segments. Middleboxes that cannot reassemble a multi-segment ClientHello, and "
-            f"paths with a PMTU black hole, drop exactly this (\"tldr.fail\"). Retry with a "
-            f"classical group only to confirm.")
+            f'paths with a PMTU black hole, drop exactly this ("tldr.fail"). Retry with a '
+            f"classical group only to confirm."
+        )
         checks.insert(0, s_client(s, "-groups", "X25519"))
         fault = "path"
     elif retrans:
-        summary = (f"No reply to the ClientHello; it was retransmitted {plural(retrans, 'time')}"
-                   f": the path drops it")
-        explanation += (" An unacknowledged, retransmitted ClientHello is dropped on the way: a "
-                        "firewall or IPS (often one that filters on SNI), or a routing problem.")
+        summary = (
+            f"No reply to the ClientHello; it was retransmitted {plural(retrans, 'time')}"
+            f": the path drops it"
+        )
+        explanation += (
+            " An unacknowledged, retransmitted ClientHello is dropped on the way: a "
+            "firewall or IPS (often one that filters on SNI), or a routing problem."
+        )
     else:
         summary = "No reply from the server to the ClientHello"
-        explanation += (" The server (or something in front of it) took the connection but never "
-                        "answered: a blocked server application (slow certificate or OCSP "
-                        "callback, full backlog), a server expecting a PROXY-protocol header "
-                        "first, or a load balancer waiting on its backend.")
+        explanation += (
+            " The server (or something in front of it) took the connection but never "
+            "answered: a blocked server application (slow certificate or OCSP "
+            "callback, full backlog), a server expecting a PROXY-protocol header "
+            "first, or a load balancer waiting on its backend."
+        )
     if big and not pq:
-        explanation += (f" The hello is large ({ch.length} bytes): an MTU problem on the path "
-                        f"is possible.")
-    return make("no_response", confidence, summary, explanation,
-                [ch_ev.frame, client_close.frame if client_close else None], fault, checks)
+        explanation += (
+            f" The hello is large ({ch.length} bytes): an MTU problem on the path is possible."
+        )
+    return make(
+        "no_response",
+        confidence,
+        summary,
+        explanation,
+        [ch_ev.frame, client_close.frame if client_close else None],
+        fault,
+        checks,
+    )
 
 
 def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
@@ -263,21 +345,28 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
     quiet = end - last.time
     extra = ""
     if last.sender == "server" and pos.first(s, "CertificateRequest", "server"):
-        extra = (" The server asked for a client certificate: a client waiting on a user "
-                 "prompt or a smart card stalls exactly here.")
+        extra = (
+            " The server asked for a client certificate: a client waiting on a user "
+            "prompt or a smart card stalls exactly here."
+        )
     elif last.sender == "server" and last.type in pos.SERVER_FLIGHT:
-        extra = (" If the server's flight is large (a long chain) and keeps being "
-                 "retransmitted, it may not reach the client: a PMTU black hole.")
+        extra = (
+            " If the server's flight is large (a long chain) and keeps being "
+            "retransmitted, it may not reach the client: a PMTU black hole."
+        )
     confidence = "medium" if quiet >= 5.0 else "low"
     return make(
-        "no_response", confidence,
+        "no_response",
+        confidence,
         f"Handshake stalled: the {waiting} never answered the {last.type} in frame {last.frame}",
         f"The last handshake message is the {last.sender}'s {last.type} in frame {last.frame}; "
         f"the capture shows {quiet:.1f} s more with nothing from the {waiting} and no close. "
         f"Either the {waiting} is stuck, the bytes were lost on the path, or the capture "
         f"stopped too soon.{extra}",
-        [last.frame], "unknown",
-        [s_client(s), f"Check the {waiting}'s log around this time"])
+        [last.frame],
+        "unknown",
+        [s_client(s), f"Check the {waiting}'s log around this time"],
+    )
 
 
 # --- closes without an alert -----------------------------------------------------------------
@@ -303,51 +392,73 @@ def abrupt_close(s: Session, ctx: Context) -> Cause | None:
     if position == "P6":
         return None
     if side == "client" and not _server_said_anything(s):
-        return None             # the client gave up waiting: that is no_response
+        return None  # the client gave up waiting: that is no_response
     prev = pos.last_before(s, idx)
-    after = f"right after the {prev.sender}'s {prev.type} in frame {prev.frame}" if prev \
+    after = (
+        f"right after the {prev.sender}'s {prev.type} in frame {prev.frame}"
+        if prev
         else "before anything else"
+    )
     ch = s.client_hello
-    lines = [f"The {side} closed the connection with {'a ' + how if how != 'close_notify' else how}"
-             f" in frame {frame}, {after}, without sending an error alert."]
+    lines = [
+        f"The {side} closed the connection with {'a ' + how if how != 'close_notify' else how}"
+        f" in frame {frame}, {after}, without sending an error alert."
+    ]
     fault = "unknown"
     if side == "server" and position == "P1":
         summary = f"The server closed the connection after the ClientHello with no alert ({how})"
         lines.append(
             "Many servers refuse a ClientHello silently: rustls has no alert for some errors "
             "(no certificate for the requested name), SNI routers close when no backend matches "
-            "the name, and IP allowlists or rate limits drop the connection.")
+            "the name, and IP allowlists or rate limits drop the connection."
+        )
         if ch and not ch.sni:
-            lines.append("The ClientHello carries no SNI, which alone makes many SNI-routed "
-                         "servers and CDNs close.")
+            lines.append(
+                "The ClientHello carries no SNI, which alone makes many SNI-routed "
+                "servers and CDNs close."
+            )
             fault = "client"
         elif ch and ch.sni:
             lines.append(f"Check that the server has a virtual host for the SNI {q(ch.sni)}.")
     elif side == "client" and position == "P3":
         summary = "The client closed after the server's certificate, without an alert"
-        lines.append("Some applications close after their own certificate verification "
-                     "(pinning, a custom verify callback) instead of sending an alert: treat "
-                     "it like a certificate rejection and read the client's log.")
+        lines.append(
+            "Some applications close after their own certificate verification "
+            "(pinning, a custom verify callback) instead of sending an alert: treat "
+            "it like a certificate rejection and read the client's log."
+        )
         fault = "client"
     elif side == "client" and position == "P2":
         summary = "The client closed right after the ServerHello, without an alert"
-        lines.append("The client refused what the server chose (version, suite or group) "
-                     "without saying so; compare the ServerHello with the offer.")
+        lines.append(
+            "The client refused what the server chose (version, suite or group) "
+            "without saying so; compare the ServerHello with the offer."
+        )
     else:
         summary = f"The {side} closed the connection mid-handshake without an alert ({how})"
         lines.append(f"The {side}'s log should say why; nothing on the wire does.")
     for r in pos.reaction_alerts(s):
-        lines.append(f"The {r.sender} then sent {alert_text(r)} in frame {r.frame}: its "
-                     f"reaction to the unexpected end of the connection (OpenSSL 3 answers an "
-                     f"unexpected EOF with decode_error), not the cause.")
+        lines.append(
+            f"The {r.sender} then sent {alert_text(r)} in frame {r.frame}: its "
+            f"reaction to the unexpected end of the connection (OpenSSL 3 answers an "
+            f"unexpected EOF with decode_error), not the cause."
+        )
     if how == "RST":
-        lines.append("An RST rather than a FIN often just means the peer closed its socket "
-                     "with unread data (Linux then sends RST), not necessarily a middlebox; an "
-                     "injected RST would show a different TTL or IP-ID than the "
-                     f"{side}'s other packets.")
-    return make("abrupt_close", "medium", summary, " ".join(lines),
-                [_ch_frame(s), prev.frame if prev else None, frame], fault,
-                [s_client(s), f"Read the {side}'s log at this time"])
+        lines.append(
+            "An RST rather than a FIN often just means the peer closed its socket "
+            "with unread data (Linux then sends RST), not necessarily a middlebox; an "
+            "injected RST would show a different TTL or IP-ID than the "
+            f"{side}'s other packets."
+        )
+    return make(
+        "abrupt_close",
+        "medium",
+        summary,
+        " ".join(lines),
+        [_ch_frame(s), prev.frame if prev else None, frame],
+        fault,
+        [s_client(s), f"Read the {side}'s log at this time"],
+    )
 
 
 # --- alerts whose meaning does not depend on the offer -----------------------------------------
@@ -360,23 +471,34 @@ def peer_internal_error(s: Session, ctx: Context) -> Cause | None:
         return None
     a = ctx.alert
     position = ctx.position
-    lines = [f"The {a.sender} sent internal_error (80) in frame {a.frame}"
-             + (f", {POSITION_TEXT[position]}" if position in POSITION_TEXT else "") + ". "
-             f"It reports a failure inside the {a.sender} (a callback error, a missing key or "
-             f"certificate, an HSM or memory problem), not something the peer sent."]
+    lines = [
+        f"The {a.sender} sent internal_error (80) in frame {a.frame}"
+        + (f", {POSITION_TEXT[position]}" if position in POSITION_TEXT else "")
+        + ". "
+        f"It reports a failure inside the {a.sender} (a callback error, a missing key or "
+        f"certificate, an HSM or memory problem), not something the peer sent."
+    ]
     fault = a.sender
     ch = s.client_hello
     if a.sender == "server" and position == "P1" and ch is not None and not ch.sni:
-        lines.append("The ClientHello has no SNI: some WAFs and CDNs answer exactly this with "
-                     "internal_error. Send SNI first.")
+        lines.append(
+            "The ClientHello has no SNI: some WAFs and CDNs answer exactly this with "
+            "internal_error. Send SNI first."
+        )
         fault = "client"
-    lines.append("GnuTLS also sends internal_error for any error it has no specific alert for. "
-                 f"The {a.sender}'s own log has the reason.")
-    return make("peer_internal_error", "high",
-                f"The {a.sender} reported an internal error (internal_error, 80) in frame "
-                f"{a.frame}",
-                " ".join(lines), [_ch_frame(s), a.frame], fault,
-                [f"Read the {a.sender}'s TLS error log at this time", s_client(s)])
+    lines.append(
+        "GnuTLS also sends internal_error for any error it has no specific alert for. "
+        f"The {a.sender}'s own log has the reason."
+    )
+    return make(
+        "peer_internal_error",
+        "high",
+        f"The {a.sender} reported an internal error (internal_error, 80) in frame {a.frame}",
+        " ".join(lines),
+        [_ch_frame(s), a.frame],
+        fault,
+        [f"Read the {a.sender}'s TLS error log at this time", s_client(s)],
+    )
 
 
 @rule(priority=50)
@@ -390,42 +512,61 @@ def decrypt_failure(s: Session, ctx: Context) -> Cause | None:
     fault = "unknown"
     if a.code == 51:
         if a.sender == "client" and position in ("P2", "P3"):
-            why = ("The client could not verify the server's signature (ServerKeyExchange or "
-                   "CertificateVerify): the server's private key does not match its "
-                   "certificate, typically a renewed certificate deployed with the old key.")
+            why = (
+                "The client could not verify the server's signature (ServerKeyExchange or "
+                "CertificateVerify): the server's private key does not match its "
+                "certificate, typically a renewed certificate deployed with the old key."
+            )
             fault = "server"
         elif a.sender == "server" and s.client_certificates:
-            why = ("The server could not verify the client's CertificateVerify: the client's "
-                   "key does not match its certificate (often a smart card or HSM fault).")
+            why = (
+                "The server could not verify the client's CertificateVerify: the client's "
+                "key does not match its certificate (often a smart card or HSM fault)."
+            )
             fault = "client"
         elif position == "P1" and s.client_hello and s.client_hello.psk_offered:
-            why = ("The ClientHello offered a PSK (resumption ticket) whose binder did not "
-                   "verify: a stale or foreign ticket.")
+            why = (
+                "The ClientHello offered a PSK (resumption ticket) whose binder did not "
+                "verify: a stale or foreign ticket."
+            )
             fault = "client"
         else:
-            why = ("A Finished or signature check failed: the two transcripts differ, so a "
-                   "middlebox edited handshake bytes or one side has a bug.")
+            why = (
+                "A Finished or signature check failed: the two transcripts differ, so a "
+                "middlebox edited handshake bytes or one side has a bug."
+            )
             fault = "path"
     elif position == "P6":
-        why = ("The MAC failed mid-stream, after good records: bytes changed in transit "
-               "(a proxy, a NIC offload bug, or memory corruption).")
+        why = (
+            "The MAC failed mid-stream, after good records: bytes changed in transit "
+            "(a proxy, a NIC offload bug, or memory corruption)."
+        )
         fault = "path"
     else:
-        why = ("The first protected record did not decrypt: the two sides derived different "
-               "keys. With RSA key exchange, a server key that does not match its certificate; "
-               "otherwise a resumption-state mismatch, rejected 0-RTT data, or a middlebox that "
-               "rewrote the handshake.")
+        why = (
+            "The first protected record did not decrypt: the two sides derived different "
+            "keys. With RSA key exchange, a server key that does not match its certificate; "
+            "otherwise a resumption-state mismatch, rejected 0-RTT data, or a middlebox that "
+            "rewrote the handshake."
+        )
     if a.code == 21:
         why += " decryption_failed (21) is reserved since TLS 1.1: a very old stack sent it."
-    return make("decrypt_failure", "high",
-                f"The {a.sender} could not verify or decrypt what it received "
-                f"({alert_text(a)}, frame {a.frame})",
-                f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
-                + (f", {POSITION_TEXT[position]}" if position in POSITION_TEXT else "")
-                + f". {why}",
-                [_ch_frame(s), ev.frame if ev and a.code == 51 else None, a.frame], fault,
-                [s_client(s), "Compare the certificate and key modulus: `openssl x509 -noout "
-                 "-pubkey -in cert.pem` vs `openssl pkey -pubout -in key.pem`"])
+    return make(
+        "decrypt_failure",
+        "high",
+        f"The {a.sender} could not verify or decrypt what it received "
+        f"({alert_text(a)}, frame {a.frame})",
+        f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
+        + (f", {POSITION_TEXT[position]}" if position in POSITION_TEXT else "")
+        + f". {why}",
+        [_ch_frame(s), ev.frame if ev and a.code == 51 else None, a.frame],
+        fault,
+        [
+            s_client(s),
+            "Compare the certificate and key modulus: `openssl x509 -noout "
+            "-pubkey -in cert.pem` vs `openssl pkey -pubout -in key.pem`",
+        ],
+    )
 
 
 # --- the honest fallback ---------------------------------------------------------------------
@@ -459,7 +600,8 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
         own = pos.client_finished_flight(s, idx)
         if own and not any(x.sender == "server" and x.frame < a.frame for x in s.alerts):
             return make(
-                "unknown", "low",
+                "unknown",
+                "low",
                 "Probably a normal close: the client's encrypted record follows its own "
                 "Finished (likely close_notify); a key log would confirm",
                 f"The client sent its Finished (frame {own[-1].frame}), so it had accepted the "
@@ -468,50 +610,72 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
                 f"Finished, so this record is most likely close_notify (an application that "
                 f"closed without sending data), and the handshake itself probably succeeded. "
                 f"The client's SSLKEYLOGFILE would confirm it.",
-                [ch_frame, own[-1].frame, a.frame], "unknown",
-                ["Capture again with SSLKEYLOGFILE set on the client and load the key log"])
+                [ch_frame, own[-1].frame, a.frame],
+                "unknown",
+                ["Capture again with SSLKEYLOGFILE set on the client and load the key log"],
+            )
     if a is not None and a.code is None:
         where = POSITION_TEXT.get(ctx.position or "", "at a position that does not settle it")
         return make(
-            "unknown", "low",
+            "unknown",
+            "low",
             f"An encrypted alert from the {a.sender} (frame {a.frame}); a key log would show "
             f"its code",
             f"The {a.sender} sent {alert_text(a)} in frame {a.frame}, {where}. TLS 1.3 "
             f"encrypts alerts after the ServerHello, so the code is not in the capture. The "
             f"client's SSLKEYLOGFILE for this connection (or the {a.sender}'s log {when}) "
             f"would name it.",
-            [ch_frame, a.frame], "unknown",
-            ["Capture again with SSLKEYLOGFILE set on the client and load the key log",
-             f"Read the {a.sender}'s log {when}"])
+            [ch_frame, a.frame],
+            "unknown",
+            [
+                "Capture again with SSLKEYLOGFILE set on the client and load the key log",
+                f"Read the {a.sender}'s log {when}",
+            ],
+        )
     if a is not None:
         meaning = ALERT_MEANING.get(a.code or -1)
         where = POSITION_TEXT.get(ctx.position or "", "")
-        text = (f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
-                + (f", {where}" if where else "") + "."
-                + (f" It means {meaning}." if meaning else "")
-                + " The capture does not show which setting caused it; the "
-                f"{a.sender}'s log {when} would.")
-        return make("unknown", "low",
-                    f"The {a.sender} sent {alert_text(a)}; its log would say why",
-                    text, [ch_frame, a.frame], "unknown",
-                    [f"Read the {a.sender}'s log {when}", s_client(s, "-msg")])
+        text = (
+            f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
+            + (f", {where}" if where else "")
+            + "."
+            + (f" It means {meaning}." if meaning else "")
+            + " The capture does not show which setting caused it; the "
+            f"{a.sender}'s log {when} would."
+        )
+        return make(
+            "unknown",
+            "low",
+            f"The {a.sender} sent {alert_text(a)}; its log would say why",
+            text,
+            [ch_frame, a.frame],
+            "unknown",
+            [f"Read the {a.sender}'s log {when}", s_client(s, "-msg")],
+        )
     if s.status == "incomplete":
-        return make("unknown", "low",
-                    "The capture ends mid-handshake; a longer capture would show the outcome",
-                    f"The last frame of this connection is {s.last_frame}; the handshake had "
-                    f"not finished and nothing failed before the capture ended.",
-                    [ch_frame, s.last_frame], "unknown",
-                    ["Capture for longer, or start the capture before the connection opens"])
-    return make("unknown", "low",
-                "The capture does not show why this handshake failed; the server's log would",
-                f"No alert, close or reply pattern in this connection points to a cause. The "
-                f"server's log {when} (or the client's error message) would settle it.",
-                [ch_frame, s.last_frame], "unknown",
-                [f"Read the server's and the client's logs {when}", s_client(s)])
+        return make(
+            "unknown",
+            "low",
+            "The capture ends mid-handshake; a longer capture would show the outcome",
+            f"The last frame of this connection is {s.last_frame}; the handshake had "
+            f"not finished and nothing failed before the capture ended.",
+            [ch_frame, s.last_frame],
+            "unknown",
+            ["Capture for longer, or start the capture before the connection opens"],
+        )
+    return make(
+        "unknown",
+        "low",
+        "The capture does not show why this handshake failed; the server's log would",
+        f"No alert, close or reply pattern in this connection points to a cause. The "
+        f"server's log {when} (or the client's error message) would settle it.",
+        [ch_frame, s.last_frame],
+        "unknown",
+        [f"Read the server's and the client's logs {when}", s_client(s)],
+    )
 
 
 def _clock(ts: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-

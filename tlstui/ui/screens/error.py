@@ -26,15 +26,22 @@ class ErrorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="error-box"):
-            yield Static(Text.assemble(
-                ("Cannot open ", "bold"), (safe_text(self.file_name, 80), "bold"),
-            ), id="error-title")
+            yield Static(
+                Text.assemble(
+                    ("Cannot open ", "bold"),
+                    (safe_text(self.file_name, 80), "bold"),
+                ),
+                id="error-title",
+            )
             yield Static(Text(safe_text(self.message, 300)), id="error-message")
-            yield Static(Text(
-                "tlstui reads pcap and pcapng files (tcpdump -w, Wireshark, dumpcap).\n"
-                "Press q to quit.",
-                style="dim",
-            ), id="error-hint")
+            yield Static(
+                Text(
+                    "tlstui reads pcap and pcapng files (tcpdump -w, Wireshark, dumpcap).\n"
+                    "Press q to quit.",
+                    style="dim",
+                ),
+                id="error-hint",
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -13,9 +13,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEY_NAMES = {
-    "slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab",
-    "shift+tab": "Shift+Tab", "up": "↑", "down": "↓", "home": "Home", "end": "End",
-    "pageup": "PgUp", "pagedown": "PgDn", "ctrl+p": "Ctrl+P", "f1": "F1",
+    "slash": "/",
+    "question_mark": "?",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "up": "↑",
+    "down": "↓",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "ctrl+p": "Ctrl+P",
+    "f1": "F1",
 }
 
 # Keys that come from Textual's own widgets and are not declared by tlstui.
@@ -54,8 +65,11 @@ def key_text(keys: str) -> str:
 # Bindings shown together on one help line: (ids, keys shown, description).
 MERGED = [
     (("main.next_failed", "main.previous_failed"), "n N", "next / previous failed session"),
-    (("main.focus_sessions", "main.focus_ladder", "main.focus_detail"), "1 2 3",
-     "focus the sessions / ladder / detail pane"),
+    (
+        ("main.focus_sessions", "main.focus_ladder", "main.focus_detail"),
+        "1 2 3",
+        "focus the sessions / ladder / detail pane",
+    ),
 ]
 
 
@@ -89,8 +103,10 @@ def help_table() -> Table:
 
     panes = [
         (key, f"{where}: {description}")
-        for where, bindings in (("sessions", SessionsTable.BINDINGS),
-                                ("ladder", LadderView.BINDINGS))
+        for where, bindings in (
+            ("sessions", SessionsTable.BINDINGS),
+            ("ladder", LadderView.BINDINGS),
+        )
         for key, description in binding_rows(bindings)
     ]
     sections = [

@@ -27,7 +27,7 @@ from tlstui.ui.widgets.sessions import SessionsTable
 from tlstui.ui.widgets.summary import SummaryBar
 
 Analyze = Callable[..., Report]
-WIDE_SCREEN = 140                     # from this width the detail pane gets more room
+WIDE_SCREEN = 140  # from this width the detail pane gets more room
 
 EMPTY_HINT = (
     "No TLS sessions found in {name} ({packets} read).\n\n"
@@ -43,12 +43,17 @@ def empty_text(report: Report) -> Text:
     capture = report.capture
     snaplen = (
         f" ({capture.snaplen_truncated:,} frames were cut short)"
-        if capture.snaplen_truncated else ""
+        if capture.snaplen_truncated
+        else ""
     )
     packets = f"{capture.packets:,} packet{'s' if capture.packets != 1 else ''}"
-    return Text(EMPTY_HINT.format(
-        name=safe_text(Path(capture.file).name, 80), packets=packets, snaplen=snaplen,
-    ))
+    return Text(
+        EMPTY_HINT.format(
+            name=safe_text(Path(capture.file).name, 80),
+            packets=packets,
+            snaplen=snaplen,
+        )
+    )
 
 
 def error_message(error: BaseException, path: Path | None = None) -> str:
@@ -79,7 +84,7 @@ class Pane(Vertical):
 class MainScreen(Screen[None]):
     """Everything about one capture."""
 
-    AUTO_FOCUS = ""                   # nothing to focus until the capture is loaded
+    AUTO_FOCUS = ""  # nothing to focus until the capture is loaded
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="main.filter"),
@@ -113,8 +118,11 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
         with Pane(id="sessions-pane"):
-            yield Input(placeholder="filter: IP, port, SNI, alert, cause (Enter keeps, Esc clears)",
-                        id="filter", compact=True)
+            yield Input(
+                placeholder="filter: IP, port, SNI, alert, cause (Enter keeps, Esc clears)",
+                id="filter",
+                compact=True,
+            )
             yield Static(id="notice")
             yield SessionsTable(id="sessions")
         with Horizontal(id="lower"):
@@ -151,7 +159,7 @@ class MainScreen(Screen[None]):
         report = self._analyze(
             self.path, keylog=self.keylog, progress=progress, should_stop=should_stop
         )
-        self._index = search_index(report)   # built here, off the UI thread
+        self._index = search_index(report)  # built here, off the UI thread
         return report
 
     def on_load_progress(self, message: LoadProgress) -> None:
@@ -209,9 +217,7 @@ class MainScreen(Screen[None]):
         sort = f" · sorted by {self.state.sort}" if self.state.sort != "id" else ""
         pane.border_title = f"Sessions ({shown}){sort}"
         narrowed = self.state.describe()
-        pane.border_subtitle = (
-            Text(f"{safe_text(narrowed, 60)} · Esc clears") if narrowed else ""
-        )
+        pane.border_subtitle = Text(f"{safe_text(narrowed, 60)} · Esc clears") if narrowed else ""
         if not sessions:
             self._show_session(None)
 
@@ -261,8 +267,16 @@ class MainScreen(Screen[None]):
     # --- actions --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("filter", "failed_only", "next_failed", "previous_failed", "next_group",
-                      "cycle_sort", "export", "zoom"):
+        if action in (
+            "filter",
+            "failed_only",
+            "next_failed",
+            "previous_failed",
+            "next_group",
+            "cycle_sort",
+            "export",
+            "zoom",
+        ):
             if self.report is None or not self.report.sessions:
                 return False
         if action == "export" and self._session_id is None:

@@ -38,7 +38,8 @@ def heading(text: str, style: str = "bold reverse") -> Text:
 def cause_block(cause: Cause, rank: str) -> list[RenderableType]:
     style = f"bold {FAIL}" if cause.cause not in ("ok", "unknown") else "bold"
     title = Text.assemble(
-        (f"{rank} ", "bold"), (cause.cause, style),
+        (f"{rank} ", "bold"),
+        (cause.cause, style),
         (f" ({cause.confidence} confidence)", CONFIDENCE_STYLES.get(cause.confidence, "")),
     )
     return [title, kv_table(describe.cause_details(cause)[2:])]
@@ -50,7 +51,8 @@ def diagnosis_blocks(session: Session) -> list[RenderableType]:
         return [heading("Diagnosis"), Text("(not diagnosed)")]
     blocks: list[RenderableType] = [heading("Diagnosis"), *cause_block(diagnosis.best, "best:")]
     others = [
-        c for c in diagnosis.candidates
+        c
+        for c in diagnosis.candidates
         if c is not diagnosis.best
         and (c.cause, c.summary) != (diagnosis.best.cause, diagnosis.best.summary)
     ]
@@ -88,10 +90,14 @@ def events_renderable(session: Session, indexes: tuple[int, ...]) -> RenderableT
     elif session.diagnosis and session.status != "ok":
         best = session.diagnosis.best
         parts.append(Text(""))
-        parts.append(Text.assemble(
-            ("session diagnosis: ", "bold"), (best.cause, f"bold {FAIL}"),
-            f" ({best.confidence}) ", safe_text(best.summary, 500),
-        ))
+        parts.append(
+            Text.assemble(
+                ("session diagnosis: ", "bold"),
+                (best.cause, f"bold {FAIL}"),
+                f" ({best.confidence}) ",
+                safe_text(best.summary, 500),
+            )
+        )
     return Group(*parts)
 
 

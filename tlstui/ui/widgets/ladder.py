@@ -36,8 +36,12 @@ def line_style(events: list[Event]) -> str:
 
 
 def ladder_prompt(
-    events: list[Event], origin: float, width: int, columns: tuple[int, int],
-    evidence: bool = False, same_frame: bool = False,
+    events: list[Event],
+    origin: float,
+    width: int,
+    columns: tuple[int, int],
+    evidence: bool = False,
+    same_frame: bool = False,
 ) -> Text:
     """The (possibly multi-line) text of one ladder line of *width* cells.
 
@@ -52,7 +56,7 @@ def ladder_prompt(
     else:
         prefix = f"{first.frame:>{fw}} {describe.ms_since(first.time, origin):>{tw}} "
     inner = max(width - len(prefix) - 2, MIN_INNER)
-    room = inner - 4                           # arrow head, two spaces, one dash
+    room = inner - 4  # arrow head, two spaces, one dash
     chunks = textwrap.wrap(label, room, break_on_hyphens=False) or [""]
     style = line_style(events)
     text = Text()
@@ -68,11 +72,13 @@ def ladder_prompt(
         if i == 0:
             dashes = inner - len(chunk) - 4
             if first.sender == "client":
-                body = Text.assemble(("─ ", style), (chunk, style), (" " + "─" * dashes, style),
-                                     ("▶", style))
+                body = Text.assemble(
+                    ("─ ", style), (chunk, style), (" " + "─" * dashes, style), ("▶", style)
+                )
             else:
-                body = Text.assemble(("◀", style), ("─" * dashes + " ", style), (chunk, style),
-                                     (" ─", style))
+                body = Text.assemble(
+                    ("◀", style), ("─" * dashes + " ", style), (chunk, style), (" ─", style)
+                )
         else:
             pad = inner - len(chunk)
             if first.sender == "client":
@@ -147,9 +153,14 @@ class LadderView(OptionList):
                 and previous.frame == events[0].frame
                 and previous.sender == events[0].sender
             )
-            prompt = ladder_prompt(events, self.origin, self._width, columns,
-                                   evidence=not same and any(e.frame in evidence for e in events),
-                                   same_frame=same)
+            prompt = ladder_prompt(
+                events,
+                self.origin,
+                self._width,
+                columns,
+                evidence=not same and any(e.frame in evidence for e in events),
+                same_frame=same,
+            )
             previous = events[0]
             options.append(Option(prompt, id=f"line-{n}"))
         self.add_options(options)
@@ -206,8 +217,9 @@ class LadderPane(Vertical):
     def _update_header(self) -> None:
         ladder = self.query_one(LadderView)
         header = self.query_one("#ladder-header", Static)
-        header.update(ladder_header(ladder._content_width(), ladder.columns)
-                      if ladder.session else Text(""))
+        header.update(
+            ladder_header(ladder._content_width(), ladder.columns) if ladder.session else Text("")
+        )
 
     def on_resize(self) -> None:
         self._update_header()

@@ -40,10 +40,10 @@ def _outcome(s: Session, short: bool) -> Text:
 class Column:
     key: str
     label: str
-    width: int                        # the least it may shrink to
-    most: int                         # the most it needs
+    width: int  # the least it may shrink to
+    most: int  # the most it needs
     cell: Callable[[Session], Text]
-    flex: int = 0                     # shrinks (and grows) in proportion; 0 = never
+    flex: int = 0  # shrinks (and grows) in proportion; 0 = never
     justify: str = "left"
 
 
@@ -68,15 +68,16 @@ WIDE: tuple[Column, ...] = (
     Column("server", "server", 15, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 10, 40, lambda s: Text(describe.sni_text(s)), flex=2),
     Column("ver", "version", 7, 7, lambda s: Text(describe.version_text(s.version))),
-    Column("cipher", "cipher", 14, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)),
-           flex=1),
+    Column(
+        "cipher", "cipher", 14, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)), flex=1
+    ),
     Column("end", "alert / close", 20, 40, lambda s: _outcome(s, False), flex=2),
     Column("dur", "duration", 8, 9, _duration, justify="right"),
 )
 
-WIDE_FROM = 130                       # table width at which the wide column set is used
-PADDING = 1                           # cell padding on each side
-MEASURE = 2000                        # sessions looked at to size the columns
+WIDE_FROM = 130  # table width at which the wide column set is used
+PADDING = 1  # cell padding on each side
+MEASURE = 2000  # sessions looked at to size the columns
 
 
 def column_set(width: int) -> tuple[Column, ...]:
@@ -112,9 +113,7 @@ def layout(
     if over > 0:
         # Shrink flexible columns, the roomiest first, one cell at a time.
         while over > 0:
-            candidates = [
-                i for i, c in enumerate(columns) if c.flex and widths[i] > c.width
-            ]
+            candidates = [i for i, c in enumerate(columns) if c.flex and widths[i] > c.width]
             if not candidates:
                 break
             i = max(candidates, key=lambda i: (widths[i] - columns[i].width) * columns[i].flex)
@@ -167,7 +166,9 @@ class SessionsTable(ScrollView, can_focus=True):
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "sessions--header", "sessions--cursor", "sessions--cursor-blurred",
+        "sessions--header",
+        "sessions--cursor",
+        "sessions--cursor-blurred",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Ladder", id="sessions.ladder"),
@@ -214,7 +215,9 @@ class SessionsTable(ScrollView, can_focus=True):
         return layout(width, need=need)
 
     def set_sessions(
-        self, sessions: Sequence[Session], keep_id: int | None = None,
+        self,
+        sessions: Sequence[Session],
+        keep_id: int | None = None,
         universe: Sequence[Session] | None = None,
     ) -> None:
         """Show *sessions* (already filtered and sorted); keep the cursor on *keep_id*.
@@ -298,8 +301,10 @@ class SessionsTable(ScrollView, can_focus=True):
             style = self.get_component_rich_style("sessions--header")
             text = header_text(self._layout) if self._layout else Text("")
             strip = Strip(text.render(self.app.console), text.cell_len)
-            return strip.apply_style(base + style).extend_cell_length(width, base + style).crop(
-                0, width
+            return (
+                strip.apply_style(base + style)
+                .extend_cell_length(width, base + style)
+                .crop(0, width)
             )
         index = round(self.scroll_y) + y - 1
         if index >= len(self._sessions):
