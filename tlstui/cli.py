@@ -29,13 +29,19 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
     out.add_argument("--report", action="store_true", help="print a readable report and exit")
     p.add_argument(
-        "--failed", action="store_true", help="with --report: only failed and incomplete sessions"
+        "--failed",
+        action="store_true",
+        help="only failed and incomplete sessions (--report, and the TUI starts with them)",
     )
     p.add_argument(
         "--keylog",
         type=Path,
+        action="append",
         metavar="FILE",
-        help="TLS key log (SSLKEYLOGFILE format); default: CAPTURE.keys if present",
+        help=(
+            "TLS key log (SSLKEYLOGFILE format), may be repeated; default: NAME.keys, "
+            "NAME.keylog or CAPTURE.keylog beside the capture, and $SSLKEYLOGFILE"
+        ),
     )
     p.add_argument(
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
@@ -44,20 +50,36 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tui_refusal(capture: str) -> str:
+    """Why the TUI cannot run here ("" when it can): it needs a terminal on both ends, and
+    without one it would wait for keys that never come (or draw into a pipe) forever."""
+    if capture == "-":
+        return "the TUI cannot read a capture from stdin"
+    if not sys.stdin.isatty():
+        return "the TUI needs a terminal, but stdin is not one"
+    if not sys.stdout.isatty():
+        return "the TUI needs a terminal, but stdout is not one"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.no_keylog:
         args.keylog = False
+    if args.json and args.failed:
+        print(
+            "tlstui: --failed does not apply to --json (filter the sessions by status instead)",
+            file=sys.stderr,
+        )
+        return 2
     if not (args.json or args.report):
-        if args.capture == "-":
-            print(
-                "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
-                file=sys.stderr,
-            )
+        refusal = _tui_refusal(args.capture)
+        if refusal:
+            print(f"tlstui: {refusal}; use --report or --json", file=sys.stderr)
             return 2
         from tlstui.ui.app import make_app
 
-        app = make_app(args.capture, keylog=args.keylog)
+        app = make_app(args.capture, keylog=args.keylog, failed_only=args.failed)
         app.run()
         return int(getattr(app, "return_code", 0) or 0)
 
@@ -70,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = analyze(args.capture, keylog=args.keylog)
     except CaptureError as exc:
-        # safe_text (issue 6): the message names the path, which may hold a newline or an
-        # escape sequence; the spec promises one line, and a terminal must not act on it.
+        # The message names the path, which may hold a newline or an escape sequence; the
+        # spec promises one line, and a terminal must not act on it.
         print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -72,6 +72,7 @@ class KeyLog:
 
     def __init__(self) -> None:
         self._by_random: dict[bytes, dict[str, bytes]] = {}
+        self.lines = 0  # usable secret lines read
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> KeyLog:
@@ -91,6 +92,7 @@ class KeyLog:
                 continue
             entry = log._by_random.setdefault(bytes.fromhex(rand), {})
             entry[label] = bytes.fromhex(secret)
+            log.lines += 1
         return log
 
     def secrets(self, client_random: bytes) -> dict[str, bytes]:

@@ -9,15 +9,16 @@ that are not TLS are dropped after a bounded look, so memory follows sessions, n
 from __future__ import annotations
 
 import gc
+import os
 import struct
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tlstui.analysis.decrypt import KeyLog, decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
-from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
+from tlstui.analysis.model import CaptureInfo, Endpoint, KeylogInfo, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
@@ -101,18 +102,27 @@ def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool
 def analyze(
     path: str | Path,
     *,
-    keylog: Path | bool | None = None,
+    keylog: Path | Sequence[Path] | bool | None = None,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     diagnose: bool = True,
 ) -> Report:
-    """Read *path* and return the report; raise CaptureError for input that is not a capture."""
+    """Read *path* and return the report; raise CaptureError for input that is not a capture
+    or for a key log given by name that cannot be read."""
     cap = open_capture(path)
     info = CaptureInfo(file=str(path), format=cap.format)
-    lines = _keylog_for(path, keylog, cap)
+    found = _keylog_for(path, keylog, cap, info.warnings)
     keys = None
-    if lines:
+    if found is not None:
+        lines, sources = found
         keys = KeyLog.parse(lines)
+        info.keylog = KeylogInfo(paths=sources, lines=keys.lines)
+        if not keys.lines:
+            info.warnings.append(
+                f"key log {', '.join(sources)} has no usable line (expected SSLKEYLOGFILE "
+                "lines such as CLIENT_RANDOM or CLIENT_HANDSHAKE_TRAFFIC_SECRET)"
+            )
+            keys = None
     # The analysis allocates many long-lived small objects and frees few: the cyclic
     # collector would rescan them again and again (measured: 3.5 s vs 12-20 s for 20,000
     # sessions), so it is paused for the analysis and run once afterwards.
@@ -120,6 +130,11 @@ def analyze(
     gc.disable()
     try:
         sessions = _scan(cap, info, progress, should_stop, keys)
+        if info.keylog is not None:
+            for s in sessions:
+                if s.secrets is None:
+                    s.secrets = "missing"
+            info.keylog.sessions_decrypted = sum(s.secrets == "decrypted" for s in sessions)
         report = Report(info, sessions)
         if diagnose:
             diagnose_report(report)
@@ -129,26 +144,75 @@ def analyze(
     return report
 
 
-def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
-    """The key log to use: --keylog, else NAME.keys beside the capture, plus pcapng DSB.
+KEYLOG_MAX_BYTES = 64 << 20
 
+
+def keylog_candidates(path: str | Path) -> list[Path]:
+    """Where a key log for *path* is looked for, in order: the names people give them
+    (``NAME.keys``, ``NAME.keylog``, ``NAME.pcapng.keys``, ``NAME.pcapng.keylog``), then
+    ``$SSLKEYLOGFILE`` when it is set."""
+    found: list[Path] = []
+    if str(path) != "-":
+        p = Path(path)
+        for suffix in (".keys", ".keylog"):
+            found += [p.with_suffix(suffix), p.with_name(p.name + suffix)]
+    env = os.environ.get("SSLKEYLOGFILE")
+    if env:
+        found.append(Path(env))
+    return list(dict.fromkeys(found))
+
+
+def _read_keylog(path: Path) -> list[str]:
+    if path.stat().st_size >= KEYLOG_MAX_BYTES:
+        raise OSError(f"larger than {KEYLOG_MAX_BYTES >> 20} MiB")
+    return path.read_text("utf-8", "replace").splitlines()
+
+
+def _keylog_for(
+    path: str | Path,
+    keylog: Path | Sequence[Path] | bool | None,
+    cap: Capture,
+    warnings: list[str],
+) -> tuple[list[str], list[str]] | None:
+    """The key log lines to use and where they came from, or None when there are none.
+
+    Key logs named by the caller (``--keylog``) must be readable: a typo must not silently
+    turn the answer from "certain" into "likely", so an unreadable one raises CaptureError.
+    Without one, the first file beside the capture (see ``keylog_candidates``) and
+    ``$SSLKEYLOGFILE`` are read; a pcapng's Decryption Secrets Block is always added.
     ``keylog=False`` turns key logs off entirely (to see what the capture alone shows).
     """
     if keylog is False:
         return None
     lines: list[str] = list(cap.keylog_lines)
-    candidates = [Path(keylog)] if keylog else []
-    if not keylog and str(path) != "-":
-        p = Path(path)
-        candidates += [p.with_suffix(".keys"), p.with_name(p.name + ".keys")]
-    for c in candidates:
-        try:
-            if c.is_file() and c.stat().st_size < 64 << 20:
-                lines += c.read_text("utf-8", "replace").splitlines()
-                break
-        except OSError:
-            continue
-    return lines or None
+    sources: list[str] = [f"{path} (embedded secrets)"] if lines else []
+    if isinstance(keylog, (str, Path)):
+        keylog = [Path(keylog)]
+    if keylog:
+        for given in keylog:  # type: ignore[union-attr]
+            try:
+                lines += _read_keylog(Path(given))
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise CaptureError(f"{given}: cannot read the key log: {reason}") from None
+            sources.append(str(given))
+    else:
+        env = os.environ.get("SSLKEYLOGFILE")
+        beside_done = False
+        for c in keylog_candidates(path):
+            from_env = bool(env) and c == Path(env)
+            if beside_done and not from_env:
+                continue
+            try:
+                if not c.is_file():
+                    continue
+                lines += _read_keylog(c)
+            except OSError as exc:
+                warnings.append(f"key log {c} was not read: {exc.strerror or exc}")
+                continue
+            sources.append(str(c))
+            beside_done = beside_done or not from_env
+    return (lines, sources) if sources else None
 
 
 def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> list[Session]:
@@ -346,9 +410,10 @@ def _finish(conn: _Conn, keys=None) -> Session:
             half.flush(conn.last_frame)
     for reader in b.readers:
         reader.finish()
+    s = b.s
     if keys is not None:
         decrypt_session(b, keys)
-    s = b.s
+        s.secrets = _secrets_state(s, keys)
     s.last_frame = conn.last_frame
     s.end = conn.end
     chalf = conn.halves[conn.client_dir]
@@ -356,3 +421,15 @@ def _finish(conn: _Conn, keys=None) -> Session:
     if not shalf.bytes:
         s.client_hello_retransmits = chalf.retransmits
     return b.finish()
+
+
+def _secrets_state(s: Session, keys: KeyLog) -> str:
+    """What the key log did for *s* (see ``Session.secrets``)."""
+    hello = s.client_hello
+    if hello is None or not keys.secrets(hello.random):
+        return "missing"
+    if any(a.decrypted for a in s.alerts) or any(
+        e.note is not None and e.note.startswith("decrypted") for e in s.events
+    ):
+        return "decrypted"
+    return "found"

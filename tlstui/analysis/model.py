@@ -158,6 +158,10 @@ class Session:
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
+    # What the key log held for this session: None (no key log was used), "missing" (no
+    # secrets for its client_random), "found" (secrets, but nothing was decrypted with them),
+    # "decrypted" (records were opened with them).
+    secrets: str | None = None
 
     @property
     def client_hello(self) -> ClientHello | None:
@@ -173,6 +177,16 @@ class Session:
 
 
 @dataclass(slots=True)
+class KeylogInfo:
+    """The key log(s) an analysis used: where from, how much of them could be used, and to what
+    effect; a person whose answer stays "likely" needs to see that the key log did nothing."""
+
+    paths: list[str] = field(default_factory=list)  # files read; the capture itself for a DSB
+    lines: int = 0  # usable secret lines (comments and garbage not counted)
+    sessions_decrypted: int = 0
+
+
+@dataclass(slots=True)
 class CaptureInfo:
     file: str
     format: str = "pcap"  # "pcap" | "pcapng"
@@ -184,6 +198,7 @@ class CaptureInfo:
     first_time: float | None = None
     last_time: float | None = None
     warnings: list[str] = field(default_factory=list)
+    keylog: KeylogInfo | None = None  # None: no key log was found or asked for
 
 
 @dataclass(slots=True)

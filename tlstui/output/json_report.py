@@ -156,6 +156,15 @@ def report_dict(report: Report) -> dict[str, Any]:
             "damaged": c.damaged,
             "truncated": c.truncated,
             "warnings": list(c.warnings),
+            "keylog": (
+                {
+                    "paths": list(c.keylog.paths),
+                    "lines": c.keylog.lines,
+                    "sessions_decrypted": c.keylog.sessions_decrypted,
+                }
+                if c.keylog is not None
+                else None
+            ),
         },
         "sessions": [session_dict(s) for s in report.sessions],
     }
