@@ -8,7 +8,14 @@ import pytest
 
 from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Report
-from tlstui.output.markdown import export_filename, ladder_lines, md_code, md_text, session_markdown
+from tlstui.output.markdown import (
+    export_filename,
+    export_path,
+    ladder_lines,
+    md_code,
+    md_text,
+    session_markdown,
+)
 
 SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 
@@ -40,18 +47,44 @@ def test_export_of_a_failed_session(report: Report) -> None:
     assert text.endswith("\n")
 
 
-def test_export_filename(report: Report) -> None:
-    assert export_filename(report.sessions[4]) == f"tlstui-session-{report.sessions[4].id}.md"
+def test_export_filename_names_the_capture(report: Report) -> None:
+    session = report.sessions[4]
+    assert export_filename(report, session) == f"tlstui-showcase-session-{session.id}.md"
 
 
-def test_ladder_lines_use_capture_relative_milliseconds(report: Report) -> None:
+def test_export_path_never_overwrites(report: Report, tmp_path: Path) -> None:
+    session = report.sessions[4]
+    first = export_path(tmp_path, report, session)
+    assert first == tmp_path / f"tlstui-showcase-session-{session.id}.md"
+    first.write_text("x")
+    second = export_path(tmp_path, report, session)
+    assert second.name == f"tlstui-showcase-session-{session.id}-2.md"
+    assert second.is_absolute()
+
+
+def test_commands_are_unescaped_code_spans(report: Report) -> None:
+    session = next(s for s in report.sessions if s.failed and s.diagnosis.best.cause == "expired_certificate")  # type: ignore[union-attr]  # fmt: skip
+    text = session_markdown(report, session)
+    command = next(i for i in session.diagnosis.best.check_next if i.startswith("openssl"))  # type: ignore[union-attr]  # fmt: skip
+    assert "</dev/null |" in command
+    assert f"  - `{command}`" in text.splitlines()
+    assert "\\<" not in text and "\\|" not in text
+
+
+def test_ladder_lines_time_since_the_session_and_the_line_before(report: Report) -> None:
     session = report.sessions[0]
     lines = ladder_lines(report, session)
-    assert lines[0].split() == ["frame", "ms", "client", "->", "server"]
+    assert lines[0].split() == ["frame", "ms", "+ms", "client", "->", "server"]
     first = lines[1].split()
     assert first[0] == str(session.events[0].frame)
-    assert float(first[1]) >= 0
+    # Since the session's first packet (its SYN), not since the capture's first frame.
+    assert float(first[1]) == pytest.approx(
+        (session.events[0].time - session.start) * 1000, abs=0.06
+    )
     assert first[2:] == ["-->", "ClientHello"]
+    second = lines[2].split()
+    assert second[2].startswith("+")
+    assert float(second[1]) - float(first[1]) == pytest.approx(float(second[2]), abs=0.11)
 
 
 def test_hostile_capture_text_is_neutralised(report: Report) -> None:

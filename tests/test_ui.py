@@ -236,20 +236,29 @@ class TestExport:
     async def test_export_writes_markdown(
         self, report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """`e` writes tlstui-session-N.md in the current directory and copies it."""
+        """`e` writes tlstui-CAPTURE-session-N.md in the current directory, never over an
+        earlier export, shows the full path, and says the clipboard copy was *sent*."""
         monkeypatch.chdir(tmp_path)
         session = next(s for s in report.sessions if s.failed)
+        earlier = tmp_path / f"tlstui-showcase-session-{session.id}.md"
+        earlier.write_text("an export of another capture\n")
         app = showcase_app()
+        notes: list[str] = []
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for_load(pilot)
+            app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
             await pilot.press("e")
-            out = tmp_path / f"tlstui-session-{session.id}.md"
+            assert earlier.read_text() == "an export of another capture\n"
+            out = tmp_path / f"tlstui-showcase-session-{session.id}-2.md"
             assert out.exists()
             text = out.read_text(encoding="utf-8")
             assert text.startswith(f"# TLS session #{session.id}: ✗ failed")
             assert f"`{session.diagnosis.best.cause}`" in text  # type: ignore[union-attr]
             assert "## Handshake ladder" in text
             assert app.clipboard == text
+            assert notes[-1].startswith(f"Wrote {out.resolve()}\n")
+            assert "Sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on" in notes[-1]
+            assert "also copied" not in notes[-1]
 
 
 class TestCaptureText:
@@ -388,16 +397,18 @@ class TestPalette:
             await wait_for_load(pilot)
             provider = TlsCommands(app.screen)
             commands = {name: callback for name, callback, _ in provider._commands()}
-            assert "Toggle failed only" in commands
-            assert "Export session as Markdown" in commands
-            await commands["Toggle failed only"]()
+            assert "Show failed sessions only (toggle)" in commands
+            assert any(name.startswith("Export the session's diagnosis") for name in commands)
+            assert any(name.startswith("Zoom the focused pane") for name in commands)
+            await commands["Show failed sessions only (toggle)"]()
             await pilot.pause()
             assert visible(app) == ids(report, lambda s: s.failed)
 
 
 def test_help_covers_every_binding() -> None:
     """Every declared key (but navigation aliases) appears in the help table."""
-    from tlstui.ui.screens.help import help_table, key_text
+    from tlstui.ui.keys import key_text
+    from tlstui.ui.screens.help import help_table
     from tlstui.ui.screens.main import MainScreen
 
     console = Console(width=120, record=True, file=io.StringIO())
@@ -416,3 +427,5 @@ def test_help_covers_every_binding() -> None:
                 continue
             for key in key_text(b.key).split():  # type: ignore[union-attr]
                 assert key in shown, key
+    for key in ("z", "g", "Esc", "1", "2", "3", "F1", "y", "v", "o"):
+        assert key in shown, key

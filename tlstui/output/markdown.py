@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tlstui.analysis.model import Cause, Report, Session
 from tlstui.output import describe
+from tlstui.output.commands import split_item
 from tlstui.textsafe import safe_text
 
 _MD_ACTIVE = re.compile(r"([\\`*\[\]<>|])")
@@ -34,20 +35,49 @@ def md_code(value: str | None, limit: int = 512) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def export_filename(session: Session) -> str:
-    return f"tlstui-session-{session.id}.md"
+def export_filename(report: Report, session: Session) -> str:
+    """``tlstui-CAPTURE-session-N.md``: the capture's name keeps exports of session N of two
+    captures apart; only letters, digits, ``.``, ``-`` and ``_`` of it are kept."""
+    capture = "stdin" if report.capture.file == "-" else Path(report.capture.file).name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", capture.rsplit(".", 1)[0]).strip("._") or "capture"
+    return f"tlstui-{stem[:60]}-session-{session.id}.md"
+
+
+def export_path(directory: Path, report: Report, session: Session) -> Path:
+    """A path in *directory* that does not exist yet: the export name, else ``-2``, ``-3``..."""
+    name = export_filename(report, session)
+    path = directory / name
+    n = 1
+    while path.exists():
+        n += 1
+        path = directory / name.replace(".md", f"-{n}.md")
+    return path.resolve()
+
+
+def _check_next_md(item: str) -> list[str]:
+    """A check-next item: its prose escaped, its commands in code spans, unescaped."""
+    split = split_item(item)
+    if not split.prose:
+        return [f"  - {md_code(c, 2000)}" for c in split.commands]
+    out = [f"  - {md_text(split.prose)}"]
+    out += [f"    {md_code(c, 2000)}" for c in split.commands]
+    return out
 
 
 def ladder_lines(report: Report, session: Session) -> list[str]:
-    """The ladder as plain text: frame, ms since the capture's first frame, arrow, messages."""
-    origin = describe.capture_origin(report)
-    lines = [f"{'frame':>7} {'ms':>9}  client -> server"]
+    """The ladder as plain text: frame, ms since the session's first packet, ms since the
+    line before, arrow, messages."""
+    lines = [f"{'frame':>7} {'ms':>9} {'+ms':>8}  client -> server"]
+    previous: float | None = None
     for group in describe.ladder_groups(session.events):
         events = [session.events[i] for i in group]
         first = events[0]
         label = describe.group_label(events)
         arrow = f"--> {label}" if first.sender == "client" else f"    <-- {label}"
-        lines.append(f"{first.frame:>7} {describe.ms_since(first.time, origin):>9}  {arrow}")
+        since = describe.ms_since(first.time, session.start)
+        delta = "" if previous is None else "+" + describe.ms_since(first.time, previous)
+        previous = first.time
+        lines.append(f"{first.frame:>7} {since:>9} {delta:>8}  {arrow}")
     return lines
 
 
@@ -65,7 +95,8 @@ def _cause_md(cause: Cause, heading: str) -> list[str]:
         out.append(f"- Look at: {md_text(cause.fault)}")
     if cause.check_next:
         out.append("- Check next:")
-        out += [f"  - {md_text(item)}" for item in cause.check_next]
+        for item in cause.check_next:
+            out += _check_next_md(item)
     out.append("")
     return out
 

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from tlstui.analysis.model import Report
 from tlstui.ui.commands import TlsCommands
-from tlstui.ui.screens.main import Analyze, MainScreen
+from tlstui.ui.screens.main import Analyze, KeylogArg, MainScreen
 
 
-def _engine_analyze(*args: object, **kwargs: object):
+def _engine_analyze(*args: Any, **kwargs: Any) -> Report:
     from tlstui.analysis.engine import analyze
 
-    return analyze(*args, **kwargs)  # type: ignore[arg-type]
+    return analyze(*args, **kwargs)
 
 
 class TlsApp(App[None]):
@@ -29,24 +31,35 @@ class TlsApp(App[None]):
     TITLE = "tlstui"
     COMMANDS = App.COMMANDS | {TlsCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="this help"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="quit"),
     ]
 
     def __init__(
         self,
         path: Path,
         *,
-        keylog: Path | bool | None = None,
+        keylog: KeylogArg = None,
         analyze: Analyze | None = None,
+        failed_only: bool = False,
     ) -> None:
         super().__init__()
         self.path = path
         self.keylog = keylog
         self.analyze = analyze or _engine_analyze
+        self.failed_only = failed_only
 
-    def get_default_screen(self) -> Screen:
-        return MainScreen(self.path, keylog=self.keylog, analyze=self.analyze)
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(
+            self.path, keylog=self.keylog, analyze=self.analyze, failed_only=self.failed_only
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's system commands without "Screenshot", which cannot save in a terminal
+        session over SSH (it answered "Failed to save screenshot")."""
+        for command in super().get_system_commands(screen):
+            if "screenshot" not in command.title.lower():
+                yield command
 
     def action_help(self) -> None:
         from tlstui.ui.screens.help import HelpScreen
@@ -61,15 +74,19 @@ class TlsApp(App[None]):
 def make_app(
     path: str | Path,
     *,
-    keylog: str | Path | bool | None = None,
+    keylog: str | Path | Sequence[str | Path] | bool | None = None,
     analyze: Analyze | None = None,
+    failed_only: bool = False,
 ) -> TlsApp:
     """Build the app for *path*; the capture is read in a background thread once it runs."""
-    return TlsApp(
-        Path(path),
-        keylog=Path(keylog) if isinstance(keylog, str | Path) else keylog,
-        analyze=analyze,
-    )
+    keys: KeylogArg
+    if isinstance(keylog, str | Path):
+        keys = [Path(keylog)]
+    elif isinstance(keylog, bool) or keylog is None:
+        keys = keylog
+    else:
+        keys = [Path(k) for k in keylog]
+    return TlsApp(Path(path), keylog=keys, analyze=analyze, failed_only=failed_only)
 
 
 async def wait_for_load(pilot: Pilot) -> None:

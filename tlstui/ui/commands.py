@@ -1,50 +1,45 @@
-"""Command palette provider: the main screen's actions by name."""
+"""Command palette provider: the main screen's actions by name (built from the bindings),
+plus one entry per "check next" command of the selected session, which copies it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
-COMMANDS: list[tuple[str, str, str]] = [
-    ("Filter sessions", "filter", "Filter by IP, port, SNI, alert or cause  (/)"),
-    ("Toggle failed only", "failed_only", "Show only failed sessions  (f)"),
-    ("Next failed session", "next_failed", "Jump to the next failed session  (n)"),
-    ("Previous failed session", "previous_failed", "Jump to the previous failed session  (N)"),
-    ("Next cause group", "next_group", "Show the next failure cause group  (g)"),
-    ("Cycle sort", "cycle_sort", "Sort by id, status, server, duration  (s)"),
-    ("Export session as Markdown", "export", "Write tlstui-session-N.md and copy it  (e)"),
-    ("Clear filters", "clear", "Clear filter, failed-only and cause group  (Esc)"),
-    ("Focus sessions", "focus_pane('sessions')", "Focus the sessions pane  (1)"),
-    ("Focus ladder", "focus_pane('ladder')", "Focus the ladder pane  (2)"),
-    ("Focus detail", "focus_pane('detail')", "Focus the detail pane  (3)"),
-    ("Help: keys", "app.help", "Every key  (? or F1)"),
-]
+Entry = tuple[str, Callable[[], Awaitable[None]], str]
 
 
 class TlsCommands(Provider):
     """Offers the same actions as the keys, on the main screen."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    def _commands(self) -> list[Entry]:
+        from tlstui.ui.app import TlsApp
+        from tlstui.ui.keys import palette_commands
         from tlstui.ui.screens.main import MainScreen
 
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return []
-        result = []
-        for name, action, help_text in COMMANDS:
-            if action.startswith("app."):
-                callback = self._runner(self.app, action.removeprefix("app."))
+        result: list[Entry] = []
+        for command in palette_commands(MainScreen.BINDINGS, TlsApp.BINDINGS):
+            if command.action.startswith("app."):
+                callback = self._runner(self.app, command.action.removeprefix("app."))
             else:
-                if screen.check_action(action.split("(")[0], ()) is not True:
+                if screen.check_action(command.action.split("(")[0], ()) is not True:
                     continue
-                callback = self._runner(screen, action)
-            result.append((name, callback, help_text))
+                callback = self._runner(screen, command.action)
+            result.append((command.name, callback, f"key: {command.keys}"))
+        for n, text in enumerate(screen.commands_to_copy()):
+            result.append(
+                (f"Copy command {n + 1}: {text}", self._runner(screen, f"copy_command({n})"), "")
+            )
         return result
 
-    def _runner(self, target: object, action: str) -> Callable[[], object]:
+    def _runner(self, target: DOMNode, action: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
-            await self.app.run_action(action, target)  # type: ignore[arg-type]
+            await self.app.run_action(action, target)
 
         return run
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
+
+from tlstui.analysis.engine import Progress
 
 
 @dataclass
 class LoadProgress(Message):
     """The loader read more of the capture (posted from the worker thread)."""
 
-    progress: Any  # tlstui.analysis.engine.Progress
+    progress: Progress
 
 
 @dataclass

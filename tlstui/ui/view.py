@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tlstui.analysis.model import Report, Session
 from tlstui.output import describe
+from tlstui.ui.filter import fields_of as filter_fields
+from tlstui.ui.filter import matches as filter_matches
+from tlstui.ui.filter import parse as parse_filter
 
 SORTS = ("id", "status", "server", "duration")
 _STATUS_ORDER = {"failed": 0, "incomplete": 1, "ok": 2}
@@ -33,7 +38,7 @@ class ViewState:
         if self.failed_only:
             parts.append("failed only")
         if self.cause:
-            parts.append(f"cause {self.cause}")
+            parts.append(f"failed with cause {self.cause}")
         return " · ".join(parts)
 
 
@@ -45,7 +50,7 @@ def _ip_key(ip: str) -> tuple[int, int, str]:
     return (addr.version, int(addr), "")
 
 
-def sort_key(name: str):
+def sort_key(name: str) -> Callable[[Session], Any]:
     if name == "status":
         return lambda s: (_STATUS_ORDER.get(s.status, 3), s.id)
     if name == "server":
@@ -55,27 +60,26 @@ def sort_key(name: str):
     return lambda s: s.id
 
 
-def search_index(report: Report) -> dict[int, str]:
-    """Session id -> the text ``/`` searches; built once (in the loader thread)."""
-    return {s.id: describe.search_text(s) for s in report.sessions}
+SearchIndex = dict[int, dict[str, str]]
 
 
-def matches(haystack: str, text: str) -> bool:
-    """Every whitespace-separated word of *text* occurs in *haystack*."""
-    return all(word in haystack for word in text.lower().split())
+def search_index(report: Report) -> SearchIndex:
+    """Session id -> the fields ``/`` searches; built once (in the loader thread)."""
+    return {s.id: filter_fields(s) for s in report.sessions}
 
 
 def visible_sessions(
-    report: Report, state: ViewState, index: dict[int, str] | None = None
+    report: Report, state: ViewState, index: SearchIndex | None = None
 ) -> list[Session]:
-    if state.text and index is None:
+    terms = parse_filter(state.text)
+    if terms and index is None:
         index = search_index(report)
     sessions = [
         s
         for s in report.sessions
         if (not state.failed_only or s.failed)
         and (state.cause is None or (s.failed and describe.session_cause(s) == state.cause))
-        and (not state.text or matches(index[s.id], state.text))  # type: ignore[index]
+        and (not terms or index is None or filter_matches(index[s.id], terms))
     ]
     if state.sort != "id":
         sessions.sort(key=sort_key(state.sort))

@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tlstui.analysis.engine import CaptureError, Progress
 from tlstui.analysis.model import Report, Session
 from tlstui.output import describe
+from tlstui.output.commands import split_item
 from tlstui.textsafe import safe_text
 from tlstui.ui.messages import EventHighlighted, LoadProgress, SessionChosen, SessionHighlighted
-from tlstui.ui.view import SORTS, ViewState, next_cause, search_index, visible_sessions
+from tlstui.ui.view import (
+    SORTS,
+    SearchIndex,
+    ViewState,
+    next_cause,
+    search_index,
+    visible_sessions,
+)
 from tlstui.ui.widgets.detail import DetailView
 from tlstui.ui.widgets.ladder import LadderPane, LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
 from tlstui.ui.widgets.summary import SummaryBar
 
 Analyze = Callable[..., Report]
+CITED = re.compile(r"session #(\d+)")
+CLIPBOARD_NOTE = (
+    "Sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on; some terminals ignore it)."
+)
+KeylogArg = Path | list[Path] | bool | None
 WIDE_SCREEN = 140  # from this width the detail pane gets more room
+TALL_SCREEN = 30  # from this height the sessions pane may take more rows
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What the load worker returns: the report and its filter index (built off the UI
+    thread, since it touches every session)."""
+
+    report: Report
+    index: SearchIndex
+
 
 EMPTY_HINT = (
     "No TLS sessions found in {name} ({packets} read).\n\n"
@@ -59,11 +87,7 @@ def empty_text(report: Report) -> Text:
 def error_message(error: BaseException, path: Path | None = None) -> str:
     """One line for a person; never a traceback.  A leading ``PATH: `` is dropped (the
     error screen names the file already)."""
-    try:
-        from tlstui.analysis.engine import CaptureError
-    except ImportError:  # pragma: no cover - only while the engine is being written
-        CaptureError = ()  # type: ignore[assignment]
-    if CaptureError and isinstance(error, CaptureError):
+    if isinstance(error, CaptureError):
         text = str(error).splitlines()[0] if str(error) else "cannot read the capture"
         if path is not None:
             text = text.removeprefix(f"{path}: ")
@@ -86,32 +110,97 @@ class MainScreen(Screen[None]):
 
     AUTO_FOCUS = ""  # nothing to focus until the capture is loaded
 
+    # Each binding's tooltip is its help sentence: the help screen, the command palette and
+    # the README's key list are built from these (tlstui.ui.keys).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="main.filter"),
-        Binding("f", "failed_only", "Failed", id="main.failed_only"),
-        Binding("n", "next_failed", "Next ✗", id="main.next_failed"),
-        Binding("N", "previous_failed", "Prev ✗", show=False, id="main.previous_failed"),
-        Binding("g", "next_group", "Cause", id="main.next_group"),
-        Binding("s", "cycle_sort", "Sort", id="main.sort"),
-        Binding("e", "export", "Export", id="main.export"),
-        Binding("z", "zoom", "Zoom", id="main.zoom"),
-        Binding("escape", "clear", "Clear", show=False, id="main.clear"),
-        Binding("1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions"),
-        Binding("2", "focus_pane('ladder')", "Ladder", show=False, id="main.focus_ladder"),
-        Binding("3", "focus_pane('detail')", "Detail", show=False, id="main.focus_detail"),
+        Binding(
+            "slash", "filter", "Filter", id="main.filter",
+            tooltip="filter sessions: words, a|b, !word, cause: server: sni: version: alert:",
+        ),
+        Binding(
+            "f", "failed_only", "Failed", id="main.failed_only",
+            tooltip="show failed sessions only (toggle)",
+        ),
+        Binding("n", "next_failed", "Next ✗", id="main.next_failed", tooltip="next failed session"),
+        Binding(
+            "N", "previous_failed", "Prev ✗", show=False, id="main.previous_failed",
+            tooltip="previous failed session",
+        ),
+        Binding(
+            "g", "next_group", "Cause", id="main.next_group",
+            tooltip="show the failed sessions of the next cause in the header (cycles)",
+        ),
+        Binding(
+            "s", "cycle_sort", "Sort", id="main.sort",
+            tooltip="cycle the sort: id, status, server, duration",
+        ),
+        Binding(
+            "e", "export", "Export", id="main.export",
+            tooltip="export the session's diagnosis as Markdown (and send it to the clipboard)",
+        ),
+        Binding(
+            "y", "copy_command(-1)", "Copy cmd", show=False, id="main.copy_command",
+            tooltip="copy the next \"check next\" command of the session (OSC 52)",
+        ),
+        Binding(
+            "v", "plain_text", "Plain", show=False, id="main.plain_text",
+            tooltip="show the detail as plain text the terminal can select",
+        ),
+        Binding(
+            "o", "cited_session", "Cited", show=False, id="main.cited_session",
+            tooltip="go to the session the diagnosis cites (\"with session #N\")",
+        ),
+        Binding(
+            "z", "zoom", "Zoom", id="main.zoom",
+            tooltip="zoom the focused pane to the whole screen (again: back)",
+        ),
+        Binding(
+            "escape", "clear", "Clear", show=False, id="main.clear",
+            tooltip="clear filter, failed-only, cause; unzoom; stop loading",
+        ),
+        Binding(
+            "1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions",
+            tooltip="focus the sessions pane",
+        ),
+        Binding(
+            "2", "focus_pane('ladder')", "Ladder", show=False, id="main.focus_ladder",
+            tooltip="focus the ladder pane",
+        ),
+        Binding(
+            "3", "focus_pane('detail')", "Detail", show=False, id="main.focus_detail",
+            tooltip="focus the detail pane",
+        ),
+    ]  # fmt: skip
+
+    # Responsive classes (Textual sets them on the screen as the terminal is resized).
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual declares it without ClassVar
+        (0, "-narrow"),
+        (WIDE_SCREEN, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-short"),
+        (TALL_SCREEN, "-tall"),
     ]
 
-    def __init__(self, path: Path, *, keylog: Path | None, analyze: Analyze) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        keylog: KeylogArg,
+        analyze: Analyze,
+        failed_only: bool = False,
+    ) -> None:
         super().__init__()
         self.path = path
         self.keylog = keylog
         self._analyze = analyze
         self.report: Report | None = None
-        self.state = ViewState()
+        self.state = ViewState(failed_only=failed_only)
         self.stopped = False
         self._stop_requested = False
         self._session_id: int | None = None
-        self._index: dict[int, str] | None = None
+        self._index: SearchIndex | None = None
+        self._copied = -1  # index of the last "check next" command copied with y
 
     # --- composition --------------------------------------------------------------------
 
@@ -141,16 +230,15 @@ class MainScreen(Screen[None]):
         )
         self.load()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_SCREEN, "-wide")
-
     # --- loading --------------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, name="load", group="load", exclusive=True)
-    def load(self) -> Report:
+    def load(self) -> Loaded:
+        """Analyse the capture off the UI thread; the result reaches the screen through the
+        worker's state change, so no screen state is written from this thread."""
         worker = get_current_worker()
 
-        def progress(p: Any) -> None:
+        def progress(p: Progress) -> None:
             self.post_message(LoadProgress(p))
 
         def should_stop() -> bool:
@@ -159,8 +247,7 @@ class MainScreen(Screen[None]):
         report = self._analyze(
             self.path, keylog=self.keylog, progress=progress, should_stop=should_stop
         )
-        self._index = search_index(report)  # built here, off the UI thread
-        return report
+        return Loaded(report, search_index(report))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         if self.report is None:
@@ -169,9 +256,10 @@ class MainScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "load":
             return
-        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Loaded):
             self.stopped = self._stop_requested
-            self.show_report(event.worker.result)
+            self._index = event.worker.result.index
+            self.show_report(event.worker.result.report)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             from tlstui.ui.screens.error import ErrorScreen
 
@@ -223,8 +311,8 @@ class MainScreen(Screen[None]):
 
     def _show_session(self, session: Session | None) -> None:
         self._session_id = session.id if session else None
-        origin = describe.capture_origin(self.report) if self.report else 0.0
-        self.query_one(LadderPane).show(session, origin)
+        self._copied = -1
+        self.query_one(LadderPane).show(session)
         if session is None and self.report is not None:
             self.query_one(DetailView).show_text(
                 Text("No session matches. Esc clears the filter."), "Detail"
@@ -262,7 +350,7 @@ class MainScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.query_one(SessionsTable).focus()
         if not event.value.strip():
-            self.query_one("#filter").remove_class("-shown")
+            self._hide_filter()
 
     # --- actions --------------------------------------------------------------------------
 
@@ -276,17 +364,28 @@ class MainScreen(Screen[None]):
             "cycle_sort",
             "export",
             "zoom",
+            "copy_command",
+            "cited_session",
+            "plain_text",
         ):
             if self.report is None or not self.report.sessions:
                 return False
-        if action == "export" and self._session_id is None:
+        if action in ("export", "copy_command", "cited_session") and self._session_id is None:
             return None
         return True
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # Focus now, not after the next refresh (``focus()`` defers): keys typed right after
+        # ``/`` are already queued and go to whatever has focus when each one is handled.
+        box.display = True
+        self.set_focus(box, scroll_visible=False)
+
+    def _hide_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-shown")
+        box.display = False
 
     def action_clear(self) -> None:
         if self.report is None:
@@ -299,7 +398,7 @@ class MainScreen(Screen[None]):
         if box.value:
             with box.prevent(Input.Changed):
                 box.value = ""
-        box.remove_class("-shown")
+        self._hide_filter()
         if self.state.narrowed:
             keep = self._session_id
             self.state = self.state.cleared()
@@ -318,6 +417,11 @@ class MainScreen(Screen[None]):
         self.refresh_sessions()
         if cause is None and not describe.failure_counts(self.report):
             self.notify("No failed sessions to group.")
+        elif cause is not None:
+            # A cause group holds failed sessions only: say so, since failed-only looks off.
+            self.notify(f"Failed sessions with cause {cause} (g: next cause, Esc: all)")
+        else:
+            self.notify("All sessions again (g: first cause)")
 
     def action_cycle_sort(self) -> None:
         index = (SORTS.index(self.state.sort) + 1) % len(SORTS)
@@ -347,31 +451,108 @@ class MainScreen(Screen[None]):
         self._jump_failed(-1)
 
     def action_export(self) -> None:
-        from tlstui.output.markdown import export_filename, session_markdown
+        from tlstui.output.markdown import export_path, session_markdown
 
         session = self.session(self._session_id)
         if session is None or self.report is None:
             return
         text = session_markdown(self.report, session)
-        name = export_filename(session)
         try:
-            Path(name).write_text(text, encoding="utf-8")
+            path = export_path(Path.cwd(), self.report, session)
+            with path.open("x", encoding="utf-8") as f:  # "x": never overwrite
+                f.write(text)
         except OSError as error:
-            self.notify(f"Could not write {name}: {error.strerror}", severity="error")
+            self.notify(f"Could not write the export: {error.strerror}", severity="error")
             return
         self.app.copy_to_clipboard(text)
-        self.notify(f"Wrote {name} (also copied to the clipboard)", title="Exported")
+        self.notify(
+            f"Wrote {safe_text(str(path), 300)}\n{CLIPBOARD_NOTE}", title="Exported", timeout=8
+        )
+
+    def commands_to_copy(self) -> list[str]:
+        """The shell commands of the selected session's "check next" items, in order."""
+        session = self.session(self._session_id)
+        if session is None or session.diagnosis is None:
+            return []
+        return [
+            command
+            for item in session.diagnosis.best.check_next
+            for command in split_item(item).commands
+        ]
+
+    def action_copy_command(self, index: int) -> None:
+        """Copy one command (``-1``: the one after the last copied, cycling)."""
+        commands = self.commands_to_copy()
+        if not commands:
+            self.notify("This session has no command to copy.", severity="warning")
+            return
+        if index < 0:
+            index = (self._copied + 1) % len(commands)
+        index = min(index, len(commands) - 1)
+        self._copied = index
+        self.app.copy_to_clipboard(commands[index])
+        self.notify(
+            f"Command {index + 1} of {len(commands)} sent to the clipboard:\n"
+            f"{safe_text(commands[index], 300)}\n{CLIPBOARD_NOTE}",
+            title="Copy",
+            timeout=8,
+        )
+
+    def action_plain_text(self) -> None:
+        from textual.app import SuspendNotSupported
+
+        from tlstui.ui.screens.plain import PlainTextScreen, show_in_terminal
+
+        detail = self.query_one(DetailView)
+        text = detail.plain_text()
+        try:
+            with self.app.suspend():
+                if show_in_terminal(text):
+                    return
+        except SuspendNotSupported:
+            pass
+        self.app.push_screen(PlainTextScreen(text, str(detail.border_title or "Detail")))
+
+    def cited_session(self) -> int | None:
+        """The session the selected session's diagnosis cites, if any."""
+        session = self.session(self._session_id)
+        if session is None or session.diagnosis is None:
+            return None
+        best = session.diagnosis.best
+        for text in (best.summary, best.explanation):
+            for match in CITED.finditer(text):
+                cited = int(match.group(1))
+                if cited != session.id and self.session(cited) is not None:
+                    return cited
+        return None
+
+    def action_cited_session(self) -> None:
+        cited = self.cited_session()
+        if cited is None:
+            self.notify("The diagnosis of this session cites no other session.")
+            return
+        table = self.query_one(SessionsTable)
+        if not table.select_session(cited):
+            # Hidden by the filter: show everything, then go there.
+            self.state = self.state.cleared()
+            self._hide_filter()
+            self.refresh_sessions(cited)
+        table.focus()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
             self.minimize()
             return
-        widget = self.focused
-        while widget is not None and not isinstance(widget, (Pane, LadderPane, DetailView)):
-            widget = widget.parent  # type: ignore[assignment]
-        if widget is not None:
-            self.maximize(widget, container=False)
+        node: DOMNode | None = self.focused
+        while node is not None and not isinstance(node, (Pane, LadderPane, DetailView)):
+            node = node.parent
+        if isinstance(node, Widget):
+            self.maximize(node, container=False)
 
     def action_focus_pane(self, pane: str) -> None:
-        target = {"sessions": SessionsTable, "ladder": LadderView, "detail": DetailView}[pane]
-        self.query_one(target).focus()
+        targets: dict[str, type[Widget]] = {
+            "sessions": SessionsTable,
+            "ladder": LadderView,
+            "detail": DetailView,
+        }
+        self.query_one(targets[pane]).focus()

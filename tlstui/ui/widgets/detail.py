@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -65,8 +66,23 @@ def diagnosis_blocks(session: Session) -> list[RenderableType]:
     return blocks
 
 
+SECRETS_TEXT = {
+    "decrypted": "secrets found; records decrypted",
+    "found": "secrets found; nothing here needed them",
+    "missing": "no secrets for this session's client_random (records stay encrypted)",
+}
+
+
+def secrets_text(session: Session) -> str:
+    """What the key log did for this session ("" when no key log was used)."""
+    return SECRETS_TEXT.get(session.secrets or "", "")
+
+
 def session_renderable(session: Session) -> RenderableType:
-    facts = kv_table(describe.session_details(session))
+    rows = describe.session_details(session)
+    if session.secrets is not None:
+        rows = [*rows, ("key log", secrets_text(session))]
+    facts = kv_table(rows)
     if session.status == "ok":
         return Group(facts, Text(""), *diagnosis_blocks(session))
     # A failed session: what went wrong comes first.
@@ -114,7 +130,10 @@ class DetailView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
 
+    _renderable: RenderableType = ""
+
     def _show(self, renderable: RenderableType, title: str) -> None:
+        self._renderable = renderable
         self.query_one("#detail-body", Static).update(renderable)
         self.border_title = title
         self.scroll_home(animate=False)
@@ -133,3 +152,9 @@ class DetailView(VerticalScroll):
 
     def show_text(self, text: Text, title: str = "Detail") -> None:
         self._show(text, title)
+
+    def plain_text(self, width: int = 100) -> str:
+        """What the pane shows, as plain text (no colour, no markup) *width* cells wide."""
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        console.print(self._renderable)
+        return "\n".join(line.rstrip() for line in console.export_text().splitlines())

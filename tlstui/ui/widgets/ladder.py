@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import ClassVar
 
 from rich.text import Text
@@ -35,29 +34,101 @@ def line_style(events: list[Event]) -> str:
     return ""
 
 
+# Shorter names, applied in this order only to a label that does not fit its line: a person
+# still recognises each, and no word is ever cut in the middle.
+ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("EncryptedHandshake", "EncHandshake"),
+    ("EncryptedExtensions", "EncExtensions"),
+    ("ClientKeyExchange", "ClientKeyEx"),
+    ("ServerKeyExchange", "ServerKeyEx"),
+    ("ServerHelloDone", "HelloDone"),
+    ("ChangeCipherSpec", "CCS"),
+    ("CertificateRequest", "CertRequest"),
+    ("CertificateVerify", "CertVerify"),
+    ("NewSessionTicket", "SessionTicket"),
+    ("ApplicationData", "AppData"),
+    ("Certificate", "Cert"),
+    (" (decrypted)", " (dec)"),
+    ("EncHandshake", "EncHS"),
+)
+
+
+def _words_to_lines(item: str, room: int) -> list[str]:
+    """*item* on lines of at most *room* cells, broken between words only; a single word
+    longer than a line is cut with an ellipsis (never continued on the next line)."""
+    lines: list[str] = []
+    for word in item.split(" "):
+        if len(word) > room:
+            word = word[: room - 1] + "…"
+        if lines and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def label_lines(label: str, room: int) -> list[str]:
+    """A ladder label on lines of at most *room* cells.
+
+    Rules, in order: the label as is when it fits; else the abbreviations; then one line per
+    comma-separated message (packed while they fit); a message still too long breaks between
+    words, so an alert's name goes on its own line ("Alert fatal 45" / "certificate_expired").
+    """
+    room = max(room, 4)
+    if len(label) <= room:
+        return [label]
+    for long, short in ABBREVIATIONS:
+        label = label.replace(long, short)
+        if len(label) <= room:
+            return [label]
+    lines: list[str] = []
+    for item in label.split(", "):
+        if lines and len(lines[-1]) + 2 + len(item) <= room:
+            lines[-1] += ", " + item
+        else:
+            if lines:
+                lines[-1] += ","
+            lines += _words_to_lines(item, room)
+    return lines
+
+
+def time_columns(session: Session, groups: list[list[int]]) -> list[tuple[str, str]]:
+    """Per ladder line: ms since the session's first packet, and ``+ms`` since the line
+    before (blank on the first line)."""
+    out: list[tuple[str, str]] = []
+    previous: float | None = None
+    for group in groups:
+        t = session.events[group[0]].time
+        since = describe.ms_since(t, session.start)
+        delta = "" if previous is None else "+" + describe.ms_since(t, previous)
+        previous = t
+        out.append((since, delta))
+    return out
+
+
 def ladder_prompt(
     events: list[Event],
-    origin: float,
+    times: tuple[str, str],
     width: int,
-    columns: tuple[int, int],
+    columns: tuple[int, int, int],
     evidence: bool = False,
     same_frame: bool = False,
 ) -> Text:
     """The (possibly multi-line) text of one ladder line of *width* cells.
 
-    *columns* are the widths of the frame and time columns; *same_frame* leaves them blank
-    when the line continues the previous line's frame (one sender's flight).
+    *columns* are the widths of the frame, time and delta columns; *same_frame* leaves them
+    blank when the line continues the previous line's frame (one sender's flight).
     """
     first = events[0]
     label = describe.group_label(events)
-    fw, tw = columns
+    fw, tw, dw = columns
     if same_frame:
-        prefix = " " * (fw + tw + 2)
+        prefix = " " * (fw + tw + dw + 3)
     else:
-        prefix = f"{first.frame:>{fw}} {describe.ms_since(first.time, origin):>{tw}} "
+        prefix = f"{first.frame:>{fw}} {times[0]:>{tw}} {times[1]:>{dw}} "
     inner = max(width - len(prefix) - 2, MIN_INNER)
     room = inner - 4  # arrow head, two spaces, one dash
-    chunks = textwrap.wrap(label, room, break_on_hyphens=False) or [""]
+    chunks = label_lines(label, room) or [""]
     style = line_style(events)
     text = Text()
     mark = "◆" if evidence else " "
@@ -90,9 +161,9 @@ def ladder_prompt(
     return text
 
 
-def ladder_header(width: int, columns: tuple[int, int]) -> Text:
-    fw, tw = columns
-    prefix = f"{'frame':>{fw}} {'ms':>{tw}} "
+def ladder_header(width: int, columns: tuple[int, int, int]) -> Text:
+    fw, tw, dw = columns
+    prefix = f"{'No.':>{fw}} {'ms':>{tw}} {'+ms':>{dw}} "
     inner = max(width - len(prefix) - 2, MIN_INNER)
     gap = inner + 2 - len("client") - len("server")
     return Text(prefix + "client" + " " * max(gap, 1) + "server", style="bold")
@@ -110,19 +181,20 @@ class LadderView(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, compact=True)
         self.session: Session | None = None
-        self.origin = 0.0
         self.groups: list[list[int]] = []
+        self.times: list[tuple[str, str]] = []
         self._width = 0
 
     @property
-    def columns(self) -> tuple[int, int]:
-        """Widths of the frame and time columns for this session."""
+    def columns(self) -> tuple[int, int, int]:
+        """Widths of the frame, time and delta columns for this session."""
         if not self.session or not self.session.events:
-            return (5, 5)
+            return (3, 3, 3)
         events = self.session.events
-        frame = max(5, len(str(max(e.frame for e in events))))
-        time = max(5, max(len(describe.ms_since(e.time, self.origin)) for e in events))
-        return (frame, time)
+        frame = max(3, len(str(max(e.frame for e in events))))
+        time = max([3] + [len(t) for t, _ in self.times])
+        delta = max([3] + [len(d) for _, d in self.times])
+        return (frame, time, delta)
 
     def _content_width(self) -> int:
         # Always leave room for the scrollbar: whether it shows depends on timing, and a
@@ -130,10 +202,10 @@ class LadderView(OptionList):
         width = self.content_region.width - self.styles.scrollbar_size_vertical
         return max(width - 1, 30)
 
-    def show(self, session: Session | None, origin: float) -> None:
+    def show(self, session: Session | None) -> None:
         self.session = session
-        self.origin = origin
         self.groups = describe.ladder_groups(session.events, merge=False) if session else []
+        self.times = time_columns(session, self.groups) if session else []
         self._render_options()
 
     def _render_options(self, keep: int | None = None) -> None:
@@ -155,7 +227,7 @@ class LadderView(OptionList):
             )
             prompt = ladder_prompt(
                 events,
-                self.origin,
+                self.times[n],
                 self._width,
                 columns,
                 evidence=not same and any(e.frame in evidence for e in events),
@@ -205,9 +277,9 @@ class LadderPane(Vertical):
         yield Static(id="ladder-header")
         yield LadderView(id="ladder")
 
-    def show(self, session: Session | None, origin: float) -> None:
+    def show(self, session: Session | None) -> None:
         ladder = self.query_one(LadderView)
-        ladder.show(session, origin)
+        ladder.show(session)
         self._update_header()
         if session is None:
             self.border_title = "Ladder"

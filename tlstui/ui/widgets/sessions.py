@@ -75,6 +75,7 @@ WIDE: tuple[Column, ...] = (
     Column("dur", "duration", 8, 9, _duration, justify="right"),
 )
 
+ENDPOINTS = ("client", "server")  # columns cut inside the host, never inside the port
 WIDE_FROM = 130  # table width at which the wide column set is used
 PADDING = 1  # cell padding on each side
 MEASURE = 2000  # sessions looked at to size the columns
@@ -128,7 +129,21 @@ def layout(
     return list(zip(columns, widths, strict=True))
 
 
-def _fit(text: Text, width: int, justify: str) -> Text:
+def fit_endpoint(endpoint: str, width: int) -> str:
+    """*endpoint* (``host:port``) in *width* cells, cut inside the host, never the port:
+    ``…0.0.1:4433``.  A port is what a person greps for and types into the next command."""
+    if len(endpoint) <= width:
+        return endpoint
+    host, _, port = endpoint.rpartition(":")
+    keep = width - len(port) - 2  # the ellipsis and the colon
+    if keep < 1 or not host:
+        return "…" + endpoint[-(width - 1) :] if width > 1 else endpoint[-width:]
+    return "…" + host[-keep:] + ":" + port
+
+
+def _fit(text: Text, width: int, justify: str, endpoint: bool = False) -> Text:
+    if endpoint and text.cell_len > width:
+        return Text(fit_endpoint(text.plain, width), style=text.style)
     text = text.copy()
     text.truncate(width, overflow="ellipsis")
     if justify == "right":
@@ -143,7 +158,7 @@ def row_text(session: Session, columns: list[tuple[Column, int]]) -> Text:
     for n, (column, width) in enumerate(columns):
         if n:
             text.append(gap)
-        cell = _fit(column.cell(session), width, column.justify)
+        cell = _fit(column.cell(session), width, column.justify, column.key in ENDPOINTS)
         text.append_text(cell)
         text.append(" " * (width - cell.cell_len))
     return text
@@ -188,6 +203,7 @@ class SessionsTable(ScrollView, can_focus=True):
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._need: dict[int, list[int]] = {}
         self._universe_source: Sequence[Session] | None = None
+        self._layout_width = 0
         self.cursor_row = 0
 
     # --- data -----------------------------------------------------------------------------
@@ -208,6 +224,7 @@ class SessionsTable(ScrollView, can_focus=True):
 
     def _layout_now(self) -> list[tuple[Column, int]]:
         width = self._available()
+        self._layout_width = width
         columns = column_set(width)
         need = self._need.get(id(columns))
         if need is None:
@@ -295,6 +312,11 @@ class SessionsTable(ScrollView, can_focus=True):
     # --- drawing ----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self._layout and self._layout_width != self._available():
+            # The widget was sized after the rows were set (it is hidden while loading):
+            # the columns follow the room there is now.
+            self._layout = self._layout_now()
+            self._cache.clear()
         width = self.size.width
         base = self.rich_style
         if y == 0:
@@ -311,21 +333,22 @@ class SessionsTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         selected = index == self.cursor_row
         key = (index, selected, self.has_focus)
-        strip = self._cache.get(key)
-        if strip is None:
-            text = row_text(self._sessions[index], self._layout)
-            cursor = None
-            if selected:
-                # On the cursor row the cursor's colours win over the cells' (readability).
-                cursor = self.get_component_rich_style(
-                    "sessions--cursor" if self.has_focus else "sessions--cursor-blurred"
-                )
-            segments = list(Segment.apply_style(text.render(self.app.console), base, cursor))
-            fill = base + cursor if cursor else base
-            strip = Strip(segments).extend_cell_length(width, fill).crop(0, width)
-            if len(self._cache) > 2000:
-                self._cache.clear()
-            self._cache[key] = strip
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        text = row_text(self._sessions[index], self._layout)
+        cursor = None
+        if selected:
+            # On the cursor row the cursor's colours win over the cells' (readability).
+            cursor = self.get_component_rich_style(
+                "sessions--cursor" if self.has_focus else "sessions--cursor-blurred"
+            )
+        segments = list(Segment.apply_style(text.render(self.app.console), base, cursor))
+        fill = base + cursor if cursor else base
+        strip = Strip(segments).extend_cell_length(width, fill).crop(0, width)
+        if len(self._cache) > 2000:
+            self._cache.clear()
+        self._cache[key] = strip
         return strip
 
     def watch_scroll_y(self, old: float, new: float) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
+from tlstui.analysis.engine import Progress
 from tlstui.analysis.model import Report
 from tlstui.output import describe
 from tlstui.textsafe import safe_text
@@ -24,6 +25,19 @@ def _capture_part(report: Report) -> Text:
     text.append(f" · {_count(capture.packets, 'packet')} · ")
     text.append(_count(len(report.sessions), "session"))
     return text
+
+
+def keylog_part(report: Report) -> Text:
+    """``keys: cap.keys, 3 decrypted`` / ``keys: cap.keys, nothing decrypted`` / ``no keys``."""
+    keylog = report.capture.keylog
+    if keylog is None:
+        return Text("no key log", style="dim")
+    names = ", ".join(safe_text(Path(p).name, 40) for p in keylog.paths)
+    if not keylog.lines:
+        return Text(f"key log {names}: no usable line", style=WARN)
+    n = keylog.sessions_decrypted
+    style = "" if n else WARN
+    return Text(f"keys {names}: {n} decrypted" if n else f"keys {names}: none decrypted", style)
 
 
 def _failure_part(report: Report, width: int) -> Text:
@@ -68,7 +82,7 @@ def _warning_part(report: Report, stopped: bool) -> Text:
 
 def summary_text(report: Report, stopped: bool = False, width: int = 78) -> Text:
     """One line when it fits in *width*, else two: the capture, then the failures."""
-    first = _capture_part(report)
+    first = Text.assemble(_capture_part(report), " · ", keylog_part(report))
     warnings = _warning_part(report, stopped)
     one_line = width - first.cell_len - warnings.cell_len - 3
     failures = _failure_part(report, 10_000)
@@ -79,13 +93,13 @@ def summary_text(report: Report, stopped: bool = False, width: int = 78) -> Text
     return Text.assemble(first, warnings, "\n", _failure_part(report, width))
 
 
-def progress_text(name: str, progress: object | None) -> Text:
+def progress_text(name: str, progress: Progress | None) -> Text:
     """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``."""
     text = Text.assemble(("Reading ", ""), (safe_text(name, 80), "bold"), "…")
     if progress is None:
         return text
-    done = getattr(progress, "bytes_done", 0)
-    total = getattr(progress, "bytes_total", None)
+    done = progress.bytes_done
+    total = progress.bytes_total
     if total:
         pct = min(100, done * 100 // total)
         bar = 10
@@ -93,8 +107,8 @@ def progress_text(name: str, progress: object | None) -> Text:
         text.append(f" {'█' * filled}{'░' * (bar - filled)} {pct}%")
     else:
         text.append(f" {done / 1e6:.1f} MB")
-    text.append(f" · {_count(getattr(progress, 'packets', 0), 'packet')}")
-    text.append(f" · {_count(getattr(progress, 'sessions', 0), 'session')}")
+    text.append(f" · {_count(progress.packets, 'packet')}")
+    text.append(f" · {_count(progress.sessions, 'session')}")
     return text
 
 
@@ -119,5 +133,5 @@ class SummaryBar(Static):
     def on_resize(self) -> None:
         self._render_report()
 
-    def show_progress(self, name: str, progress: object | None) -> None:
+    def show_progress(self, name: str, progress: Progress | None) -> None:
         self.update(progress_text(name, progress))
