@@ -63,9 +63,10 @@ def test_export_path_never_overwrites(report: Report, tmp_path: Path) -> None:
 
 
 def test_commands_are_unescaped_code_spans(report: Report) -> None:
-    session = next(s for s in report.sessions if s.failed and s.diagnosis.best.cause == "expired_certificate")  # type: ignore[union-attr]  # fmt: skip
+    session = _by_cause(report, "expired_certificate")
     text = session_markdown(report, session)
-    command = next(i for i in session.diagnosis.best.check_next if i.startswith("openssl"))  # type: ignore[union-attr]  # fmt: skip
+    assert session.diagnosis is not None
+    command = next(i for i in session.diagnosis.best.check_next if i.startswith("openssl"))
     assert "</dev/null |" in command
     assert f"  - `{command}`" in text.splitlines()
     assert "\\<" not in text and "\\|" not in text

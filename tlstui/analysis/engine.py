@@ -198,9 +198,10 @@ def _keylog_for(
             sources.append(str(given))
     else:
         env = os.environ.get("SSLKEYLOGFILE")
+        env_path = Path(env) if env else None
         beside_done = False
         for c in keylog_candidates(path):
-            from_env = bool(env) and c == Path(env)
+            from_env = c == env_path
             if beside_done and not from_env:
                 continue
             try:

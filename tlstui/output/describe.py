@@ -64,7 +64,14 @@ def cipher_text(code: int | None) -> str:
 
 
 def cipher_short(code: int | None) -> str:
-    return "—" if code is None else names.cipher_short(code)
+    """A compact suite name for tables.  TLS 1.3 suites keep their IANA name: their short
+    forms ("AES256-GCM-SHA384") are what OpenSSL calls TLS 1.2 RSA suites."""
+    if code is None:
+        return "—"
+    name = names.cipher_suite_name(code)
+    if name.startswith("TLS_") and "_WITH_" not in name:
+        return name
+    return names.cipher_short(code)
 
 
 def duration_text(seconds: float) -> str:

@@ -7,10 +7,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from tlstui.analysis.model import Report
@@ -60,6 +62,18 @@ class TlsApp(App[None]):
         for command in super().get_system_commands(screen):
             if "screenshot" not in command.title.lower():
                 yield command
+
+    def on_key(self, event: events.Key) -> None:
+        """Typeahead into a text box that just took focus (``/`` then ``server`` with no
+        pause, as a laggy SSH link delivers it): those keys were sent to the previously
+        focused widget before the box had focus, bubbled up unhandled, and the box's own
+        printable-key consumption keeps any binding from acting on them.  A text box stops
+        the keys it handles itself, so a printable key that arrives here while one has focus
+        was meant for it."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.stop()
+            focused.insert_text_at_cursor(event.character)
 
     def action_help(self) -> None:
         from tlstui.ui.screens.help import HelpScreen

@@ -116,7 +116,7 @@ def readme_lines() -> list[str]:
     for section in sections():
         for key, description in section.rows:
             shown = " ".join(f"`{k}`" for k in key.replace(" / ", " ").split())
-            lines.append(f"| {shown} | {description} |")
+            lines.append(f"| {shown} | {description.replace('|', chr(92) + '|')} |")
     return lines
 
 

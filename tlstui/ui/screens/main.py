@@ -208,9 +208,10 @@ class MainScreen(Screen[None]):
         yield SummaryBar(id="summary")
         with Pane(id="sessions-pane"):
             yield Input(
-                placeholder="filter: IP, port, SNI, alert, cause (Enter keeps, Esc clears)",
+                placeholder="filter: words, a|b, !word, cause:x sni:x (Enter keeps, Esc clears)",
                 id="filter",
                 compact=True,
+                select_on_focus=False,  # typeahead must not be selected and then replaced
             )
             yield Static(id="notice")
             yield SessionsTable(id="sessions")
@@ -281,7 +282,7 @@ class MainScreen(Screen[None]):
         # Start on the first failure: that is what the person opening the capture is after.
         first_failed = next((s.id for s in report.sessions if s.failed), None)
         self.refresh_sessions(first_failed)
-        table.focus()
+        self.set_focus(table)
         self.refresh_bindings()
 
     # --- the list -------------------------------------------------------------------------
@@ -330,7 +331,7 @@ class MainScreen(Screen[None]):
         if message.session_id != self._session_id:
             self._show_session(self.session(message.session_id))
         ladder = self.query_one(LadderView)
-        ladder.focus()
+        self.set_focus(ladder)
         ladder.highlight_interesting()
 
     @on(EventHighlighted)
@@ -348,7 +349,7 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(SessionsTable).focus()
+        self.set_focus(self.query_one(SessionsTable))
         if not event.value.strip():
             self._hide_filter()
 
@@ -404,7 +405,7 @@ class MainScreen(Screen[None]):
             self.state = self.state.cleared()
             self.refresh_sessions(keep)
         if was_filtering or not self.query_one(SessionsTable).has_focus:
-            self.query_one(SessionsTable).focus()
+            self.set_focus(self.query_one(SessionsTable))
 
     def action_failed_only(self) -> None:
         self.state = replace(self.state, failed_only=not self.state.failed_only)
@@ -441,7 +442,7 @@ class MainScreen(Screen[None]):
             if sessions[i].failed:
                 table.select_session(sessions[i].id)
                 if not self.query_one(LadderView).has_focus:
-                    table.focus()
+                    self.set_focus(table)
                 return
 
     def action_next_failed(self) -> None:
@@ -537,7 +538,7 @@ class MainScreen(Screen[None]):
             self.state = self.state.cleared()
             self._hide_filter()
             self.refresh_sessions(cited)
-        table.focus()
+        self.set_focus(table)
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
@@ -555,4 +556,5 @@ class MainScreen(Screen[None]):
             "ladder": LadderView,
             "detail": DetailView,
         }
-        self.query_one(targets[pane]).focus()
+        # At once, not deferred: a key typed right after (z) must act on the new pane.
+        self.set_focus(self.query_one(targets[pane]))

@@ -16,7 +16,30 @@ from tlstui.output import describe
 from tlstui.ui.messages import EventHighlighted
 from tlstui.ui.palette import ENCRYPTED, FAIL, RESET, WARN
 
-MIN_INNER = 14
+MIN_INNER = 10  # the arrow area never gets narrower than this
+WANT_INNER = (19, 14)  # below these, the +ms column and then the ms column are dropped
+
+
+def fit_columns(width: int, columns: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The frame, ms and +ms column widths that leave the arrows room in *width* cells; a
+    dropped column has width 0.  The frame number always stays (Wireshark's key)."""
+    fw, tw, dw = columns
+    for want in WANT_INNER:
+        if width - _prefix_len((fw, tw, dw)) - 2 >= want:
+            break
+        if dw:
+            dw = 0
+        else:
+            tw = 0
+    return (fw, tw, dw)
+
+
+def _prefix_len(columns: tuple[int, int, int]) -> int:
+    return sum(w + 1 for w in columns if w)
+
+
+def _prefix(values: tuple[str, str, str], columns: tuple[int, int, int]) -> str:
+    return "".join(f"{v:>{w}} " for v, w in zip(values, columns, strict=True) if w)
 
 
 def line_style(events: list[Event]) -> str:
@@ -121,11 +144,11 @@ def ladder_prompt(
     """
     first = events[0]
     label = describe.group_label(events)
-    fw, tw, dw = columns
+    columns = fit_columns(width, columns)
     if same_frame:
-        prefix = " " * (fw + tw + dw + 3)
+        prefix = " " * _prefix_len(columns)
     else:
-        prefix = f"{first.frame:>{fw}} {times[0]:>{tw}} {times[1]:>{dw}} "
+        prefix = _prefix((str(first.frame), times[0], times[1]), columns)
     inner = max(width - len(prefix) - 2, MIN_INNER)
     room = inner - 4  # arrow head, two spaces, one dash
     chunks = label_lines(label, room) or [""]
@@ -162,8 +185,8 @@ def ladder_prompt(
 
 
 def ladder_header(width: int, columns: tuple[int, int, int]) -> Text:
-    fw, tw, dw = columns
-    prefix = f"{'No.':>{fw}} {'ms':>{tw}} {'+ms':>{dw}} "
+    columns = fit_columns(width, columns)
+    prefix = _prefix(("No.", "ms", "+ms"), columns)
     inner = max(width - len(prefix) - 2, MIN_INNER)
     gap = inner + 2 - len("client") - len("server")
     return Text(prefix + "client" + " " * max(gap, 1) + "server", style="bold")
@@ -173,7 +196,13 @@ class LadderView(OptionList):
     """The ladder lines; one option per line, posting ``EventHighlighted``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "screen.focus_pane('detail')", "Detail", id="ladder.detail"),
+        Binding(
+            "enter",
+            "screen.focus_pane('detail')",
+            "Detail",
+            id="ladder.detail",
+            tooltip="go to the selected line's detail",
+        ),
         Binding("j", "cursor_down", "Down", show=False, id="ladder.down"),
         Binding("k", "cursor_up", "Up", show=False, id="ladder.up"),
     ]
@@ -200,7 +229,7 @@ class LadderView(OptionList):
         # Always leave room for the scrollbar: whether it shows depends on timing, and a
         # width that changes with it made the ladder one cell narrower on some runs.
         width = self.content_region.width - self.styles.scrollbar_size_vertical
-        return max(width - 1, 30)
+        return max(width - 1, 16)
 
     def show(self, session: Session | None) -> None:
         self.session = session

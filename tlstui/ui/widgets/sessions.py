@@ -61,6 +61,10 @@ NARROW: tuple[Column, ...] = (
     Column("dur", "time", 7, 9, _duration, justify="right"),
 )
 
+# Below TIGHT_BELOW cells the duration goes, so that addresses keep their ports in view.
+TIGHT: tuple[Column, ...] = NARROW[:-1]
+TIGHT_BELOW = 72
+
 WIDE: tuple[Column, ...] = (
     Column("id", "#", 2, 6, lambda s: Text(str(s.id)), justify="right"),
     Column("st", "status", 8, 12, _status_mark),
@@ -82,7 +86,9 @@ MEASURE = 2000  # sessions looked at to size the columns
 
 
 def column_set(width: int) -> tuple[Column, ...]:
-    return WIDE if width >= WIDE_FROM else NARROW
+    if width >= WIDE_FROM:
+        return WIDE
+    return NARROW if width >= TIGHT_BELOW else TIGHT
 
 
 def measure(columns: tuple[Column, ...], sessions: Sequence[Session]) -> list[int]:
@@ -186,7 +192,13 @@ class SessionsTable(ScrollView, can_focus=True):
         "sessions--cursor-blurred",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "choose", "Ladder", id="sessions.ladder"),
+        Binding(
+            "enter",
+            "choose",
+            "Ladder",
+            id="sessions.ladder",
+            tooltip="open the session's ladder at its alert",
+        ),
         Binding("up,k", "move(-1)", "Up", show=False, id="sessions.up"),
         Binding("down,j", "move(1)", "Down", show=False, id="sessions.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="sessions.page_up"),

@@ -27,17 +27,18 @@ def _capture_part(report: Report) -> Text:
     return text
 
 
-def keylog_part(report: Report) -> Text:
-    """``keys: cap.keys, 3 decrypted`` / ``keys: cap.keys, nothing decrypted`` / ``no keys``."""
+def keylog_part(report: Report, named: bool = True) -> Text:
+    """``keys cap.keys: 3 decrypted`` / ``keys cap.keys: none decrypted`` / ``no key log``;
+    without the file name when *named* is false (a narrow screen)."""
     keylog = report.capture.keylog
     if keylog is None:
         return Text("no key log", style="dim")
     names = ", ".join(safe_text(Path(p).name, 40) for p in keylog.paths)
+    where = f"keys {names}" if named else "keys"
     if not keylog.lines:
-        return Text(f"key log {names}: no usable line", style=WARN)
+        return Text(f"{where}: no usable line", style=WARN)
     n = keylog.sessions_decrypted
-    style = "" if n else WARN
-    return Text(f"keys {names}: {n} decrypted" if n else f"keys {names}: none decrypted", style)
+    return Text(f"{where}: {n} decrypted" if n else f"{where}: none decrypted", "" if n else WARN)
 
 
 def _failure_part(report: Report, width: int) -> Text:
@@ -51,14 +52,14 @@ def _failure_part(report: Report, width: int) -> Text:
         shown = len(items)
         while shown > 1:
             more = len(items) - shown
-            tail = f" +{more} more (g cycles)" if more else ""
+            tail = f" +{more} more (g)" if more else ""
             if len(head) + len(", ".join(items[:shown])) + len(tail) <= width:
                 break
             shown -= 1
         more = len(items) - shown
         text.append(head + ", ".join(items[:shown]), style=f"bold {FAIL}")
         if more:
-            text.append(f" +{more} more (g cycles)", style=FAIL)
+            text.append(f" +{more} more (g)", style=FAIL)
     elif report.sessions:
         text.append("no failures", style=OK)
     incomplete = sum(s.status == "incomplete" for s in report.sessions)
@@ -81,16 +82,24 @@ def _warning_part(report: Report, stopped: bool) -> Text:
 
 
 def summary_text(report: Report, stopped: bool = False, width: int = 78) -> Text:
-    """One line when it fits in *width*, else two: the capture, then the failures."""
-    first = Text.assemble(_capture_part(report), " · ", keylog_part(report))
+    """One line when it fits in *width*, else two: the capture and its key log, then the
+    failures (the key log moves down, or loses its file name, when the first line is full)."""
+    first = _capture_part(report)
     warnings = _warning_part(report, stopped)
-    one_line = width - first.cell_len - warnings.cell_len - 3
     failures = _failure_part(report, 10_000)
+    keys = keylog_part(report)
+    if first.cell_len + 3 + keys.cell_len + warnings.cell_len > width:
+        keys = keylog_part(report, named=False)
+    line = Text.assemble(first, " · ", keys, warnings)
     if not failures.cell_len:
-        return Text.assemble(first, warnings)
-    if failures.cell_len <= one_line:
-        return Text.assemble(first, " · ", failures, warnings)
-    return Text.assemble(first, warnings, "\n", _failure_part(report, width))
+        return line
+    if line.cell_len + 3 + failures.cell_len <= width:
+        return Text.assemble(line, " · ", failures)
+    if line.cell_len > width:
+        # Not even the key log fits beside the capture: it leads the failure line.
+        failures = _failure_part(report, width - keys.cell_len - 3)
+        return Text.assemble(first, warnings, "\n", keys, " · ", failures)
+    return Text.assemble(line, "\n", _failure_part(report, width))
 
 
 def progress_text(name: str, progress: Progress | None) -> Text:
