@@ -112,9 +112,9 @@ def table_lines(sessions: list[Session], width: int) -> list[Text]:
             indent = widths[0] + gap
             return [text, Text(" " * indent).append_text(last)] if last.plain else [text]
         text.append(" " * gap)
-        parts: list[Text] = (
-            last.wrap(Console(width=max(room, 1)), max(room, 1)) if last.plain else []
-        )
+        parts: list[Text] = []
+        if last.plain:
+            parts = list(last.wrap(Console(width=max(room, 1)), max(room, 1)))
         out = [text.append_text(parts[0])] if parts else [text]
         pad = width - room
         for part in list(parts)[1:]:
