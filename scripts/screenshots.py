@@ -10,14 +10,16 @@ waits for the loader, presses keys, and saves the screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from textual.worker import WorkerFailed  # noqa: E402
+
 from tlstui.ui import make_app  # noqa: E402
-from tlstui.ui.app import wait_for_load  # noqa: E402
 
 CAPTURE = ROOT / "captures" / "showcase.pcap"
 OUT = ROOT / "screenshots"
@@ -28,6 +30,8 @@ SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
     ("alert-detail-80x24", (80, 24), ["enter"]),
     ("wide-160x48", (160, 48), ["enter"]),
     ("help-80x24", (80, 24), ["question_mark"]),
+    ("narrow-60x20", (60, 20), ["enter"]),
+    ("ladder-zoomed-80x24", (80, 24), ["enter", "z"]),
 ]
 
 
@@ -35,7 +39,9 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str]) -> Path:
     app = make_app(CAPTURE)
     app.animation_level = "none"
     async with app.run_test(size=size) as pilot:
-        await wait_for_load(pilot)
+        with contextlib.suppress(WorkerFailed):  # an error screen is a screenshot too
+            await app.workers.wait_for_complete()
+        await pilot.pause()
         for key in keys:
             await pilot.press(key)
             await pilot.pause()

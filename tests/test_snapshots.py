@@ -22,8 +22,6 @@ from tlstui.ui.widgets.sessions import SessionsTable
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOWCASE = Path("captures/showcase.pcap")
-NARROW = (80, 24)
-WIDE = (160, 48)
 
 RunBefore = Callable[[Pilot], Awaitable[None]]
 
@@ -82,53 +80,64 @@ def has_encrypted_alert(session: Session) -> bool:
     return any(is_encrypted_alert(e) for e in session.events)
 
 
+SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((60, 20), id="60x20"),
+    pytest.param((160, 48), id="160x48"),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
 class TestStartup:
-    def test_startup_80x24(self, snap_compare) -> None:
-        """The showcase at 80x24: summary with cause groups, the first failed session selected,
-        its ladder and its diagnosis."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press())
-
-    def test_startup_160x48(self, snap_compare) -> None:
-        """The showcase on a wide terminal: every column of the sessions table."""
-        assert snap_compare(app(), terminal_size=WIDE, run_before=press())
+    def test_startup(self, snap_compare, size: tuple[int, int]) -> None:
+        """The showcase: summary with the key log and cause groups, the first failed session
+        selected, its ladder (ms since the session's start, +ms since the line before) and its
+        diagnosis."""
+        assert snap_compare(app(), terminal_size=size, run_before=press())
 
 
+@pytest.mark.parametrize("size", SIZES)
 class TestSessions:
-    def test_next_failed_session(self, snap_compare) -> None:
+    def test_next_failed_session(self, snap_compare, size: tuple[int, int]) -> None:
         """`n` moves to the next failed session; ladder and detail follow."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press("n"))
+        assert snap_compare(app(), terminal_size=size, run_before=press("n"))
 
-    def test_filter_active(self, snap_compare) -> None:
-        """`/` with text narrows the list; the pane title counts and the border says how to
-        clear."""
+    def test_filter_active(self, snap_compare, size: tuple[int, int]) -> None:
+        """`/` with a field word narrows the list; the pane shrinks to the rows it needs and
+        its border says how to clear."""
         assert snap_compare(
-            app(), terminal_size=NARROW, run_before=press("slash", *"unknown_ca", "enter")
+            app(), terminal_size=size, run_before=press("slash", *"alert:unknown_ca", "enter")
         )
 
-    def test_failed_only(self, snap_compare) -> None:
+    def test_failed_only(self, snap_compare, size: tuple[int, int]) -> None:
         """`f` shows failed sessions only."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press("f"))
-
-    def test_wide_failed_only(self, snap_compare) -> None:
-        """`f` at 160x48."""
-        assert snap_compare(app(), terminal_size=WIDE, run_before=press("f"))
+        assert snap_compare(app(), terminal_size=size, run_before=press("f"))
 
 
+@pytest.mark.parametrize("size", SIZES)
 class TestLadderAndDetail:
-    def test_alert_detail(self, snap_compare) -> None:
+    def test_alert_detail(self, snap_compare, size: tuple[int, int]) -> None:
         """Enter on a failed session: its ladder, focused on the fatal alert, and the alert's
         meaning with the ranked diagnosis."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press("enter"))
+        assert snap_compare(app(), terminal_size=size, run_before=press("enter"))
 
-    def test_alert_detail_wide(self, snap_compare) -> None:
-        """The same at 160x48: ladder lines no longer wrap."""
-        assert snap_compare(app(), terminal_size=WIDE, run_before=press("enter"))
-
-    def test_alert_detail_zoomed(self, snap_compare) -> None:
+    def test_alert_detail_zoomed(self, snap_compare, size: tuple[int, int]) -> None:
         """`3` then `z`: the detail pane fills the screen to read the whole diagnosis."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press("enter", "3", "z"))
+        assert snap_compare(app(), terminal_size=size, run_before=press("enter", "3", "z"))
 
-    def test_certificate_detail(self, snap_compare) -> None:
+    def test_ladder_zoomed(self, snap_compare, size: tuple[int, int]) -> None:
+        """`2` then `z` on the session with the longest labels: the ladder gets the whole
+        screen, labels unabbreviated where they fit."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await loaded(pilot)
+            await select_session(pilot, lambda s: s.version == 0x0303 and s.status == "ok")
+            await pilot.press("2", "z")
+            await pilot.pause()
+
+        assert snap_compare(app(), terminal_size=size, run_before=run_before)
+
+    def test_certificate_detail(self, snap_compare, size: tuple[int, int]) -> None:
         """A server Certificate line: subject, issuer, validity and SAN of the chain."""
 
         async def run_before(pilot: Pilot) -> None:
@@ -145,11 +154,11 @@ class TestLadderAndDetail:
             )
             await open_ladder_at(pilot, lambda e: e.type == "Certificate")
 
-        assert snap_compare(app(), terminal_size=NARROW, run_before=run_before)
+        assert snap_compare(app(), terminal_size=size, run_before=run_before)
 
-    def test_encrypted_alert(self, snap_compare) -> None:
+    def test_encrypted_alert(self, snap_compare, size: tuple[int, int]) -> None:
         """A TLS 1.3 alert read without the key log: what it probably is, and that the key log
-        would tell."""
+        would tell; the header says no key log was used."""
         # Key logs off (--no-keylog), so the alert stays encrypted.
         source = ROOT / "captures" / "tls13-client-cert-missing.pcap"
 
@@ -157,26 +166,27 @@ class TestLadderAndDetail:
             await loaded(pilot)
             await open_ladder_at(pilot, is_encrypted_alert)
 
-        assert snap_compare(app(source, keylog=False), terminal_size=NARROW, run_before=run_before)
+        assert snap_compare(app(source, keylog=False), terminal_size=size, run_before=run_before)
+
+    def test_plain_text_detail(self, snap_compare, size: tuple[int, int]) -> None:
+        """`v` where the app cannot leave the screen (tests): the detail as plain text."""
+        assert snap_compare(app(), terminal_size=size, run_before=press("v"))
 
 
+@pytest.mark.parametrize("size", SIZES)
 class TestScreens:
-    def test_help(self, snap_compare) -> None:
-        """`?`: every key, grouped by where it works."""
-        assert snap_compare(app(), terminal_size=NARROW, run_before=press("question_mark"))
+    def test_help(self, snap_compare, size: tuple[int, int]) -> None:
+        """`?`: every key, grouped by where it works, and where exports go."""
+        assert snap_compare(app(), terminal_size=size, run_before=press("question_mark"))
 
-    def test_help_wide(self, snap_compare) -> None:
-        """The help screen at 160x48 shows everything without scrolling."""
-        assert snap_compare(app(), terminal_size=WIDE, run_before=press("question_mark"))
-
-    def test_error_not_a_capture(self, snap_compare) -> None:
+    def test_error_not_a_capture(self, snap_compare, size: tuple[int, int]) -> None:
         """A file that is not a capture: an error screen with the one-line reason."""
         assert snap_compare(
-            app("tests/data/make_no_tls.py"), terminal_size=NARROW, run_before=press()
+            app("tests/data/make_no_tls.py"), terminal_size=size, run_before=press()
         )
 
-    def test_empty_capture(self, snap_compare) -> None:
+    def test_empty_capture(self, snap_compare, size: tuple[int, int]) -> None:
         """A real capture of plain HTTP: no TLS sessions, and why that may be."""
         assert snap_compare(
-            app("tests/data/no_tls_http.pcap"), terminal_size=NARROW, run_before=press()
+            app("tests/data/no_tls_http.pcap"), terminal_size=size, run_before=press()
         )

@@ -505,7 +505,8 @@ class MainScreen(Screen[None]):
         from tlstui.ui.screens.plain import PlainTextScreen, show_in_terminal
 
         detail = self.query_one(DetailView)
-        text = detail.plain_text()
+        # As wide as the text area inside its border, so no line is wrapped twice.
+        text = detail.plain_text(max(self.app.size.width - 6, 30))
         try:
             with self.app.suspend():
                 if show_in_terminal(text):
