@@ -89,6 +89,23 @@ class TestTypeahead:
             assert screen.state.sort == "id"
             assert screen.state.text == "ser"
 
+    @sync
+    async def test_keys_typed_right_after_enter_act_on_the_list(self, report: Report) -> None:
+        """ "/#4", Enter, "2", "z" at once: the filter keeps "#4", the ladder is zoomed."""
+        app = app_for(report)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            keys = [("slash", "/"), ("number_sign", "#"), ("4", "4"), ("enter", None)]
+            keys += [("2", "2"), ("z", "z")]
+            for key, char in keys:
+                app.post_message(events.Key(key, char))
+            for _ in range(4):
+                await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            assert screen.query_one("#filter", Input).value == "#4"
+            assert screen.maximized is screen.query_one(LadderPane)
+
 
 class TestZoomAndLayout:
     @sync
@@ -324,6 +341,14 @@ class TestCiteAndCopy:
             assert app.clipboard == commands[0]
             await pilot.press("y")
             assert app.clipboard == commands[1]
+            # The command palette offers each command by itself too.
+            from tlstui.ui.commands import TlsCommands
+
+            entries = {name: run for name, run, _ in TlsCommands(screen)._commands()}
+            name = f"Copy command 1: {commands[0]}"
+            assert name in entries
+            await entries[name]()
+            assert app.clipboard == commands[0]
 
     @sync
     async def test_v_shows_the_detail_as_plain_text(self, report: Report) -> None:

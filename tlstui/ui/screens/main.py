@@ -34,6 +34,7 @@ from tlstui.ui.view import (
     visible_sessions,
 )
 from tlstui.ui.widgets.detail import DetailView
+from tlstui.ui.widgets.filter_box import FilterInput
 from tlstui.ui.widgets.ladder import LadderPane, LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
 from tlstui.ui.widgets.summary import SummaryBar
@@ -207,7 +208,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
         with Pane(id="sessions-pane"):
-            yield Input(
+            yield FilterInput(
                 placeholder="filter: words, a|b, !word, cause:x sni:x (Enter keeps, Esc clears)",
                 id="filter",
                 compact=True,
