@@ -59,6 +59,14 @@ class TestKeylog:
             "tlstui: /nope.keys: cannot read the key log: No such file or directory\n"
         )
 
+    def test_missing_keylog_stops_the_tui_too(self) -> None:
+        # Checked before the terminal test: the one line names the key log, not the terminal.
+        result = tlstui(str(TLS13), "--keylog", "/nope.keys", timeout=10)
+        assert result.returncode == 2
+        assert result.stderr == (
+            "tlstui: /nope.keys: cannot read the key log: No such file or directory\n"
+        )
+
     def test_unreadable_keylog_is_exit_2(self, tmp_path: Path) -> None:
         result = tlstui(str(TLS13), "--keylog", str(tmp_path), "--json")  # a directory
         assert result.returncode == 2

@@ -72,6 +72,19 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    for keylog in args.keylog or []:
+        # Checked before anything starts (the TUI too): a typo in --keylog must not quietly
+        # turn a decrypted answer into a "likely" one.
+        try:
+            with open(keylog, "rb"):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(
+                f"tlstui: {safe_text(str(keylog), 2000)}: cannot read the key log: {reason}",
+                file=sys.stderr,
+            )
+            return 2
     if not (args.json or args.report):
         refusal = _tui_refusal(args.capture)
         if refusal:
