@@ -152,8 +152,10 @@ class TestKeylog:
         ) or lines[1] == (
             f"key log: {TLS13.with_suffix('.keys')}: 5 usable lines, 1 session decrypted"
         )
+        assert "key log: secrets found; records decrypted" in [line.strip() for line in lines]
         none = tlstui(str(TLS13), "--report", "--no-keylog").stdout.splitlines()
         assert none[1].startswith("key log: none")
+        assert not any(line.strip().startswith("key log: secrets") for line in none)
 
     def test_session_secrets_state(self) -> None:
         report = analyze(SHOWCASE)

@@ -667,6 +667,18 @@ def session_details(session: Session) -> list[tuple[str, str]]:
     return rows
 
 
+SECRETS_TEXT = {
+    "decrypted": "secrets found; records decrypted",
+    "found": "secrets found; nothing here needed them",
+    "missing": "no secrets for this session's client_random (records stay encrypted)",
+}
+
+
+def secrets_text(session: Session) -> str:
+    """What the key log did for *session* ("" when no key log was used)."""
+    return SECRETS_TEXT.get(session.secrets or "", "")
+
+
 def search_text(session: Session) -> str:
     """Everything the ``/`` filter matches against, lower-cased."""
     parts = [

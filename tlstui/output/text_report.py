@@ -174,6 +174,8 @@ def _diagnosis_block(s: Session) -> list[Padding | Text]:
         if best.evidence:
             evidence = "evidence: frames " + describe.frames_text(best.evidence)
             parts.append(_pad(Text(evidence, style="dim"), 4))
+        if s.secrets is not None:
+            parts.append(_pad(Text("key log: " + describe.secrets_text(s), style="dim"), 4))
         parts += _check_next(best.check_next)
         for other in d.candidates[1:4]:
             alt = Text(f"also possible: {other.cause} ({other.confidence}): ", style="dim")

@@ -66,22 +66,10 @@ def diagnosis_blocks(session: Session) -> list[RenderableType]:
     return blocks
 
 
-SECRETS_TEXT = {
-    "decrypted": "secrets found; records decrypted",
-    "found": "secrets found; nothing here needed them",
-    "missing": "no secrets for this session's client_random (records stay encrypted)",
-}
-
-
-def secrets_text(session: Session) -> str:
-    """What the key log did for this session ("" when no key log was used)."""
-    return SECRETS_TEXT.get(session.secrets or "", "")
-
-
 def session_renderable(session: Session) -> RenderableType:
     rows = describe.session_details(session)
     if session.secrets is not None:
-        rows = [*rows, ("key log", secrets_text(session))]
+        rows = [*rows, ("key log", describe.secrets_text(session))]
     facts = kv_table(rows)
     if session.status == "ok":
         return Group(facts, Text(""), *diagnosis_blocks(session))
