@@ -364,6 +364,10 @@ class TestCiteAndCopy:
             assert first_failed.diagnosis is not None
             assert first_failed.diagnosis.best.cause in area.text
             assert "\x1b" not in area.text and "[bold" not in area.text
+            screen = app.screen_stack[0]
+            assert isinstance(screen, MainScreen)
+            lines = area.text.splitlines()
+            assert lines[-len(screen.commands_to_copy()) :] == screen.commands_to_copy()
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, MainScreen)

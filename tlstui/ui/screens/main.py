@@ -507,7 +507,13 @@ class MainScreen(Screen[None]):
 
         detail = self.query_one(DetailView)
         # As wide as the text area inside its border, so no line is wrapped twice.
-        text = detail.plain_text(max(self.app.size.width - 6, 30))
+        text = detail.plain_text(max(self.app.size.width - 10, 30))
+        commands = self.commands_to_copy()
+        if commands:
+            # Whole, one per line: a command wrapped by the table above breaks when pasted.
+            text += "\n\nCommands to check next (one per line):\n" + "\n".join(
+                safe_text(c, 2000) for c in commands
+            )
         try:
             with self.app.suspend():
                 if show_in_terminal(text):

@@ -27,7 +27,7 @@ class PlainTextScreen(ModalScreen[None]):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        area = TextArea(self.text, read_only=True, id="plain-text", soft_wrap=True)
+        area = TextArea(self.text, read_only=True, id="plain-text", soft_wrap=False)
         area.border_title = f"{self.title_text} (plain text)"
         area.border_subtitle = "Esc closes"
         yield area
