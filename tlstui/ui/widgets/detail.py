@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Console, Group, RenderableType
@@ -15,20 +16,22 @@ from textual.widgets import Static
 
 from tlstui.analysis.model import Cause, Session
 from tlstui.output import describe
+from tlstui.output.commands import split_item
 from tlstui.textsafe import safe_text
 from tlstui.ui.palette import FAIL
 
+COMMAND = "bold"  # shell commands in "check next"
 CONFIDENCE_STYLES = {"high": "bold", "medium": "", "low": "dim"}
 
 
-def kv_table(rows: list[tuple[str, str]], key_width: int = 14) -> Table:
-    """Key/value lines; values are plain text (never parsed as markup)."""
+def kv_table(rows: Sequence[tuple[str, str | Text]], key_width: int = 14) -> Table:
+    """Key/value lines; values are plain text or ``Text`` (never parsed as markup)."""
     table = Table.grid(padding=(0, 1), expand=True)
     width = min(max((len(k) for k, _ in rows), default=1), key_width)
     table.add_column(style="bold", no_wrap=True, width=width)
     table.add_column(ratio=1, overflow="fold")
     for key, value in rows:
-        table.add_row(Text(key), Text(value))
+        table.add_row(Text(key), value if isinstance(value, Text) else Text(value))
     return table
 
 
@@ -43,7 +46,21 @@ def cause_block(cause: Cause, rank: str) -> list[RenderableType]:
         (cause.cause, style),
         (f" ({cause.confidence} confidence)", CONFIDENCE_STYLES.get(cause.confidence, "")),
     )
-    return [title, kv_table(describe.cause_details(cause)[2:])]
+    rows: list[tuple[str, str | Text]] = [
+        row for row in describe.cause_details(cause)[2:] if not row[1].startswith("• ")
+    ]
+    key = "check next"
+    for item in cause.check_next:
+        split = split_item(item)
+        if split.prose:
+            rows.append((key, "• " + safe_text(split.prose, 2000)))
+            key = ""
+        for command in split.commands:
+            # Commands on their own lines, marked, so that y (copy) and v (plain text) are
+            # obviously about them.
+            rows.append((key, Text("$ " + safe_text(command, 2000), style=COMMAND)))
+            key = ""
+    return [title, kv_table(rows)]
 
 
 def diagnosis_blocks(session: Session) -> list[RenderableType]:
