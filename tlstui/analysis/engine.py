@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.tls.keylog import KeyLog
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip

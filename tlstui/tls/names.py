@@ -16,6 +16,7 @@ __all__ = [
     "ALERT_DESCRIPTIONS",
     "CIPHER_SUITES",
     "EXTENSION_TYPES",
+    "HANDSHAKE_EVENTS",
     "HANDSHAKE_TYPES",
     "SIGNATURE_SCHEMES",
     "SSL2_CIPHER_SPECS",
@@ -732,6 +733,32 @@ HANDSHAKE_TYPES: dict[int, str] = {
     26: "ekt_key",
     67: "next_protocol",  # NPN (unregistered)
     254: "message_hash",
+}
+
+# Handshake type -> the ladder's name for the message (CamelCase as in the RFCs' structs).  The
+# one table both the plaintext and the decrypted handshake path dispatch on; a type not in it is
+# shown as ``Handshake<n>`` and, inside decrypted bytes, taken for the middle of a lost message.
+HANDSHAKE_EVENTS: dict[int, str] = {
+    0: "HelloRequest",
+    1: "ClientHello",
+    2: "ServerHello",
+    3: "HelloVerifyRequest",
+    4: "NewSessionTicket",
+    5: "EndOfEarlyData",
+    8: "EncryptedExtensions",
+    11: "Certificate",
+    12: "ServerKeyExchange",
+    13: "CertificateRequest",
+    14: "ServerHelloDone",
+    15: "CertificateVerify",
+    16: "ClientKeyExchange",
+    20: "Finished",
+    21: "CertificateURL",
+    22: "CertificateStatus",
+    23: "SupplementalData",
+    24: "KeyUpdate",
+    25: "CompressedCertificate",
+    254: "MessageHash",
 }
 
 VERSIONS: dict[int, str] = {
