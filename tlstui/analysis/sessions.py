@@ -12,6 +12,7 @@ from __future__ import annotations
 from tlstui.analysis.model import Alert, Detail, Event, Session, Side
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
+from tlstui.tls.facts import BENIGN_ALERTS, WARNING_OK_ALERTS, is_tls13_version
 from tlstui.tls.model import AlertMsg, ServerHello, ServerKeyExchange
 
 CLIENT, SERVER = 0, 1
@@ -20,19 +21,6 @@ MAX_EVENTS = 2000  # per session: a 50,000-message handshake stays bounded
 MAX_NOTES = 50
 MAX_SEALED = 256  # encrypted records remembered per direction (for key logs)
 MAX_HELLOS = 4
-
-# Alert codes that are not errors at warning level in TLS <= 1.2 (RFC 5246 7.2, RFC 6066).
-_BENIGN = {0, 90}
-_WARNING_OK = {100, 112}
-
-
-def is_tls13(version: int | None) -> bool:
-    return version is not None and (
-        version == 0x0304
-        or 0x7F00 <= version <= 0x7FFF
-        or version == 0x7E01
-        or 0xFB00 <= version <= 0xFBFF
-    )
 
 
 def alert_size(cipher_suite: int | None) -> int:
@@ -445,7 +433,7 @@ class SessionBuilder:
         s.cipher_suite = sh.cipher_suite
         if sh.key_share_group is not None:
             s.group = sh.key_share_group
-        if is_tls13(sh.version):
+        if is_tls13_version(sh.version):
             self.tls13 = True
             self.enc[SERVER] = True
             s.resumed = sh.psk_selected
@@ -658,7 +646,7 @@ class SessionBuilder:
             return (
                 self.finished[CLIENT]
                 and self.finished[SERVER]
-                and not any(a.decrypted and a.code not in _BENIGN for a in s.alerts)
+                and not any(a.decrypted and a.code not in BENIGN_ALERTS for a in s.alerts)
             )
         if self.tls13:
             if self.encrypted_alerts_pending:
@@ -675,9 +663,9 @@ class SessionBuilder:
         for a in s.alerts:
             if a.code is None:
                 continue
-            if a.code in _BENIGN:
+            if a.code in BENIGN_ALERTS:
                 continue
-            if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
+            if a.level == "fatal" or self.tls13 or a.code not in WARNING_OK_ALERTS:
                 return "failed"
         if s.established:
             return "ok"

@@ -13,6 +13,7 @@ from datetime import datetime
 from tlstui.analysis.model import Alert, Cause, Event, Report, Session, Status
 from tlstui.textsafe import printable_preview, safe_text
 from tlstui.tls import names
+from tlstui.tls.facts import BENIGN_ALERTS, NOT_ERROR_ALERTS
 from tlstui.tls.model import (
     AlertMsg,
     CertificateInfo,
@@ -198,7 +199,7 @@ def close_text(session: Session) -> str:
 def error_alert(session: Session) -> Alert | None:
     """The first alert that is not a plain close_notify / user_canceled."""
     for alert in session.alerts:
-        if alert.code not in (0, 90):
+        if alert.code not in BENIGN_ALERTS:
             return alert
     return None
 
@@ -348,7 +349,7 @@ def is_fatal_alert(event: Event) -> bool:
         return False
     detail = event.detail
     if isinstance(detail, AlertMsg):
-        return detail.level == 2 or detail.code not in (0, 90, 100, 112)
+        return detail.level == 2 or detail.code not in NOT_ERROR_ALERTS
     return True
 
 

@@ -10,8 +10,6 @@ as hex (``0x1234``), never dropped and never an exception.
 
 from __future__ import annotations
 
-import re
-
 __all__ = [
     "ALERT_DESCRIPTIONS",
     "CIPHER_SUITES",
@@ -30,7 +28,6 @@ __all__ = [
     "handshake_type_name",
     "is_grease",
     "is_tls13_suite",
-    "is_weak_suite",
     "kex_of_suite",
     "sigalg_name",
     "version_name",
@@ -941,17 +938,6 @@ def kex_of_suite(code: int) -> str:
         return "GOST"
     head = name.split("_", 1)[0]
     return _SM_KEX.get(head, "unknown")
-
-
-_WEAK = re.compile(r"NULL|EXPORT|RC4|RC2|_DES|DES40|3DES|anon|MD5|TLS_SHA(256|384)_SHA")
-
-
-def is_weak_suite(code: int) -> bool:
-    """NULL/integrity-only, EXPORT, RC4, RC2, DES, 3DES, anonymous or MD5 suites."""
-    name = CIPHER_SUITES.get(code) if code <= 0xFFFF else SSL2_CIPHER_SPECS.get(code)
-    if name is None:
-        return False
-    return _WEAK.search(name) is not None
 
 
 # --- compact names (OpenSSL-like) ------------------------------------------------------------

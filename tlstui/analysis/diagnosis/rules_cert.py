@@ -15,6 +15,7 @@ from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, ServerChain, make, rule
 from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
 from tlstui.analysis.model import Cause, Session
+from tlstui.tls import names
 from tlstui.tls.model import CertificateRequest
 
 CERT_ALERTS = frozenset({42, 43, 44, 45, 46, 48, 113})
@@ -101,10 +102,8 @@ def _show_certs(s: Session) -> str:
 
 
 def _grease_client(s: Session) -> bool:
-    from tlstui.analysis.diagnosis import _names
-
     ch = s.client_hello
-    return bool(ch and any(_names.is_grease(c) for c in ch.cipher_suites))
+    return bool(ch and any(names.is_grease(c) for c in ch.cipher_suites))
 
 
 def _stack_note(s: Session, code: int | None) -> str:
@@ -226,9 +225,7 @@ _GENERIC_40 = (
 
 
 def alert_text_code(code: int | None) -> str:
-    from tlstui.analysis.diagnosis import _names
-
-    return f"{_names.alert_name(code)} ({code})" if code is not None else "an unreadable alert"
+    return f"{names.alert_name(code)} ({code})" if code is not None else "an unreadable alert"
 
 
 @rule(priority=40)
@@ -612,11 +609,11 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
     ccert = pos.first(s, "Certificate", "client")
     ca_names = ""
     if creq is not None and isinstance(creq.detail, CertificateRequest) and creq.detail.ca_names:
-        names = creq.detail.ca_names
+        issuers = creq.detail.ca_names
         ca_names = (
             " It lists the acceptable issuers: "
-            + ", ".join(q(n) for n in names[:4])
-            + ("…" if len(names) > 4 else "")
+            + ", ".join(q(n) for n in issuers[:4])
+            + ("…" if len(issuers) > 4 else "")
             + "."
         )
     checks = [
@@ -738,9 +735,7 @@ def _early_data_note(s: Session, frame: int) -> str:
 
 
 def _names_suite(code: int | None) -> str:
-    from tlstui.analysis.diagnosis import _names
-
-    return _names.suite_name(code) if code is not None else "this suite"
+    return names.cipher_suite_name(code) if code is not None else "this suite"
 
 
 POSITION_TEXT_P5 = (
