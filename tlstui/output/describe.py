@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from tlstui.analysis.diagnosis import CAUSE_TITLES
 from tlstui.analysis.model import Alert, Cause, Event, Report, Session, Status
 from tlstui.textsafe import printable_preview, safe_text
 from tlstui.tls import names
@@ -93,10 +94,6 @@ def capture_origin(report: Report) -> float:
         return report.capture.first_time
     starts = [s.start for s in report.sessions]
     return min(starts) if starts else 0.0
-
-
-def endpoint_text(session: Session) -> str:
-    return f"{session.client} -> {session.server}"
 
 
 def sni_text(session: Session, limit: int = 253) -> str:
@@ -239,10 +236,6 @@ def outcome_short(session: Session) -> str:
 
 
 def cause_title(cause: str) -> str:
-    try:
-        from tlstui.analysis.diagnosis import CAUSE_TITLES
-    except ImportError:  # pragma: no cover - the diagnosis package is optional here
-        return cause.replace("_", " ")
     return CAUSE_TITLES.get(cause, cause.replace("_", " "))
 
 

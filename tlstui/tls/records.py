@@ -268,10 +268,7 @@ class RecordReader:
             return
         frame, time = self._frame_at(1)
         have = len(buf) - 5
-        on_cut = getattr(self.sink, "on_cut_record", None)
-        if on_cut is not None:
-            on_cut(self.side, b0, length, have, frame, time)
-        elif self.records or self.side == 0:
+        if self.records or self.side == 0:
             # Not for a server that sent nothing else: the builder would take it for a
             # non-TLS reply (on_garbage before any server record means "not TLS").
             self.sink.on_garbage(

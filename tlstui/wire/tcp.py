@@ -33,8 +33,6 @@ class HalfStream:
         "retransmits",
         "gaps",
         "bytes",
-        "fin_frame",
-        "rst_frame",
         "isn",
     )
 
@@ -47,8 +45,6 @@ class HalfStream:
         self.retransmits = 0
         self.gaps = 0
         self.bytes = 0
-        self.fin_frame = 0
-        self.rst_frame = 0
 
     def syn(self, seq: int) -> None:
         self.isn = seq

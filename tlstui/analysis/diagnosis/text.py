@@ -75,8 +75,3 @@ def s_client(session: Session, *extra: str) -> str:
         parts += ["-servername", shlex.quote(safe_text(ch.sni, 255))]
     parts += list(extra)
     return " ".join(parts)
-
-
-def host_of(session: Session) -> str:
-    ch = session.client_hello
-    return safe_text(ch.sni, 255) if ch and ch.sni else session.server.ip
