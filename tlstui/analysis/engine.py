@@ -284,18 +284,32 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
 
     info.packets = frame
     info.damaged = damaged
-    info.truncated = cap.truncated
     info.snaplen_truncated = snapcut
-    info.link_types = cap.link_type_names()
     info.first_time = first_ts
     info.last_time = ts if frame else None
+    return _summarize(cap, info, conns, finished, unsupported, keys, progress)
+
+
+def _summarize(
+    cap: Capture,
+    info: CaptureInfo,
+    conns: dict[tuple, tuple[_Conn, int]],
+    finished: list[_Conn],
+    unsupported: set[int],
+    keys: KeyLog | None,
+    progress: Callable[[Progress], None] | None,
+) -> list[Session]:
+    """After the last frame: capture warnings, then every TLS connection finished into a
+    ``Session`` (retired ones first, then those still open), numbered in capture order."""
+    info.truncated = cap.truncated
+    info.link_types = cap.link_type_names()
     info.warnings.extend(cap.warnings)
     for lt in sorted(unsupported):
         info.warnings.append(f"link type {lt} is not supported; its frames were skipped")
-    if snapcut:
+    if info.snaplen_truncated:
         info.warnings.append(
-            f"{snapcut} frames were cut short by the capture's snaplen; TLS records in them "
-            f"are incomplete (capture with -s 0 to see everything)"
+            f"{info.snaplen_truncated} frames were cut short by the capture's snaplen; TLS "
+            f"records in them are incomplete (capture with -s 0 to see everything)"
         )
 
     seen: set[int] = set()
@@ -317,7 +331,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     for i, s in enumerate(sessions, 1):
         s.id = i
     if progress is not None:
-        progress(Progress(cap.size, cap.size, frame, len(sessions)))
+        progress(Progress(cap.size, cap.size, info.packets, len(sessions)))
     return sessions
 
 
