@@ -4,6 +4,8 @@ offer lacks; a success of the same server in another session turns *likely* into
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.certs import _is_ip
 from tlstui.analysis.diagnosis.registry import Context, make, rule
@@ -15,10 +17,10 @@ from tlstui.analysis.diagnosis.text import (
     suites_text,
     versions_text,
 )
-from tlstui.analysis.model import Cause, Session
+from tlstui.analysis.model import Alert, Cause, Session
 from tlstui.tls import names
 from tlstui.tls.facts import PQ_GROUPS, suite_class
-from tlstui.tls.model import ClientHello
+from tlstui.tls.model import ClientHello, ServerHello
 
 SCSVS = frozenset({0x00FF, 0x5600})
 MAINSTREAM_GROUPS = frozenset({23, 24, 25, 29, 30})
@@ -86,85 +88,143 @@ def _refusal_phrase(ctx: Context, s: Session) -> tuple[str, int | None]:
 # --- versions --------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _VersionRefusal:
+    """A client that refused the server's choice: the ServerHello it answered, the alert."""
+
+    ch: ClientHello
+    sh: ServerHello
+    a: Alert
+    offered: list[int]
+    chf: int | None
+    shf: int | None
+
+
+def _client_refuses_choice(s: Session, ctx: Context) -> _VersionRefusal | None:
+    """A failed session whose client alerted right after the ServerHello (P2/P3)."""
+    ch, sh, a = s.client_hello, s.server_hello, ctx.alert
+    if not ctx.failed or ch is None or sh is None or a is None:
+        return None
+    if a.sender != "client" or ctx.position not in ("P2", "P3"):
+        return None
+    shf = pos.frame_of(s, "ServerHello", "server")
+    return _VersionRefusal(ch, sh, a, ch.offered_versions, _ch_frame(s), shf)
+
+
+def _sentinel(r: _VersionRefusal) -> bool:
+    return bool(r.sh.downgrade_sentinel) and 0x0304 in r.offered
+
+
+def _version_checks(s: Session) -> list[str]:
+    return [s_client(s, "-tls1_2"), s_client(s, "-tls1_3")]
+
+
+@rule(priority=20)
+def version_downgrade_sentinel(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: a client offering TLS 1.3 aborts on a ServerHello that carries
+    the RFC 8446 4.1.3 downgrade sentinel."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or not _sentinel(r):
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    return make(
+        "protocol_version_mismatch",
+        "high",
+        "Downgrade detected: the ServerHello carries the TLS 1.3 downgrade sentinel",
+        f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
+        f"frame {shf} chose {names.version_name(sh.version)} and its random ends with "
+        f"the RFC 8446 sentinel for {sh.downgrade_sentinel}. The client aborted with "
+        f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
+        f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
+        f"that speaks only TLS 1.2 to the server.",
+        [chf, shf, a.frame],
+        "path",
+        [s_client(s, "-tls1_3"), "Look for a TLS-inspecting proxy on the path"],
+    )
+
+
+@rule(priority=20)
+def version_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: the server chose a version the client did not offer, and the
+    client refused it (70, 47, 40 or an unreadable alert)."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version in r.offered:
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    if a.code not in (70, 47, 40, None):
+        return None
+    return make(
+        "protocol_version_mismatch",
+        "high" if a.code is not None else "medium",
+        f"The server chose {names.version_name(sh.version)}, which the client did not offer",
+        f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
+        f"frame {shf} selected {names.version_name(sh.version)}, and the client "
+        f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
+        f"that rewrote the hello) is at fault.",
+        [chf, shf, a.frame],
+        "server",
+        _version_checks(s),
+    )
+
+
+@rule(priority=20)
+def version_below_client_minimum(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: the client answers an offered but too old version with 70."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version not in r.offered or r.a.code != 70:
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    return make(
+        "protocol_version_mismatch",
+        "high",
+        f"The client refuses {names.version_name(sh.version)}, chosen by the server",
+        f"The server chose {names.version_name(sh.version)} in frame {shf}; the client "
+        f"rejected it with protocol_version (70) in frame {a.frame}: the version is "
+        f"below the client's configured minimum. Upgrade the server's TLS stack.",
+        [chf, shf, a.frame],
+        "server",
+        _version_checks(s),
+    )
+
+
+@rule(priority=20)
+def no_secure_renegotiation(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: a TLS <= 1.2 ServerHello without renegotiation_info (RFC 5746)
+    answered by the client's handshake_failure, the client having signalled support."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version not in r.offered or r.a.code != 40:
+        return None
+    ch, sh, a, chf, shf = r.ch, r.sh, r.a, r.chf, r.shf
+    client_ri = any(e.type == 0xFF01 for e in ch.extensions) or 0x00FF in ch.cipher_suites
+    if sh.version > 0x0303 or not client_ri or any(e.type == 0xFF01 for e in sh.extensions):
+        return None
+    return make(
+        "protocol_version_mismatch",
+        "medium",
+        "The server lacks secure renegotiation (RFC 5746); the client refuses legacy servers",
+        f"The ServerHello in frame {shf} has no renegotiation_info extension, and the "
+        f"client aborted with handshake_failure (40) in frame {a.frame}, right after "
+        f"it. OpenSSL 3 clients refuse such servers by default (unsafe legacy "
+        f"renegotiation disabled; SSL_OP_LEGACY_SERVER_CONNECT is no longer set). "
+        f"Upgrade the server, or allow legacy servers on the client as a stopgap.",
+        [chf, shf, a.frame],
+        "server",
+        [s_client(s, "-legacy_server_connect")],
+    )
+
+
 @rule(priority=20)
 def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
-    """protocol_version_mismatch: 70 at P1 (offer outside the server's range), a client refusing
-    the chosen version (P2), or the RFC 8446 downgrade sentinel."""
+    """protocol_version_mismatch: 70 at P1 (the offer is outside the server's range), or 40 or
+    a silent close at P1 from a server facing an old or SSLv2-format offer."""
     ch = s.client_hello
     if not ctx.failed or ch is None:
         return None
     offered = ch.offered_versions
     top = max(offered) if offered else ch.legacy_version
-    sh = s.server_hello
     a = ctx.alert
     chf = _ch_frame(s)
-    checks = [s_client(s, "-tls1_2"), s_client(s, "-tls1_3")]
-
-    # Client refuses the server's choice (P2/P3): compare with the offer.
-    if sh is not None and a is not None and a.sender == "client" and ctx.position in ("P2", "P3"):
-        shf = pos.frame_of(s, "ServerHello", "server")
-        if sh.downgrade_sentinel and 0x0304 in offered:
-            return make(
-                "protocol_version_mismatch",
-                "high",
-                "Downgrade detected: the ServerHello carries the TLS 1.3 downgrade sentinel",
-                f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
-                f"frame {shf} chose {names.version_name(sh.version)} and its random ends with "
-                f"the RFC 8446 sentinel for {sh.downgrade_sentinel}. The client aborted with "
-                f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
-                f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
-                f"that speaks only TLS 1.2 to the server.",
-                [chf, shf, a.frame],
-                "path",
-                [s_client(s, "-tls1_3"), "Look for a TLS-inspecting proxy on the path"],
-            )
-        if sh.version not in offered and a.code in (70, 47, 40, None):
-            return make(
-                "protocol_version_mismatch",
-                "high" if a.code is not None else "medium",
-                f"The server chose {names.version_name(sh.version)}, which the client did not "
-                f"offer",
-                f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
-                f"frame {shf} selected {names.version_name(sh.version)}, and the client "
-                f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
-                f"that rewrote the hello) is at fault.",
-                [chf, shf, a.frame],
-                "server",
-                checks,
-            )
-        if a.code == 70:
-            return make(
-                "protocol_version_mismatch",
-                "high",
-                f"The client refuses {names.version_name(sh.version)}, chosen by the server",
-                f"The server chose {names.version_name(sh.version)} in frame {shf}; the client "
-                f"rejected it with protocol_version (70) in frame {a.frame}: the version is "
-                f"below the client's configured minimum. Upgrade the server's TLS stack.",
-                [chf, shf, a.frame],
-                "server",
-                checks,
-            )
-        client_ri = any(e.type == 0xFF01 for e in ch.extensions) or 0x00FF in ch.cipher_suites
-        if (
-            a.code == 40
-            and sh.version <= 0x0303
-            and client_ri
-            and not any(e.type == 0xFF01 for e in sh.extensions)
-        ):
-            return make(
-                "protocol_version_mismatch",
-                "medium",
-                "The server lacks secure renegotiation (RFC 5746); the client refuses legacy "
-                "servers",
-                f"The ServerHello in frame {shf} has no renegotiation_info extension, and the "
-                f"client aborted with handshake_failure (40) in frame {a.frame}, right after "
-                f"it. OpenSSL 3 clients refuse such servers by default (unsafe legacy "
-                f"renegotiation disabled; SSL_OP_LEGACY_SERVER_CONNECT is no longer set). "
-                f"Upgrade the server, or allow legacy servers on the client as a stopgap.",
-                [chf, shf, a.frame],
-                "server",
-                [s_client(s, "-legacy_server_connect")],
-            )
+    checks = _version_checks(s)
 
     # The server refuses the offer (P1).
     if not (_p1_refusal(ctx, 70, 40) or _server_closed_at_p1(s, ctx)):
