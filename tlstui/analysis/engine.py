@@ -138,7 +138,7 @@ def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
     if keylog is False:
         return None
     lines: list[str] = list(cap.keylog_lines)
-    candidates = [Path(keylog)] if keylog else []
+    candidates = [Path(keylog)] if keylog and keylog is not True else []
     if not keylog and str(path) != "-":
         p = Path(path)
         candidates += [p.with_suffix(".keys"), p.with_name(p.name + ".keys")]

@@ -9,7 +9,7 @@ keys), and the status.  The rules for "established" follow the oracle in
 
 from __future__ import annotations
 
-from tlstui.analysis.model import Alert, Detail, Event, Session, Side
+from tlstui.analysis.model import Alert, Detail, Event, Session, Side, Status
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
 from tlstui.tls.facts import BENIGN_ALERTS, WARNING_OK_ALERTS, is_tls13_version
@@ -656,7 +656,7 @@ class SessionBuilder:
             return self.enc_records[CLIENT] >= 2 or self.server_after_client >= 1
         return self.finished[CLIENT] and self.finished[SERVER]
 
-    def _status(self) -> str:
+    def _status(self) -> Status:
         s = self.s
         if s.non_tls_reply is not None:
             return "failed"

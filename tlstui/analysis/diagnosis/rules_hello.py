@@ -17,7 +17,7 @@ from tlstui.analysis.diagnosis.text import (
     suites_text,
     versions_text,
 )
-from tlstui.analysis.model import Alert, Cause, Session
+from tlstui.analysis.model import Alert, Cause, Confidence, Session
 from tlstui.tls import names
 from tlstui.tls.facts import PQ_GROUPS, suite_class
 from tlstui.tls.model import ClientHello, ServerHello
@@ -276,7 +276,7 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         fault = "server" if 0x0303 in offered else "client"
         summary = f"No protocol version in common (client offers {versions_text(offered)})"
     if exact:
-        confidence = "high"
+        confidence: Confidence = "high"
     elif top <= 0x0302 or ch.sslv2_format:
         # 40 or a silent close: a version refusal would normally be 70, so stay cautious.
         confidence = "medium" if a is None else "low"

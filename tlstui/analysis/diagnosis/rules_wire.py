@@ -7,7 +7,7 @@ from __future__ import annotations
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, make, rule
 from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
-from tlstui.analysis.model import Cause, Session
+from tlstui.analysis.model import Cause, Confidence, Session
 from tlstui.textsafe import safe_text
 from tlstui.tls import names
 from tlstui.tls.facts import PQ_GROUPS
@@ -273,7 +273,7 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
         facts.append(f"the capture shows {waited:.1f} s of silence after it")
     explanation = "; ".join(facts) + "."
     if retrans or (client_close and waited >= 1.0) or waited >= 5.0:
-        confidence = "high"
+        confidence: Confidence = "high"
     elif waited >= 1.0:
         confidence = "medium"
     else:
@@ -348,7 +348,7 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
             " If the server's flight is large (a long chain) and keeps being "
             "retransmitted, it may not reach the client: a PMTU black hole."
         )
-    confidence = "medium" if quiet >= 5.0 else "low"
+    confidence: Confidence = "medium" if quiet >= 5.0 else "low"
     return make(
         "no_response",
         confidence,
