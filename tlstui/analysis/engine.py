@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.model import CaptureInfo, Endpoint, KeylogInfo, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.tls.keylog import KeyLog
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
@@ -186,10 +187,12 @@ def _keylog_for(
         return None
     lines: list[str] = list(cap.keylog_lines)
     sources: list[str] = [f"{path} (embedded secrets)"] if lines else []
+    if keylog is True:  # "the default": the same as not saying
+        keylog = None
     if isinstance(keylog, (str, Path)):
         keylog = [Path(keylog)]
     if keylog:
-        for given in keylog:  # type: ignore[union-attr]
+        for given in keylog:
             try:
                 lines += _read_keylog(Path(given))
             except OSError as exc:
@@ -348,18 +351,32 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
 
     info.packets = frame
     info.damaged = damaged
-    info.truncated = cap.truncated
     info.snaplen_truncated = snapcut
-    info.link_types = cap.link_type_names()
     info.first_time = first_ts
     info.last_time = ts if frame else None
+    return _summarize(cap, info, conns, finished, unsupported, keys, progress)
+
+
+def _summarize(
+    cap: Capture,
+    info: CaptureInfo,
+    conns: dict[tuple, tuple[_Conn, int]],
+    finished: list[_Conn],
+    unsupported: set[int],
+    keys: KeyLog | None,
+    progress: Callable[[Progress], None] | None,
+) -> list[Session]:
+    """After the last frame: capture warnings, then every TLS connection finished into a
+    ``Session`` (retired ones first, then those still open), numbered in capture order."""
+    info.truncated = cap.truncated
+    info.link_types = cap.link_type_names()
     info.warnings.extend(cap.warnings)
     for lt in sorted(unsupported):
         info.warnings.append(f"link type {lt} is not supported; its frames were skipped")
-    if snapcut:
+    if info.snaplen_truncated:
         info.warnings.append(
-            f"{snapcut} frames were cut short by the capture's snaplen; TLS records in them "
-            f"are incomplete (capture with -s 0 to see everything)"
+            f"{info.snaplen_truncated} frames were cut short by the capture's snaplen; TLS "
+            f"records in them are incomplete (capture with -s 0 to see everything)"
         )
 
     seen: set[int] = set()
@@ -381,7 +398,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     for i, s in enumerate(sessions, 1):
         s.id = i
     if progress is not None:
-        progress(Progress(cap.size, cap.size, frame, len(sessions)))
+        progress(Progress(cap.size, cap.size, info.packets, len(sessions)))
     return sessions
 
 
