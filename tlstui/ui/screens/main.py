@@ -45,6 +45,7 @@ CLIPBOARD_NOTE = (
     "Sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on; some terminals ignore it)."
 )
 KeylogArg = Path | list[Path] | bool | None
+NARROW_SCREEN = 70  # below this width the ladder takes more of the row (labels fit whole)
 WIDE_SCREEN = 140  # from this width the detail pane gets more room
 TALL_SCREEN = 30  # from this height the sessions pane may take more rows
 
@@ -175,7 +176,8 @@ class MainScreen(Screen[None]):
 
     # Responsive classes (Textual sets them on the screen as the terminal is resized).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual declares it without ClassVar
-        (0, "-narrow"),
+        (0, "-tight"),
+        (NARROW_SCREEN, "-narrow"),
         (WIDE_SCREEN, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [  # noqa: RUF012

@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,8 +24,40 @@ COMMAND = "bold"  # shell commands in "check next"
 CONFIDENCE_STYLES = {"high": "bold", "medium": "", "low": "dim"}
 
 
-def kv_table(rows: Sequence[tuple[str, str | Text]], key_width: int = 14) -> Table:
+STACK_BELOW = 32  # narrower than this, a key goes on its own line above its value
+
+
+class KeyValues:
+    """Key/value lines that fit the width they are drawn at: a grid, or below
+    ``STACK_BELOW`` cells each key above its indented value, so that a value is not folded
+    into a column a dozen cells wide (``handshake_failur`` / ``e``)."""
+
+    def __init__(self, rows: Sequence[tuple[str, str | Text]], key_width: int = 14) -> None:
+        self.rows = rows
+        self.key_width = key_width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= STACK_BELOW:
+            yield _grid(self.rows, self.key_width)
+            return
+        table = Table.grid(expand=True)
+        table.add_column(ratio=1, overflow="fold")
+        key = ""
+        for name, value in self.rows:
+            if name:
+                key = name
+                table.add_row(Text(name, style="bold"))
+            text = value if isinstance(value, Text) else Text(value)
+            table.add_row(Text("  ").append_text(text) if key else text)
+        yield table
+
+
+def kv_table(rows: Sequence[tuple[str, str | Text]], key_width: int = 14) -> KeyValues:
     """Key/value lines; values are plain text or ``Text`` (never parsed as markup)."""
+    return KeyValues(rows, key_width)
+
+
+def _grid(rows: Sequence[tuple[str, str | Text]], key_width: int) -> Table:
     table = Table.grid(padding=(0, 1), expand=True)
     width = min(max((len(k) for k, _ in rows), default=1), key_width)
     table.add_column(style="bold", no_wrap=True, width=width)
