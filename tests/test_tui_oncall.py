@@ -181,6 +181,22 @@ class TestZoomAndLayout:
                 # Every line carries both lifelines: no arrow was pushed onto a line of its own.
                 assert line.count("│") == 2, line
 
+    @sync
+    async def test_60x20_detail_never_folds_an_alert_name(self, report: Report) -> None:
+        session = next(s for s in report.sessions if s.failed and any(a.name for a in s.alerts))
+        name = next(a.name for a in session.alerts if a.name)
+        app = app_for(report)
+        async with app.run_test(size=(60, 20)) as pilot:
+            await loaded(pilot)
+            app.screen.query_one(SessionsTable).select_session(session.id)
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            detail = app.screen.query_one(DetailView)
+            assert detail.content_region.width < 32  # the stacked layout
+            text = detail.plain_text(detail.content_region.width)
+            assert name in text
+
 
 class TestTimes:
     @sync
