@@ -10,14 +10,17 @@ waits for the loader, presses keys, and saves the screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from textual.pilot import Pilot  # noqa: E402
+from textual.worker import WorkerFailed  # noqa: E402
+
 from tlstui.ui import make_app  # noqa: E402
-from tlstui.ui.app import wait_for_load  # noqa: E402
 
 CAPTURE = ROOT / "captures" / "showcase.pcap"
 OUT = ROOT / "screenshots"
@@ -29,6 +32,13 @@ SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
     ("wide-160x48", (160, 48), ["enter"]),
     ("help-80x24", (80, 24), ["question_mark"]),
 ]
+
+
+async def wait_for_load(pilot: Pilot) -> None:
+    """Wait until the loader worker has finished (or failed: the error screen is the shot)."""
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str]) -> Path:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-
-from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Alert, Endpoint, Event, Report, Session
 from tlstui.output import describe
 from tlstui.tls.model import AlertMsg, CertificateInfo, CertificateMsg
 
-SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 CERT = CertificateInfo(
     subject="CN=intranet.example",
     issuer="CN=Example Private CA",
@@ -20,11 +15,6 @@ CERT = CertificateInfo(
     not_after=datetime(2027, 1, 1, tzinfo=UTC),
     san=["intranet.example"],
 )
-
-
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
 
 
 def _session(**kw) -> Session:

@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, SHOWCASE, capture_files
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
-CAPTURES = sorted(p for p in (ROOT / "captures").iterdir() if p.suffix in (".pcap", ".pcapng"))
+CAPTURES = capture_files()
 CORPUS_FILES = (
     sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng"))
     if CORPUS.exists()
@@ -171,7 +170,7 @@ def test_captures_follow_the_spec(path: Path) -> None:
     assert doc["sessions"], "every bundled capture holds TLS"
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus not present")
+@pytest.mark.corpus
 def test_corpus_follows_the_spec() -> None:
     from tlstui.analysis.engine import analyze
     from tlstui.output.json_report import report_dict
@@ -182,7 +181,7 @@ def test_corpus_follows_the_spec() -> None:
 
 
 def test_showcase_report_values() -> None:
-    doc = run_json(ROOT / "captures" / "showcase.pcap")
+    doc = run_json(SHOWCASE)
     s = doc["sessions"]
     assert len(s) == 11
     assert [x["status"] for x in s].count("ok") == 2

@@ -1,0 +1,112 @@
+"""What the test modules share: paths, the markers' skip rules, the showcase report, UI helpers.
+
+Test modules import the plain names from here (``from conftest import CAPTURES``): pytest puts
+``tests/`` on ``sys.path`` and registers this file as the module ``conftest`` before collecting,
+so the import returns this same module rather than a second copy.
+
+Markers (registered in pyproject.toml) both label a test and guard it:
+
+- ``corpus``: reads ``../shared/corpus`` (the public captures with the tshark oracle); skipped
+  when that folder is not beside the clone, as in a user's checkout.
+- ``tshark``: runs tshark; skipped when it is not installed.
+- ``slow``: takes seconds on its own (fuzzing, 20,000-session captures); ``make test-fast``
+  leaves these out together with the two above.
+
+Textual is imported inside the UI helpers, never at module level: the core's tests must not
+load it (``test_layers`` checks that in a fresh interpreter, but a stray import here would
+still slow every worker's start).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Endpoint, Report, Session
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from tlstui.ui.app import TlsApp
+
+REPO = Path(__file__).resolve().parents[1]
+CAPTURES = REPO / "captures"
+SHOWCASE = CAPTURES / "showcase.pcap"
+DOCS = REPO / "docs"
+# The shared folder sits beside the clone (``../shared``), in CI as on a developer's machine.
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+ORACLE = CORPUS / "oracle.jsonl"
+TSHARK = shutil.which("tshark")
+
+# The corpus counts as present only with its oracle: a half-copied folder must skip, not fail.
+HAVE_CORPUS = ORACLE.exists()
+
+_SKIP_RULES = {
+    "corpus": (HAVE_CORPUS, "../shared/corpus not present"),
+    "tshark": (TSHARK is not None, "tshark not installed"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``corpus`` and ``tshark`` tests whose resource is missing, one rule for all files."""
+    for item in items:
+        for marker, (available, reason) in _SKIP_RULES.items():
+            if not available and item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def capture_files() -> list[Path]:
+    """The committed captures (pcap and pcapng), sorted so parametrised ids are stable."""
+    return sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
+
+
+def bare_session(**overrides: Any) -> Session:
+    """A session with nothing seen yet between two fixed endpoints; *overrides* set fields."""
+    fields: dict[str, Any] = dict(
+        id=1,
+        client=Endpoint("10.0.0.1", 1),
+        server=Endpoint("10.0.0.2", 443),
+        first_frame=1,
+        last_frame=1,
+        start=0.0,
+        end=0.0,
+    )
+    fields.update(overrides)
+    return Session(**fields)
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    """The showcase capture analysed once per module.
+
+    Module scope, not session: tests edit a session's text and restore it, and a failure in one
+    module must not leak an edit into another.
+    """
+    return analyze(SHOWCASE)
+
+
+# --- UI ------------------------------------------------------------------------------------------
+
+
+def quiet_app(path: Path | str = SHOWCASE, **kwargs: Any) -> TlsApp:
+    """``make_app`` with animations off, so a pilot sees the final state after one pause."""
+    from tlstui.ui import make_app
+
+    app = make_app(path, **kwargs)
+    app.animation_level = "none"
+    return app
+
+
+async def wait_for_load(pilot: Pilot) -> None:
+    """Wait until the loader worker has finished (or failed, which the error screen shows)."""
+    from textual.worker import WorkerFailed
+
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
