@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SHOWCASE, capture_files
+from conftest import CORPUS, DOCS, SHARED, SHOWCASE, capture_files
 
 CAPTURES = capture_files()
+SHARED_SPEC = SHARED / "spec" / "report.md"
 CORPUS_FILES = (
     sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng"))
     if CORPUS.exists()
@@ -197,3 +198,9 @@ def test_showcase_report_values() -> None:
         "decrypted": True,
     }
     assert cert_required[0]["diagnosis"]["cause"] == "client_cert_missing"
+
+
+@pytest.mark.skipif(not SHARED_SPEC.exists(), reason="../shared/spec not present")
+def test_docs_schema_holds_the_spec_verbatim() -> None:
+    """docs/report-schema.md is the spec people read; it must not drift from the shared one."""
+    assert SHARED_SPEC.read_text() in (DOCS / "report-schema.md").read_text()
