@@ -20,6 +20,8 @@ still slow every worker's start).
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,9 @@ REPO = Path(__file__).resolve().parents[1]
 CAPTURES = REPO / "captures"
 SHOWCASE = CAPTURES / "showcase.pcap"
 DOCS = REPO / "docs"
+# Handshake messages pulled out of corpus captures by tests/data/make_fixtures.py (dpkt, not
+# tlstui's own reader), so decoder tests run without ../shared.
+DATA = REPO / "tests" / "data"
 # The shared folder sits beside the clone (``../shared``), in CI as on a developer's machine.
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -64,6 +69,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def capture_files() -> list[Path]:
     """The committed captures (pcap and pcapng), sorted so parametrised ids are stable."""
     return sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
+
+
+@functools.cache
+def fixture_messages(name: str) -> tuple[dict[str, Any], ...]:
+    """Every handshake message of ``tests/data/NAME.json``, connection by connection."""
+    conns = json.loads((DATA / f"{name}.json").read_text())["connections"]
+    return tuple(m for conn in conns for m in conn)
+
+
+def handshake_body(
+    name: str, hs_type: int | str, index: int = 0, direction: str | None = None
+) -> bytes:
+    """The body of the *index*-th message of *hs_type* (``"c2s"``/``"s2c"`` if *direction*)."""
+    found = [
+        m
+        for m in fixture_messages(name)
+        if m["type"] == hs_type and (direction is None or m["dir"] == direction)
+    ]
+    return bytes.fromhex(found[index]["body"])
+
+
+def certificate_ders(cert_body: bytes) -> list[bytes]:
+    """The DER certificates of a TLS 1.2 Certificate body: a parser independent of tlstui's."""
+    out, pos = [], 3
+    while pos < len(cert_body):
+        n = int.from_bytes(cert_body[pos : pos + 3], "big")
+        out.append(cert_body[pos + 3 : pos + 3 + n])
+        pos += 3 + n
+    return out
 
 
 def bare_session(**overrides: Any) -> Session:

@@ -6,26 +6,20 @@ JA4: Suricata's ja4-tls test (suricata-verify) and Arkime's expected outputs (ar
 
 from __future__ import annotations
 
-import json
 import subprocess
-from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, fixture_messages
 
 from tlstui.tls.fingerprint import ja3, ja3_hash, ja4
 from tlstui.tls.messages import decode_client_hello
 from tlstui.tls.model import ClientHello, Extension
 
-DATA = Path(__file__).parent / "data"
-
 
 def hellos(name: str) -> list[ClientHello]:
-    conns = json.loads((DATA / f"{name}.json").read_text())["connections"]
     return [
         decode_client_hello(bytes.fromhex(m["body"]), int(m["record_version"], 16))
-        for c in conns
-        for m in c
+        for m in fixture_messages(name)
         if m["type"] == 1
     ]
 
