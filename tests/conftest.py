@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +66,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker, (available, reason) in _SKIP_RULES.items():
             if not available and item.get_closest_marker(marker) is not None:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _cyclic_gc_back_on() -> Iterator[None]:
+    """Each test starts with the cyclic collector on, whatever ran before it on this worker.
+
+    ``cli.main`` turns the collector off for its one-shot run and never turns it back on (the
+    process exits). Tests that call it in-process would otherwise leave it off for whatever
+    test xdist schedules next on the same worker, so memory bounds would depend on the order.
+    """
+    yield
+    gc.enable()
 
 
 def capture_files() -> list[Path]:
