@@ -30,7 +30,7 @@ lint: venv  ## ruff, the format check, mypy and the import contract, as CI runs 
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tlstui
-	$(BIN)/pytest -n 0 -q tests/test_layers.py
+	$(BIN)/pytest -n 0 tests/test_layers.py
 
 typecheck: venv  ## mypy on the package alone
 	$(BIN)/mypy tlstui
@@ -43,7 +43,7 @@ format: venv  ## apply ruff's formatter and its safe fixes
 # under $(SNAPSHOT_PNG). Look at each PNG before committing the SVG: a snapshot is accepted by
 # a person, not by the test run.
 snapshots: venv  ## update snapshot SVGs and render the changed ones to PNG for review
-	-$(BIN)/pytest -n 0 -q tests/test_snapshots.py --snapshot-update
+	-$(BIN)/pytest -n 0 tests/test_snapshots.py --snapshot-update
 	@rm -rf $(SNAPSHOT_PNG) && mkdir -p $(SNAPSHOT_PNG)
 	@changed=$$( { git diff --name-only -- tests/__snapshots__; \
 	              git ls-files --others --exclude-standard -- tests/__snapshots__; } | grep '\.svg$$' ); \
