@@ -15,12 +15,12 @@ import pytest
 from conftest import CAPTURES, TSHARK, capture_files
 
 from tlstui.analysis.engine import analyze
-from tlstui.analysis.sessions import HS_EVENT
+from tlstui.tls.names import HANDSHAKE_EVENTS
 
 FILES = capture_files()
 
 pytestmark = pytest.mark.tshark
-TYPE_OF = {name: code for code, name in HS_EVENT.items()}
+TYPE_OF = {name: code for code, name in HANDSHAKE_EVENTS.items()}
 
 
 def _tshark(path: Path) -> tuple[Counter, Counter]:
