@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from textual.pilot import Pilot  # noqa: E402
 from textual.worker import WorkerFailed  # noqa: E402
 
 from tlstui.ui import make_app  # noqa: E402
@@ -35,13 +36,18 @@ SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
 ]
 
 
+async def wait_for_load(pilot: Pilot) -> None:
+    """Wait until the loader worker has finished (or failed: the error screen is the shot)."""
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def shoot(name: str, size: tuple[int, int], keys: list[str]) -> Path:
     app = make_app(CAPTURE)
     app.animation_level = "none"
     async with app.run_test(size=size) as pilot:
-        with contextlib.suppress(WorkerFailed):  # an error screen is a screenshot too
-            await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_for_load(pilot)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()

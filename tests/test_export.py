@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import SHOWCASE
 
-import pytest
-
-from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Report
 from tlstui.output.markdown import (
     export_filename,
@@ -16,13 +13,6 @@ from tlstui.output.markdown import (
     md_text,
     session_markdown,
 )
-
-SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
-
-
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
 
 
 def _by_cause(report: Report, cause: str):

@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES, REPO, quiet_app, wait_for_load
 from textual.pilot import Pilot
 
 from tlstui.analysis.model import Event, Session
-from tlstui.ui import make_app
-from tlstui.ui.app import TlsApp, wait_for_load
+from tlstui.ui.app import TlsApp
 from tlstui.ui.widgets.ladder import LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOWCASE = Path("captures/showcase.pcap")
 
 RunBefore = Callable[[Pilot], Awaitable[None]]
@@ -28,13 +27,11 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 
 @pytest.fixture(autouse=True)
 def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
 
 
 def app(path: Path | str = SHOWCASE, keylog: bool | None = None) -> TlsApp:
-    result = make_app(path, keylog=keylog)
-    result.animation_level = "none"
-    return result
+    return quiet_app(path, keylog=keylog)
 
 
 async def loaded(pilot: Pilot) -> None:
@@ -160,7 +157,7 @@ class TestLadderAndDetail:
         """A TLS 1.3 alert read without the key log: what it probably is, and that the key log
         would tell; the header says no key log was used."""
         # Key logs off (--no-keylog), so the alert stays encrypted.
-        source = ROOT / "captures" / "tls13-client-cert-missing.pcap"
+        source = CAPTURES / "tls13-client-cert-missing.pcap"
 
         async def run_before(pilot: Pilot) -> None:
             await loaded(pilot)

@@ -1,4 +1,4 @@
-"""The JSON report of ``../shared/spec/report.md`` (schema 1), built from the model.
+"""The JSON report of ``docs/report-schema.md`` (schema 1), built from the model.
 
 Field names, types and meanings follow the spec exactly; fields added beyond it are marked in
 the README.  Capture-derived strings go into JSON as they are (the encoder escapes them).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -10,10 +9,8 @@ from typing import Any, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from tlstui.analysis.model import Report
 from tlstui.ui.commands import TlsCommands
@@ -101,10 +98,3 @@ def make_app(
     else:
         keys = [Path(k) for k in keylog]
     return TlsApp(Path(path), keylog=keys, analyze=analyze, failed_only=failed_only)
-
-
-async def wait_for_load(pilot: Pilot) -> None:
-    """Wait (in tests and the screenshot script) until the capture is loaded or has failed."""
-    with contextlib.suppress(WorkerFailed):  # the error screen shows it
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
