@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from conftest import SHOWCASE
 
 from tlstui.analysis.model import Report

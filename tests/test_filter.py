@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Report
 from tlstui.ui.filter import Term, fields_of, matches, parse
 from tlstui.ui.view import ViewState, visible_sessions
-
-SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
-
-
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
 
 
 def shown(report: Report, text: str) -> list[int]:

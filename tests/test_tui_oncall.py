@@ -8,33 +8,27 @@ from the analysed report, not from the capture's file name.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, SHOWCASE, quiet_app, wait_for_load
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from textual.worker import WorkerFailed
 
 from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Endpoint, Report
 from tlstui.output import describe
-from tlstui.ui import make_app
 from tlstui.ui.app import TlsApp
 from tlstui.ui.keys import palette_commands, readme_lines
 from tlstui.ui.screens.main import MainScreen
 from tlstui.ui.widgets.detail import DetailView
 from tlstui.ui.widgets.ladder import LadderPane, LadderView, label_lines
 from tlstui.ui.widgets.sessions import SessionsTable, fit_endpoint, layout, row_text
-
-ROOT = Path(__file__).resolve().parent.parent
-SHOWCASE = ROOT / "captures" / "showcase.pcap"
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -45,21 +39,13 @@ def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     return wrapper
 
 
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
-
-
 def app_for(report: Report, **kw: Any) -> TlsApp:
-    app = make_app("showcase.pcap", analyze=lambda path, **_: report, **kw)
-    app.animation_level = "none"
-    return app
+    """The app on an already analysed (possibly edited) report (the ``report`` fixture)."""
+    return quiet_app("showcase.pcap", analyze=lambda path, **_: report, **kw)
 
 
 async def loaded(pilot: Pilot) -> None:
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await wait_for_load(pilot)
 
 
 def ladder_lines_shown(app: TlsApp) -> list[str]:
@@ -404,7 +390,7 @@ class TestPaletteAndKeys:
             assert titles and not any("screenshot" in t.lower() for t in titles)
 
     def test_readme_key_list_is_the_help_screen_source(self) -> None:
-        readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
         expected = readme_lines()
         start = readme.index(expected[0])
         assert readme[start : start + len(expected)] == expected
