@@ -314,8 +314,13 @@ class MainScreen(Screen[None]):
             self._show_session(None)
 
     def _show_session(self, session: Session | None) -> None:
+        had_session = self._session_id is not None
         self._session_id = session.id if session else None
         self._copied = -1
+        if had_session != (session is not None):
+            # e, y and o depend on a selected session: the footer must show that now, not
+            # whenever it next happens to refresh.
+            self.refresh_bindings()
         self.query_one(LadderPane).show(session)
         if session is None and self.report is not None:
             self.query_one(DetailView).show_text(
