@@ -129,7 +129,9 @@ def test_partner_same_sni_elsewhere_then_same_fingerprint() -> None:
     same_sni_far = _s("ok", server_port=9443, ja4="t13d_other", t=30)
     rep = report(f, other_sni, same_sni_far)
     p = find_partner(f, rep)
-    assert p.session is same_sni_far and p.reason.startswith("session 3 succeeded with the same SNI")
+    assert p.session is same_sni_far and p.reason.startswith(
+        "session 3 succeeded with the same SNI"
+    )
     # Without a same-SNI success, the same client fingerprint (the one on port 8443).
     rep2 = report(f, other_sni)
     p2 = find_partner(f, rep2)

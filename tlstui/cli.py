@@ -41,14 +41,42 @@ def _parser() -> argparse.ArgumentParser:
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
     )
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
+    _compare_options(p)
     return p
+
+
+# --- session comparison -----------------------------------------------------------------------
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--diff",
+        nargs="+",
+        metavar="ID",
+        help="compare session A with B (ids as in --json); without B, with A's automatic "
+        "partner (the most similar successful session); text, or JSON with --json",
+    )
+
+
+def _print_diff(report, args: argparse.Namespace) -> int:
+    from tlstui.output.compare_text import diff_command
+
+    code, text = diff_command(report, args.diff, as_json=args.json)
+    if code:
+        print(f"tlstui: {text}", file=sys.stderr)
+        return code
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+# --- main -------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.no_keylog:
         args.keylog = False
-    if not (args.json or args.report):
+    if not (args.json or args.report or args.diff):
         if args.capture == "-":
             print(
                 "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
@@ -79,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.capture.warnings:
         print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
+        if args.diff:
+            return _print_diff(report, args)
         if args.json:
             from tlstui.output.json_report import to_json
 

@@ -158,6 +158,7 @@ class Session:
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
+    capture: str | None = None  # the file it came from, when several captures were opened
 
     @property
     def client_hello(self) -> ClientHello | None:
@@ -188,8 +189,9 @@ class CaptureInfo:
 
 @dataclass(slots=True)
 class Report:
-    capture: CaptureInfo
+    capture: CaptureInfo  # the first capture when there are several
     sessions: list[Session] = field(default_factory=list)
+    captures: list[CaptureInfo] = field(default_factory=list)  # all of them; [] for one file
 
     @property
     def failed(self) -> list[Session]:

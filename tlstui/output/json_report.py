@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tlstui import __version__
+from tlstui.analysis.compare import Comparison
 from tlstui.analysis.model import Event, Report, Session
 from tlstui.tls.model import CertificateInfo
 from tlstui.tls.names import cipher_suite_name, version_name
@@ -165,3 +166,36 @@ def to_json(report: Report, indent: int | None = None) -> str:
     """The report as one JSON document; compact by default (the C encoder is ~5x faster than
     the indented one on large captures), indented for a person when asked."""
     return json.dumps(report_dict(report), indent=indent, ensure_ascii=False, check_circular=False)
+
+
+def comparison_dict(c: Comparison) -> dict[str, Any]:
+    """``--diff --json``: the comparison of two sessions (README, "Comparing sessions")."""
+    return {
+        "a": c.a.id,
+        "b": c.b.id,
+        "partner_reason": c.partner_reason,
+        "summary": c.summary,
+        "parting": c.parting.as_dict(),
+        "differences": [
+            {
+                "field": d.field,
+                "a": d.a,
+                "b": d.b,
+                "only_a": list(d.only_a),
+                "only_b": list(d.only_b),
+            }
+            for d in c.differences
+        ],
+    }
+
+
+def no_partner_dict(s: Session, reason: str) -> dict[str, Any]:
+    """``--diff A --json`` when A has no partner: the same keys, ``b`` null, nothing compared."""
+    return {
+        "a": s.id,
+        "b": None,
+        "partner_reason": reason,
+        "summary": reason,
+        "parting": None,
+        "differences": [],
+    }
