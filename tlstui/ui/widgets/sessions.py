@@ -73,9 +73,12 @@ WIDE: tuple[Column, ...] = (
     ),
     Column("end", "alert / close", 20, 40, lambda s: _outcome(s, False), flex=2),
     Column("dur", "duration", 8, 9, _duration, justify="right"),
+    # The client fingerprint: the same JA4 on every failing row means one client build.
+    Column("ja4", "client JA4", 36, 36, lambda s: Text(s.ja4 or "")),
 )
 
 WIDE_FROM = 130  # table width at which the wide column set is used
+MARK = "*"  # drawn in the row's leading cell for the session marked for comparison
 PADDING = 1  # cell padding on each side
 MEASURE = 2000  # sessions looked at to size the columns
 
@@ -189,6 +192,13 @@ class SessionsTable(ScrollView, can_focus=True):
         self._need: dict[int, list[int]] = {}
         self._universe_source: Sequence[Session] | None = None
         self.cursor_row = 0
+        self.marked: int | None = None
+
+    def set_marked(self, session_id: int | None) -> None:
+        """Show *session_id* as marked for comparison (None: no mark)."""
+        self.marked = session_id
+        self._cache.clear()
+        self.refresh()
 
     # --- data -----------------------------------------------------------------------------
 
@@ -313,7 +323,10 @@ class SessionsTable(ScrollView, can_focus=True):
         key = (index, selected, self.has_focus)
         strip = self._cache.get(key)
         if strip is None:
-            text = row_text(self._sessions[index], self._layout)
+            session = self._sessions[index]
+            text = row_text(session, self._layout)
+            if session.id == self.marked and PADDING:
+                text = Text.assemble((MARK, "bold"), text[PADDING:], end="", no_wrap=True)
             cursor = None
             if selected:
                 # On the cursor row the cursor's colours win over the cells' (readability).
