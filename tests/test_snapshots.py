@@ -210,3 +210,28 @@ class TestCompare:
     def test_marked_session_and_ja4_column_160x48(self, snap_compare) -> None:
         """`space` marks #11 (shown with *), the client JA4 column at 160 columns."""
         assert snap_compare(app(MIXED), terminal_size=WIDE, run_before=compare_from(11, "space"))
+
+
+SEVERAL = [
+    "captures/tls12-no-shared-cipher.pcap",
+    "captures/tls12-ok.pcap",
+    "captures/tls13-hrr.pcap",
+]
+
+
+def several_app() -> TlsApp:
+    from tlstui.cli import _several_for_ui
+
+    result = make_app(SEVERAL[0], analyze=_several_for_ui(SEVERAL))
+    result.animation_level = "none"
+    return result
+
+
+class TestSeveralCaptures:
+    def test_several_captures_80x24(self, snap_compare) -> None:
+        """Three captures in one list: the capture column, ids 1-3, "+2 more" in the header."""
+        assert snap_compare(several_app(), terminal_size=NARROW, run_before=press())
+
+    def test_several_captures_160x48(self, snap_compare) -> None:
+        """The same at 160 columns: capture and client JA4 columns both shown."""
+        assert snap_compare(several_app(), terminal_size=WIDE, run_before=press())

@@ -23,7 +23,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
     )
     p.add_argument(
-        "capture", help="capture file (pcap or pcapng, optionally gzipped); - reads stdin"
+        "capture",
+        nargs="+",
+        help="capture file (pcap or pcapng, optionally gzipped); - reads stdin; several files "
+        "or a directory (rotated tcpdump -C/-G files) are read as one report",
     )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
@@ -72,12 +75,44 @@ def _print_diff(report, args: argparse.Namespace) -> int:
 # --- main -------------------------------------------------------------------------------------
 
 
+def _several(args: argparse.Namespace) -> bool:
+    """More than one capture, or a directory of them: the multi-capture layer reads them."""
+    return len(args.capture) > 1 or any(c != "-" and os.path.isdir(c) for c in args.capture)
+
+
+def _analyze_several(args: argparse.Namespace):
+    """Read several captures: one stderr line per unreadable one; exit 2 only if none was."""
+    from tlstui.analysis.multi import analyze_many
+
+    loaded = analyze_many(args.capture, keylog=args.keylog)
+    for line in loaded.errors:
+        print(f"tlstui: {safe_text(line, 2000)}", file=sys.stderr)
+    return loaded.report
+
+
+def _several_for_ui(paths: list[str]):
+    """The TUI's analyze function over several captures (errors become report warnings)."""
+
+    def run(_path, *, keylog=None, progress=None, should_stop=None):
+        from tlstui.analysis.engine import CaptureError
+        from tlstui.analysis.multi import analyze_many
+
+        loaded = analyze_many(paths, keylog=keylog, progress=progress, should_stop=should_stop)
+        if loaded.report is None:
+            raise CaptureError("; ".join(loaded.errors) or "no capture could be read")
+        loaded.report.capture.warnings[:0] = loaded.errors
+        return loaded.report
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    several = _several(args)
     if args.no_keylog:
         args.keylog = False
     if not (args.json or args.report or args.diff):
-        if args.capture == "-":
+        if "-" in args.capture:
             print(
                 "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
                 file=sys.stderr,
@@ -85,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from tlstui.ui.app import make_app
 
-        app = make_app(args.capture, keylog=args.keylog)
+        if several:
+            app = make_app(
+                args.capture[0], keylog=args.keylog, analyze=_several_for_ui(args.capture)
+            )
+        else:
+            app = make_app(args.capture[0], keylog=args.keylog)
         app.run()
         return int(getattr(app, "return_code", 0) or 0)
 
@@ -96,7 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
 
     try:
-        report = analyze(args.capture, keylog=args.keylog)
+        if several:
+            report = _analyze_several(args)
+            if report is None:
+                return 2
+        else:
+            report = analyze(args.capture[0], keylog=args.keylog)
     except CaptureError as exc:
         # safe_text (issue 6): the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.

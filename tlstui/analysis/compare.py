@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import UTC, datetime
+from pathlib import PurePath
 
 from tlstui.analysis.diagnosis.text import CAUSE_TITLES
 from tlstui.analysis.model import Event, Session
@@ -274,10 +275,16 @@ def ladder_parting(a: Session, b: Session) -> Parting:
             shown = [*shown[:2], "...", shown[-1]]
         prefix = f"both went {', '.join(shown)}; "
 
+    # Sessions from two files: a frame number means nothing without its file.
+    files = a.capture is not None and b.capture is not None and a.capture != b.capture
+
+    def of(s: Session) -> str:
+        return f" of {safe_text(PurePath(s.capture or '').name, 80)}" if files else ""
+
     def what(role: str, step: LadderStep | None, s: Session) -> str:
         if step is None:
-            return f"the {role} ladder ends there (frame {s.last_frame})"
-        return f"the {role} {step.sender} sent {step.label} in frame {step.frame}"
+            return f"the {role} ladder ends there (frame {s.last_frame}{of(s)})"
+        return f"the {role} {step.sender} sent {step.label} in frame {step.frame}{of(s)}"
 
     if na is None and nb is None:
         text = "the two ladders are the same, step for step"

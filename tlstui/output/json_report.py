@@ -12,7 +12,7 @@ from typing import Any
 
 from tlstui import __version__
 from tlstui.analysis.compare import Comparison
-from tlstui.analysis.model import Event, Report, Session
+from tlstui.analysis.model import CaptureInfo, Event, Report, Session
 from tlstui.tls.model import CertificateInfo
 from tlstui.tls.names import cipher_suite_name, version_name
 
@@ -144,22 +144,35 @@ def session_dict(s: Session) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    c = report.capture
+def _capture_dict(c: CaptureInfo) -> dict[str, Any]:
     return {
+        "file": c.file,
+        "format": c.format,
+        "link_types": list(c.link_types),
+        "packets": c.packets,
+        "damaged": c.damaged,
+        "truncated": c.truncated,
+        "warnings": list(c.warnings),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
-        "capture": {
-            "file": c.file,
-            "format": c.format,
-            "link_types": list(c.link_types),
-            "packets": c.packets,
-            "damaged": c.damaged,
-            "truncated": c.truncated,
-            "warnings": list(c.warnings),
-        },
-        "sessions": [session_dict(s) for s in report.sessions],
+        "capture": _capture_dict(report.capture),
     }
+    several = len(report.captures) > 1
+    if several:
+        # Several captures (spec "Additions"): `capture` is the first, `captures` all of them,
+        # and every session names its file.
+        out["captures"] = [_capture_dict(c) for c in report.captures]
+    sessions = [session_dict(s) for s in report.sessions]
+    if several:
+        for d, s in zip(sessions, report.sessions, strict=True):
+            d["capture"] = s.capture
+    out["sessions"] = sessions
+    return out
 
 
 def to_json(report: Report, indent: int | None = None) -> str:
