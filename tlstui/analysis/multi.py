@@ -97,7 +97,7 @@ def expand_inputs(paths: Iterable[str | Path]) -> tuple[list[tuple[str, Path]], 
                 if not e.startswith(".") and not e.endswith(".keys") and (p / e).is_file()
             ]
             if not files:
-                errors.append(f"{name}: the directory holds no file")
+                errors.append(f"{name}: an empty directory, no capture in it")
             for e in files:
                 add(str(p / e), p / e)
         else:
