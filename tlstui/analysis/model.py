@@ -159,6 +159,10 @@ class Session:
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
     capture: str | None = None  # the file it came from, when several captures were opened
+    # Proxy legs (analysis.legs): this session's server opened ``upstream_leg`` on its behalf,
+    # or this session is the upstream leg of ``client_leg``.
+    upstream_leg: Session | None = None
+    client_leg: Session | None = None
 
     @property
     def client_hello(self) -> ClientHello | None:

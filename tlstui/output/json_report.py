@@ -69,6 +69,11 @@ def _event(e: Event) -> dict[str, Any]:
     return out
 
 
+def _leg(s: Session | None) -> dict[str, Any] | None:
+    """A linked proxy leg: its id and (with several captures) its file."""
+    return None if s is None else {"id": s.id, "capture": s.capture}
+
+
 def session_dict(s: Session) -> dict[str, Any]:
     ch = s.client_hello
     sh = s.server_hello
@@ -128,6 +133,8 @@ def session_dict(s: Session) -> dict[str, Any]:
         "hello_retry": s.hello_retry is not None,
         "closed_by": dict(s.closed_by),
         "notes": list(s.malformed),
+        "upstream_leg": _leg(s.upstream_leg),
+        "client_leg": _leg(s.client_leg),
         "candidates": (
             [
                 {
