@@ -214,3 +214,19 @@ def test_mixed_sni_rejected_has_no_partner(mixed) -> None:
     assert s.diagnosis.best.cause == "sni_rejected"
     p = find_partner(s, mixed)
     assert p.session is None and "SNI unknown.example" in p.reason
+
+
+def test_hostile_names_are_neutralised_in_every_value() -> None:
+    evil = "a.example\x1b[31m[red]x[/red]\u202e"
+    failing = Kit().ch(sni=evil, alpn=["h2\x1b]0;t\x07"]).alert("server", 112).build()
+    working = Kit().ch(sni="ok.example").sh().build("ok")
+    rep = report(failing, working)
+    diagnose_report(rep)
+    c = compare_sessions(failing, working)
+    texts = [c.summary, c.parting.text]
+    for d in c.fields:
+        for v in (d.a, d.b, *d.only_a, *d.only_b):
+            texts += v if isinstance(v, list) else [v or ""]
+    joined = "".join(texts)
+    assert "\x1b" not in joined and "\u202e" not in joined and "\x07" not in joined
+    assert "a.example" in _by(failing, working)["sni"].a
