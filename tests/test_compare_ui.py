@@ -146,3 +146,16 @@ def test_side_values_for_lists(report: Report) -> None:
         "2 items, all in b too; shared items in another order",
         "2 items, all in a too; shared items in another order",
     )
+
+
+@sync
+async def test_slash_filter_finds_a_client_fingerprint(report: Report) -> None:
+    ja4 = report.sessions[7].ja4  # the no-shared-cipher client's fingerprint, unique in mixed
+    assert ja4 is not None
+    want = [s.id for s in report.sessions if s.ja4 == ja4]
+    app = app_for(report)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("slash", *ja4[:18])
+        await pilot.pause()
+        assert [s.id for s in app.screen.query_one(SessionsTable).sessions] == want

@@ -60,7 +60,11 @@ def sort_key(name: str):
 
 def search_index(report: Report) -> dict[int, str]:
     """Session id -> the text ``/`` searches; built once (in the loader thread)."""
-    return {s.id: describe.search_text(s) for s in report.sessions}
+    # The client fingerprint too, so `/` finds every session of one client build.
+    return {
+        s.id: describe.search_text(s) + (" " + s.ja4.lower() if s.ja4 else "")
+        for s in report.sessions
+    }
 
 
 def matches(haystack: str, text: str) -> bool:

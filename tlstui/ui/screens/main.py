@@ -430,3 +430,12 @@ class MainScreen(Screen[None]):
         self.refresh_sessions()
         if ja4 is None and not any(s.ja4 for s in self.report.sessions):
             self.notify("No client fingerprints (no ClientHello was read).")
+        elif ja4 is not None:
+            mine = [s for s in self.report.sessions if s.ja4 == ja4]
+            failed = sum(s.failed for s in mine)
+            plural = "s" if len(mine) != 1 else ""
+            self.notify(
+                f"Client {ja4}: {failed} failed of {len(mine)} session{plural}"
+                f" (of {len(self.report.failed)} failed in all). J: next client, Esc: all.",
+                title="Client fingerprint",
+            )
