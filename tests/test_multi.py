@@ -140,3 +140,19 @@ def test_diff_across_captures_names_both_files(capsys) -> None:
     assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in doc["summary"]
     assert "of tls12-ok.pcap" in doc["parting"]["text"]
     assert "of tls12-no-shared-cipher.pcap" in doc["parting"]["text"]
+
+
+def test_each_capture_uses_its_own_key_log() -> None:
+    # tls13-client-cert-missing's alert is encrypted; its own .keys beside it decrypts it.
+    loaded = analyze_many([CAPTURES / "tls13-ok.pcap", CAPTURES / "tls13-client-cert-missing.pcap"])
+    rep = loaded.report
+    assert rep is not None
+    failed = next(s for s in rep.sessions if s.status == "failed")
+    alert = next(a for a in failed.alerts if a.code != 0)
+    assert (alert.code, alert.encrypted, alert.decrypted) == (116, True, True)
+    off = analyze_many(
+        [CAPTURES / "tls13-ok.pcap", CAPTURES / "tls13-client-cert-missing.pcap"], keylog=False
+    ).report
+    assert off is not None
+    failed = next(s for s in off.sessions if s.status == "failed")
+    assert all(a.code is None for a in failed.alerts)
