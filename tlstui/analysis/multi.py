@@ -222,12 +222,9 @@ def _renumber(sessions: list[Session], group: list[Input]) -> None:
         last_file = where(s.last_frame)
         s.capture = group[first_file].name
         if last_file != first_file:
+            others = ", ".join(group[k].name for k in range(first_file + 1, last_file + 1))
             s.malformed.append(
-                f"the connection goes on in {group[last_file].name}: frame numbers past "
-                f"{group[first_file].packets} of {group[first_file].name} are that file's own"
-                if last_file == first_file + 1
-                else f"the connection spans {group[first_file].name} to {group[last_file].name}; "
-                "each frame number is its own file's"
+                f"the connection goes on in {others}: its frames there are numbered as in that file"
             )
         s.first_frame = local(s.first_frame)
         s.last_frame = local(s.last_frame)
