@@ -10,10 +10,15 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlstui import __version__
 from tlstui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tlstui.analysis.model import Report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,7 +66,7 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_diff(report, args: argparse.Namespace) -> int:
+def _print_diff(report: Report, args: argparse.Namespace) -> int:
     from tlstui.output.compare_text import diff_command
 
     code, text = diff_command(report, args.diff, as_json=args.json)
@@ -80,7 +85,7 @@ def _several(args: argparse.Namespace) -> bool:
     return len(args.capture) > 1 or any(c != "-" and os.path.isdir(c) for c in args.capture)
 
 
-def _analyze_several(args: argparse.Namespace):
+def _analyze_several(args: argparse.Namespace) -> Report | None:
     """Read several captures: one stderr line per unreadable one; exit 2 only if none was."""
     from tlstui.analysis.multi import analyze_many
 
@@ -90,10 +95,16 @@ def _analyze_several(args: argparse.Namespace):
     return loaded.report
 
 
-def _several_for_ui(paths: list[str]):
+def _several_for_ui(paths: list[str]) -> Callable[..., Report]:
     """The TUI's analyze function over several captures (errors become report warnings)."""
 
-    def run(_path, *, keylog=None, progress=None, should_stop=None):
+    def run(
+        _path: object,
+        *,
+        keylog: Path | bool | None = None,
+        progress: Callable[..., None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Report:
         from tlstui.analysis.engine import CaptureError
         from tlstui.analysis.multi import analyze_many
 
