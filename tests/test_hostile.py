@@ -91,10 +91,11 @@ def test_refused_with_one_line(capsys, name: str, message: str) -> None:
 
 
 def test_directory_missing_path_and_hostile_path_name(capsys, tmp_path: Path) -> None:
+    # A directory means every capture in it (several captures); an empty one gives none.
     assert run(capsys, str(tmp_path), "--json") == (
         2,
         "",
-        f"tlstui: {tmp_path}: is a directory, not a capture file\n",
+        f"tlstui: {tmp_path}: an empty directory, no capture in it\n",
     )
     missing = tmp_path / "nope.pcap"
     assert run(capsys, str(missing), "--json") == (2, "", f"tlstui: {missing}: no such file\n")

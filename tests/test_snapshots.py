@@ -77,6 +77,8 @@ def has_encrypted_alert(session: Session) -> bool:
     return any(is_encrypted_alert(e) for e in session.events)
 
 
+NARROW = (80, 24)
+WIDE = (160, 48)
 SIZES = [
     pytest.param((80, 24), id="80x24"),
     pytest.param((60, 20), id="60x20"),
@@ -187,3 +189,56 @@ class TestScreens:
         assert snap_compare(
             app("tests/data/no_tls_http.pcap"), terminal_size=size, run_before=press()
         )
+
+
+MIXED = Path("captures/mixed.pcap")
+
+
+def compare_from(session_id: int, *keys: str) -> RunBefore:
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await select_session(pilot, lambda s: s.id == session_id)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+
+    return run_before
+
+
+class TestCompare:
+    def test_compare_80x24(self, snap_compare) -> None:
+        """`c` on mixed.pcap #8 (no shared cipher): its partner #6, the summary naming the
+        suite, where the ladders part, then the differences stacked, each marked ≠."""
+        assert snap_compare(app(MIXED), terminal_size=NARROW, run_before=compare_from(8, "c"))
+
+    def test_compare_160x48(self, snap_compare) -> None:
+        """At 160 columns: #18 (client certificate missing) and #28 side by side, field | a | b,
+        the same fields folded into one ``=`` line."""
+        assert snap_compare(app(MIXED), terminal_size=WIDE, run_before=compare_from(18, "c"))
+
+    def test_marked_session_and_ja4_column_160x48(self, snap_compare) -> None:
+        """`space` marks #11 (shown with *), the client JA4 column at 160 columns."""
+        assert snap_compare(app(MIXED), terminal_size=WIDE, run_before=compare_from(11, "space"))
+
+
+SEVERAL = [
+    "captures/tls12-no-shared-cipher.pcap",
+    "captures/tls12-ok.pcap",
+    "captures/tls13-hrr.pcap",
+]
+
+
+def several_app() -> TlsApp:
+    from tlstui.cli import _several_for_ui
+
+    return quiet_app(SEVERAL[0], analyze=_several_for_ui(SEVERAL))
+
+
+class TestSeveralCaptures:
+    def test_several_captures_80x24(self, snap_compare) -> None:
+        """Three captures in one list: the capture column, ids 1-3, "+2 more" in the header."""
+        assert snap_compare(several_app(), terminal_size=NARROW, run_before=press())
+
+    def test_several_captures_160x48(self, snap_compare) -> None:
+        """The same at 160 columns: capture and client JA4 columns both shown."""
+        assert snap_compare(several_app(), terminal_size=WIDE, run_before=press())

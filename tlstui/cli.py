@@ -10,10 +10,15 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlstui import __version__
 from tlstui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tlstui.analysis.model import Report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
     )
     p.add_argument(
-        "capture", help="capture file (pcap or pcapng, optionally gzipped); - reads stdin"
+        "capture",
+        nargs="+",
+        help="capture file (pcap or pcapng, optionally gzipped); - reads stdin; several files "
+        "or a directory (rotated tcpdump -C/-G files) are read as one report",
     )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
@@ -47,13 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
     )
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
+    _compare_options(p)
     return p
 
 
-def _tui_refusal(capture: str) -> str:
+def _tui_refusal(captures: list[str]) -> str:
     """Why the TUI cannot run here ("" when it can): it needs a terminal on both ends, and
     without one it would wait for keys that never come (or draw into a pipe) forever."""
-    if capture == "-":
+    if "-" in captures:
         return "the TUI cannot read a capture from stdin"
     if not sys.stdin.isatty():
         return "the TUI needs a terminal, but stdin is not one"
@@ -62,11 +71,76 @@ def _tui_refusal(capture: str) -> str:
     return ""
 
 
+# --- session comparison -----------------------------------------------------------------------
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--diff",
+        nargs="+",
+        metavar="ID",
+        help="compare session A with B (ids as in --json); without B, with A's automatic "
+        "partner (the most similar successful session); text, or JSON with --json",
+    )
+
+
+def _print_diff(report: Report, args: argparse.Namespace) -> int:
+    from tlstui.output.compare_text import diff_command
+
+    code, text = diff_command(report, args.diff, as_json=args.json)
+    if code:
+        print(f"tlstui: {text}", file=sys.stderr)
+        return code
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def _several(args: argparse.Namespace) -> bool:
+    """More than one capture, or a directory of them: the multi-capture layer reads them."""
+    return len(args.capture) > 1 or any(c != "-" and os.path.isdir(c) for c in args.capture)
+
+
+def _analyze_several(args: argparse.Namespace) -> Report | None:
+    """Read several captures: one stderr line per unreadable one; exit 2 only if none was."""
+    from tlstui.analysis.multi import analyze_many
+
+    loaded = analyze_many(args.capture, keylog=args.keylog)
+    for line in loaded.errors:
+        print(f"tlstui: {safe_text(line, 2000)}", file=sys.stderr)
+    return loaded.report
+
+
+def _several_for_ui(paths: list[str]) -> Callable[..., Report]:
+    """The TUI's analyze function over several captures (errors become report warnings)."""
+
+    def run(
+        _path: object,
+        *,
+        keylog: Path | bool | None = None,
+        progress: Callable[..., None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Report:
+        from tlstui.analysis.engine import CaptureError
+        from tlstui.analysis.multi import analyze_many
+
+        loaded = analyze_many(paths, keylog=keylog, progress=progress, should_stop=should_stop)
+        if loaded.report is None:
+            raise CaptureError("; ".join(loaded.errors) or "no capture could be read")
+        loaded.report.capture.warnings[:0] = loaded.errors
+        return loaded.report
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    several = _several(args)
     if args.no_keylog:
         args.keylog = False
-    if args.json and args.failed:
+    if args.json and args.failed and not args.diff:
         print(
             "tlstui: --failed does not apply to --json (filter the sessions by status instead)",
             file=sys.stderr,
@@ -85,14 +159,28 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-    if not (args.json or args.report):
+    if several and isinstance(args.keylog, list):
+        # The several-captures reader takes one key log for all of them.
+        if len(args.keylog) > 1:
+            print("tlstui: with several captures, give one --keylog", file=sys.stderr)
+            return 2
+        args.keylog = args.keylog[0]
+    if not (args.json or args.report or args.diff):
         refusal = _tui_refusal(args.capture)
         if refusal:
             print(f"tlstui: {refusal}; use --report or --json", file=sys.stderr)
             return 2
         from tlstui.ui.app import make_app
 
-        app = make_app(args.capture, keylog=args.keylog, failed_only=args.failed)
+        if several:
+            app = make_app(
+                args.capture[0],
+                keylog=args.keylog,
+                analyze=_several_for_ui(args.capture),
+                failed_only=args.failed,
+            )
+        else:
+            app = make_app(args.capture[0], keylog=args.keylog, failed_only=args.failed)
         app.run()
         return int(getattr(app, "return_code", 0) or 0)
 
@@ -103,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
 
     try:
-        report = analyze(args.capture, keylog=args.keylog)
+        if several:
+            report = _analyze_several(args)
+            if report is None:
+                return 2
+        else:
+            report = analyze(args.capture[0], keylog=args.keylog)
     except CaptureError as exc:
         # Through safe_text: the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
@@ -114,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.capture.warnings:
         print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
+        if args.diff:
+            return _print_diff(report, args)
         if args.json:
             from tlstui.output.json_report import to_json
 

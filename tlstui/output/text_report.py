@@ -6,6 +6,8 @@ every capture-derived string is built into ``Text`` objects so markup in an SNI 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
@@ -51,8 +53,15 @@ def _header(report: Report) -> list[Text]:
     c = report.capture
     n = len(report.sessions)
     text = Text()
-    text.append(capture_name(report), style="bold")
-    text.append(f"  {c.format}, {c.packets} packets, {n} TLS session{'s' if n != 1 else ''}")
+    if len(report.captures) > 1:
+        # Several captures: one line each, then the sessions of all of them.
+        for info in report.captures:
+            text.append(safe_text(info.file), style="bold")
+            text.append(f"  {info.format}, {info.packets} packets\n")
+        text.append(f"{len(report.captures)} captures, {n} TLS session{'s' if n != 1 else ''}")
+    else:
+        text.append(capture_name(report), style="bold")
+        text.append(f"  {c.format}, {c.packets} packets, {n} TLS session{'s' if n != 1 else ''}")
     if c.damaged:
         text.append(f", {c.damaged} damaged frames", style="yellow")
     if c.truncated:
@@ -78,9 +87,11 @@ def table_lines(sessions: list[Session], width: int) -> list[Text]:
     column goes first, then the outcome moves to its own indented line.  A line longer than
     *width* (a 253-byte SNI) is printed whole: a name broken in two cannot be grepped.
     """
+    several = any(s.capture for s in sessions)
     cells = [
         (
             str(s.id),
+            safe_text(Path(s.capture or "").name, 60),
             describe.status_mark(s.status),
             str(s.server),
             describe.sni_text(s),
@@ -88,12 +99,12 @@ def table_lines(sessions: list[Session], width: int) -> list[Text]:
         )
         for s in sessions
     ]
-    heads = ("#", "status", "server", "SNI", "ver")
+    heads = ("#", "capture", "status", "server", "SNI", "ver")
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(heads)]
-    shown = [0, 1, 2, 3, 4]
+    shown = [0, 1, 2, 3, 4, 5] if several else [0, 2, 3, 4, 5]
     gap = 2
-    if width - (sum(widths) + gap * len(shown)) < OUTCOME_MIN:
-        shown.remove(4)
+    if width - (sum(widths[i] for i in shown) + gap * len(shown)) < OUTCOME_MIN:
+        shown.remove(5)
     room = width - sum(widths[i] for i in shown) - gap * len(shown)
     own_line = room < OUTCOME_MIN
     lines: list[Text] = []
@@ -126,7 +137,7 @@ def table_lines(sessions: list[Session], width: int) -> list[Text]:
         line.stylize("bold")
     lines += header
     for s, values in zip(sessions, cells, strict=True):
-        lines += row(values, {1: _STATUS_STYLE.get(s.status, "")}, _outcome(s))
+        lines += row(values, {2: _STATUS_STYLE.get(s.status, "")}, _outcome(s))
     for line in lines:
         line.rstrip()
     return lines
@@ -153,6 +164,8 @@ def _diagnosis_block(s: Session) -> list[Padding | Text]:
     parts: list[Padding | Text] = []
     head = Text(no_wrap=True, overflow="ignore")
     head.append(f"#{s.id} ", style="bold")
+    if s.capture:
+        head.append(f"{safe_text(Path(s.capture).name, 60)}: ")
     head.append(f"{s.client} -> {s.server}")
     sni = describe.sni_text(s)
     if sni:

@@ -24,6 +24,7 @@ KEY_NAMES = {
     "pagedown": "PgDn",
     "ctrl+p": "Ctrl+P",
     "f1": "F1",
+    "space": "Space",
 }
 
 # Keys that come from Textual's own widgets and are not declared by tlstui.

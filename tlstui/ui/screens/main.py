@@ -30,6 +30,7 @@ from tlstui.ui.view import (
     SearchIndex,
     ViewState,
     next_cause,
+    next_fingerprint,
     search_index,
     visible_sessions,
 )
@@ -152,6 +153,20 @@ class MainScreen(Screen[None]):
             "o", "cited_session", "Cited", show=False, id="main.cited_session",
             tooltip="go to the session the diagnosis cites (\"with session #N\")",
         ),
+        # Session comparison: c compares with the partner (or the marked session), space marks,
+        # J narrows to one client fingerprint (JA4) at a time.
+        Binding(
+            "c", "compare", "Compare", show=False, id="main.compare",
+            tooltip="compare with the most similar working session (or the marked one)",
+        ),
+        Binding(
+            "space", "mark", "Mark", show=False, id="main.mark",
+            tooltip="mark the session to compare with (again: unmark)",
+        ),
+        Binding(
+            "J", "next_fingerprint", "Client FP", show=False, id="main.next_fingerprint",
+            tooltip="cycle client fingerprints (JA4), most failures first",
+        ),
         Binding(
             "z", "zoom", "Zoom", id="main.zoom",
             tooltip="zoom the focused pane to the whole screen (again: back)",
@@ -204,6 +219,7 @@ class MainScreen(Screen[None]):
         self._session_id: int | None = None
         self._index: SearchIndex | None = None
         self._copied = -1  # index of the last "check next" command copied with y
+        self.marked: int | None = None  # the session ``c`` compares with, when set
 
     # --- composition --------------------------------------------------------------------
 
@@ -376,10 +392,14 @@ class MainScreen(Screen[None]):
             "copy_command",
             "cited_session",
             "plain_text",
+            "compare",
+            "mark",
+            "next_fingerprint",
         ):
             if self.report is None or not self.report.sessions:
                 return False
-        if action in ("export", "copy_command", "cited_session") and self._session_id is None:
+        needs_session = ("export", "copy_command", "cited_session", "compare", "mark")
+        if action in needs_session and self._session_id is None:
             return None
         return True
 
@@ -573,3 +593,51 @@ class MainScreen(Screen[None]):
         }
         # At once, not deferred: a key typed right after (z) must act on the new pane.
         self.set_focus(self.query_one(targets[pane]))
+
+    # --- comparison -----------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        """Mark the selected session (again: unmark it); ``c`` then compares with it."""
+        table = self.query_one(SessionsTable)
+        self.marked = None if self.marked == self._session_id else self._session_id
+        table.set_marked(self.marked)
+        if self.marked is not None:
+            self.notify(f"Marked #{self.marked}: select another session and press c to compare.")
+
+    def action_compare(self) -> None:
+        from tlstui.analysis.compare import compare_sessions
+        from tlstui.analysis.partner import find_partner
+        from tlstui.ui.screens.compare import CompareScreen
+
+        session = self.session(self._session_id)
+        if session is None or self.report is None:
+            return
+        partner = None
+        other = self.session(self.marked)
+        if other is None or other is session:
+            partner = find_partner(session, self.report)
+            other = partner.session
+            if other is None:
+                self.notify(safe_text(partner.reason, 400), title="No partner", severity="warning")
+                return
+        comparison = compare_sessions(session, other, partner)
+        if len(self.report.captures) > 1:
+            comparison.capture_a, comparison.capture_b = session.capture, other.capture
+        self.app.push_screen(CompareScreen(self.report, comparison))
+
+    def action_next_fingerprint(self) -> None:
+        assert self.report is not None
+        ja4 = next_fingerprint(self.report, self.state.ja4)
+        self.state = replace(self.state, ja4=ja4)
+        self.refresh_sessions()
+        if ja4 is None and not any(s.ja4 for s in self.report.sessions):
+            self.notify("No client fingerprints (no ClientHello was read).")
+        elif ja4 is not None:
+            mine = [s for s in self.report.sessions if s.ja4 == ja4]
+            failed = sum(s.failed for s in mine)
+            plural = "s" if len(mine) != 1 else ""
+            self.notify(
+                f"Client {ja4}: {failed} failed of {len(mine)} session{plural}"
+                f" (of {len(self.report.failed)} failed in all). J: next client, Esc: all.",
+                title="Client fingerprint",
+            )
