@@ -83,8 +83,9 @@ WIDE: tuple[Column, ...] = (
     Column("server", "server", 15, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 10, 40, lambda s: Text(describe.sni_text(s)), flex=2),
     Column("ver", "version", 7, 7, lambda s: Text(describe.version_text(s.version))),
+    # At least 22 cells: a TLS 1.3 suite's IANA name (TLS_AES_256_GCM_SHA384) stays whole.
     Column(
-        "cipher", "cipher", 14, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)), flex=1
+        "cipher", "cipher", 22, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)), flex=1
     ),
     Column("end", "alert / close", 20, 40, lambda s: _outcome(s, False), flex=2),
     Column("dur", "duration", 8, 9, _duration, justify="right"),
