@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
     )
+    p.add_argument(
+        "--extract",
+        type=int,
+        metavar="ID",
+        help="write session ID's packets (and only its key log lines) to the -o file as pcapng",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="OUT", help="with --extract: the file")
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
     return p
 
@@ -48,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.no_keylog:
         args.keylog = False
+    if args.extract is not None:
+        return _extract(args)
     if not (args.json or args.report):
         if args.capture == "-":
             print(
@@ -91,6 +100,32 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `tlstui cap --json | head` is fine: stop quietly.
         sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    """``--extract ID -o OUT``: save one session as pcapng; one line on stdout, or exit 2."""
+    from tlstui.analysis.extract import extract_by_id
+    from tlstui.wire.capture import CaptureError
+
+    if args.output is None:
+        print("tlstui: --extract needs -o OUT.pcapng", file=sys.stderr)
+        return 2
+    try:
+        _session, result = extract_by_id(args.capture, args.extract, args.output, args.keylog)
+    except KeyError:
+        print(
+            f"tlstui: no session {args.extract} in {safe_text(args.capture, 200)}", file=sys.stderr
+        )
+        return 2
+    except CaptureError as exc:
+        print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = safe_text(str(args.output), 200)
+        print(f"tlstui: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"tlstui: {safe_text(result.describe(args.extract), 2000)}")
     return 0
 
 

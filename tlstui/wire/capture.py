@@ -59,6 +59,7 @@ class Capture:
     comments: list[str] = field(default_factory=list)
     position: int = 0  # bytes consumed so far
     _start: int = 0
+    _dsb_upto: int = 0  # Decryption Secrets Blocks before this offset are already read
     _big_endian: bool = False
     _ts_scale: float = 1e-6
 
@@ -210,7 +211,7 @@ class Capture:
                 scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
                 ifaces.append((lt, scale, tsoff))
                 self.link_types.append(lt)
-            elif btype == 0x0A and body + 8 <= body_end:  # Decryption Secrets Block
+            elif btype == 0x0A and off >= self._dsb_upto and body + 8 <= body_end:  # DSB
                 stype, slen = struct.unpack_from(bo + "II", data, body)
                 if (
                     stype == 0x544C534B
@@ -227,6 +228,38 @@ class Capture:
             if off != end:
                 self.truncated = True
         self.position = end
+
+    def read_leading_secrets(self) -> None:
+        """Read the Decryption Secrets Blocks that come before the first packet block.
+
+        The key log has to be known before the first session is decrypted, and the usual place
+        for secrets (``editcap --inject-secrets``, Wireshark's export) is the head of the file:
+        this walks block headers only, up to the first packet, so it costs nothing per packet.
+        """
+        if self.format != "pcapng":
+            return
+        data, end = self.data, self.size
+        off = 0
+        bo = ">" if self._big_endian else "<"
+        u32 = struct.Struct(bo + "I").unpack_from
+        while off + 12 <= end:
+            btype, blen = u32(data, off)[0], u32(data, off + 4)[0]
+            if btype in (2, 3, 6) or blen < 12 or blen % 4 or off + blen > end:
+                break
+            if btype == 0x0A0D0D0A and off:
+                break  # a second section may change byte order: leave it to frames()
+            body, body_end = off + 8, off + blen - 4
+            if btype == 0x0A and body + 8 <= body_end:
+                stype, slen = struct.unpack_from(bo + "II", data, body)
+                if (
+                    stype == 0x544C534B
+                    and body + 8 + slen <= body_end
+                    and len(self.keylog_lines) < MAX_KEYLOG_LINES
+                ):
+                    text = bytes(data[body + 8 : body + 8 + slen]).decode("utf-8", "replace")
+                    self.keylog_lines.extend(text.splitlines())
+            off += blen
+        self._dsb_upto = off
 
     @staticmethod
     def _next_block(data, off: int, end: int, u32) -> int:
@@ -380,7 +413,9 @@ def open_capture(path: str | Path) -> Capture:
             big = False
         else:
             raise CaptureError(f"{path}: pcapng section header has a bad byte-order magic")
-        return Capture(data, "pcapng", size, [], _big_endian=big)
+        cap = Capture(data, "pcapng", size, [], _big_endian=big)
+        cap.read_leading_secrets()
+        return cap
     raise CaptureError(f"{path}: not a pcap or pcapng file ({_describe_magic(data)})")
 
 
