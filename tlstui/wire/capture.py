@@ -41,6 +41,9 @@ LINK_TYPE_NAMES = {
 }
 
 
+Frame = tuple[float, int, int, int, int]  # (timestamp, offset, caplen, origlen, link type)
+
+
 class CaptureError(Exception):
     """The input cannot be read as a capture; the message is one line for the user."""
 
@@ -58,10 +61,15 @@ class Capture:
     keylog_lines: list[str] = field(default_factory=list)  # from pcapng Decryption Secrets
     comments: list[str] = field(default_factory=list)
     position: int = 0  # bytes consumed so far
+    stopped: bool = False  # the reader gave up on a damaged header (not a short read)
+    resume: int = 0  # offset of the first byte not consumed as a whole record (streaming)
     _start: int = 0
     _dsb_upto: int = 0  # Decryption Secrets Blocks before this offset are already read
     _big_endian: bool = False
     _ts_scale: float = 1e-6
+    # pcapng interfaces (link type, ts scale, ts offset): kept here so that a stream read in
+    # chunks (tlstui.wire.stream) carries them from one chunk to the next.
+    _ifaces: list[tuple[int, float, float]] = field(default_factory=list)
 
     def link_type_names(self) -> list[str]:
         seen: list[str] = []
@@ -89,6 +97,11 @@ class Capture:
                 return
             self._released = upto
 
+    def chunks(self) -> Iterator[tuple[bytes | mmap.mmap, Iterator[Frame]]]:
+        """The whole file as one chunk: ``(buffer, frames)``, the shape the stream reader
+        (tlstui.wire.stream) also gives, so the engine has one loop for both."""
+        yield self.data, self.frames()
+
     def frames(self) -> Iterator[tuple[float, int, int, int, int]]:
         """Yield ``(timestamp, offset, caplen, origlen, link_type)`` for every frame."""
         if self.format == "pcap":
@@ -112,11 +125,12 @@ class Capture:
                 self.warnings.append(
                     f"record at byte {off - 16} claims {caplen} bytes; stopped reading there"
                 )
-                self.truncated = True
+                self.truncated = self.stopped = True
                 self.position = end
                 return
             if off + caplen > end:
                 self.truncated = True
+                self.resume = off - 16
                 self.position = end
                 return
             yield sec + frac * scale, off, caplen, origlen, link
@@ -124,6 +138,7 @@ class Capture:
             self.position = off
         if off != end:
             self.truncated = True
+        self.resume = off
         self.position = end
 
     # -- pcapng -----------------------------------------------------------------------------
@@ -136,7 +151,7 @@ class Capture:
         u32 = struct.Struct(bo + "I").unpack_from
         u16 = struct.Struct(bo + "H").unpack_from
         pkt = struct.Struct(bo + "IIII").unpack_from
-        ifaces: list[tuple[int, float, float]] = []  # (link type, ts scale, ts offset)
+        ifaces = self._ifaces
         last_ts = 0.0  # damaged frames (link type -1) carry the previous frame's time
         while off + 12 <= end:
             btype = u32(data, off)[0]
@@ -149,12 +164,13 @@ class Capture:
                     bo = "<"
                 else:
                     self.warnings.append(f"bad section header at byte {off}; stopped reading")
-                    self.truncated = True
+                    self.truncated = self.stopped = True
                     break
                 u32 = struct.Struct(bo + "I").unpack_from
                 u16 = struct.Struct(bo + "H").unpack_from
                 pkt = struct.Struct(bo + "IIII").unpack_from
-                ifaces = []
+                self._big_endian = bo == ">"
+                ifaces = self._ifaces = []
             blen = u32(data, off + 4)[0]
             if (
                 blen < 12
@@ -169,7 +185,7 @@ class Capture:
                 nxt = self._next_block(data, off + 4, end, u32)
                 if nxt < 0:
                     self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
-                    self.truncated = True
+                    self.truncated = self.stopped = True
                     break
                 self.warnings.append(
                     f"damaged block at byte {off} (length {blen}); skipped {nxt - off} bytes "
@@ -227,6 +243,7 @@ class Capture:
         else:
             if off != end:
                 self.truncated = True
+        self.resume = off
         self.position = end
 
     def read_leading_secrets(self) -> None:
@@ -394,6 +411,14 @@ def open_capture(path: str | Path) -> Capture:
     if size >= 2 and data[:2] == b"\x1f\x8b":
         data = _gunzip(data, path)
         size = len(data)
+    cap = parse_header(data, size, path)
+    if cap.format == "pcapng":
+        cap.read_leading_secrets()
+    return cap
+
+
+def parse_header(data: bytes | mmap.mmap, size: int, path: str | Path) -> Capture:
+    """The Capture for *data* after checking its file header; CaptureError when it is none."""
     if size < 4:
         raise CaptureError(f"{path}: too short to be a capture ({size} bytes)")
     magic = bytes(data[:4])
@@ -413,9 +438,7 @@ def open_capture(path: str | Path) -> Capture:
             big = False
         else:
             raise CaptureError(f"{path}: pcapng section header has a bad byte-order magic")
-        cap = Capture(data, "pcapng", size, [], _big_endian=big)
-        cap.read_leading_secrets()
-        return cap
+        return Capture(data, "pcapng", size, [], _big_endian=big)
     raise CaptureError(f"{path}: not a pcap or pcapng file ({_describe_magic(data)})")
 
 
