@@ -118,6 +118,7 @@ def session_dict(s: Session) -> dict[str, Any]:
                 "summary": d.best.summary,
                 "evidence": list(d.best.evidence),
                 "explanation": d.best.explanation,
+                **({"provisional": True} if d.provisional else {}),
             }
             if d is not None
             else None
@@ -143,20 +144,24 @@ def session_dict(s: Session) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def capture_dict(report: Report) -> dict[str, Any]:
     c = report.capture
+    return {
+        "file": c.file,
+        "format": c.format,
+        "link_types": list(c.link_types),
+        "packets": c.packets,
+        "damaged": c.damaged,
+        "truncated": c.truncated,
+        "warnings": list(c.warnings),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
     return {
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
-        "capture": {
-            "file": c.file,
-            "format": c.format,
-            "link_types": list(c.link_types),
-            "packets": c.packets,
-            "damaged": c.damaged,
-            "truncated": c.truncated,
-            "warnings": list(c.warnings),
-        },
+        "capture": capture_dict(report),
         "sessions": [session_dict(s) for s in report.sessions],
     }
 
