@@ -28,6 +28,16 @@ def _parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
     out.add_argument("--report", action="store_true", help="print a readable report and exit")
+    out.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print each session as one JSON line when its connection ends, then the capture",
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep reading CAPTURE as it grows (like tail -f) until q or Ctrl+C",
+    )
     p.add_argument(
         "--failed", action="store_true", help="with --report: only failed and incomplete sessions"
     )
@@ -57,18 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         args.keylog = False
     if args.extract is not None:
         return _extract(args)
+    if args.jsonl:
+        return _jsonl(args)
     if not (args.json or args.report):
-        if args.capture == "-":
-            print(
-                "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
-                file=sys.stderr,
-            )
-            return 2
-        from tlstui.ui.app import make_app
-
-        app = make_app(args.capture, keylog=args.keylog)
-        app.run()
-        return int(getattr(app, "return_code", 0) or 0)
+        return _tui(args)
 
     from tlstui.analysis.engine import CaptureError, analyze
 
@@ -76,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     # the millions of long-lived objects of a large capture (seconds, for nothing).
     gc.disable()
 
+    stop = _StopOnInterrupt() if args.follow else None
     try:
-        report = analyze(args.capture, keylog=args.keylog)
+        report = analyze(args.capture, keylog=args.keylog, follow=args.follow, should_stop=stop)
     except CaptureError as exc:
         # safe_text (issue 6): the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
@@ -100,6 +103,78 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `tlstui cap --json | head` is fine: stop quietly.
         sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
+class _StopOnInterrupt:
+    """For a followed or piped capture: the first Ctrl+C ends the reading cleanly (open
+    sessions are finished and reported); a second one interrupts as usual."""
+
+    def __init__(self) -> None:
+        import signal
+
+        self.requested = False
+        self._previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        import signal
+
+        if self.requested:
+            signal.signal(signal.SIGINT, self._previous)
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+def _tui(args: argparse.Namespace) -> int:
+    """The TUI; for ``-`` the capture stays on a new descriptor and the keyboard is read from
+    the terminal (``tcpdump -U -w - | tlstui -``)."""
+    stdin_fd = None
+    if args.capture == "-":
+        try:
+            tty = os.open("/dev/tty", os.O_RDWR)
+        except OSError:
+            print(
+                "tlstui: the TUI needs a terminal for its keys (/dev/tty) when the capture "
+                "comes from stdin; use --jsonl, --json or --report",
+                file=sys.stderr,
+            )
+            return 2
+        stdin_fd = os.dup(0)
+        os.dup2(tty, 0)
+        os.close(tty)
+    from tlstui.ui.app import make_app
+
+    app = make_app(args.capture, keylog=args.keylog, follow=args.follow, stdin_fd=stdin_fd)
+    app.run()
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def _jsonl(args: argparse.Namespace) -> int:
+    """``--jsonl``: sessions as they end, one JSON object per line, then the capture line."""
+    from tlstui.analysis.engine import CaptureError
+    from tlstui.output.jsonl import write_jsonl
+
+    gc.disable()
+    live = args.follow or args.capture == "-"
+    stop = _StopOnInterrupt() if live else None
+    try:
+        report = write_jsonl(
+            args.capture, sys.stdout, keylog=args.keylog, follow=args.follow, should_stop=stop
+        )
+    except CaptureError as exc:
+        print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stdout = None  # type: ignore[assignment]
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    for warning in report.capture.warnings:
+        print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     return 0
 
 

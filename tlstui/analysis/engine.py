@@ -137,6 +137,7 @@ def analyze(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     diagnose: bool = True,
+    follow: bool = False,
 ) -> Report:
     """Read *path* and return the report; raise CaptureError for input that is not a capture.
 
@@ -145,7 +146,12 @@ def analyze(
     """
     report = None
     for batch in scan(
-        path, keylog=keylog, should_stop=should_stop, diagnose=diagnose, incremental=False
+        path,
+        keylog=keylog,
+        follow=follow,
+        should_stop=should_stop,
+        diagnose=diagnose,
+        incremental=False,
     ):
         if progress is not None:
             progress(batch.progress)
