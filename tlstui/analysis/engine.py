@@ -400,7 +400,7 @@ def _scan(
         stopped = True
         break
     if stopped and live:
-        source.ended = source.ended or "stopped"
+        source.end("stopped")
 
     info.packets = frame
     info.damaged = damaged

@@ -185,6 +185,11 @@ class StreamCapture:
             )
         self._carry = b""
 
+    def end(self, why: str = "stopped") -> None:
+        """The consumer stopped reading (a stop request): settle the end-of-input facts."""
+        if self.ended is None:
+            self._finish(why)
+
     def stop(self) -> None:
         """Ask ``chunks()`` to end at its next step (from any thread)."""
         self.stop_requested = True
