@@ -100,6 +100,7 @@ class MainScreen(Screen[None]):
         Binding("g", "next_group", "Cause", id="main.next_group"),
         Binding("s", "cycle_sort", "Sort", id="main.sort"),
         Binding("e", "export", "Export", id="main.export"),
+        Binding("w", "extract", "Save", id="main.extract"),
         Binding("z", "zoom", "Zoom", id="main.zoom"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions"),
@@ -365,11 +366,12 @@ class MainScreen(Screen[None]):
             "next_group",
             "cycle_sort",
             "export",
+            "extract",
             "zoom",
         ):
             if self.report is None or not self.report.sessions:
                 return False
-        if action == "export" and self._session_id is None:
+        if action in ("export", "extract") and self._session_id is None:
             return None
         return True
 
@@ -454,6 +456,45 @@ class MainScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"Wrote {name} (also copied to the clipboard)", title="Exported")
+
+    def action_extract(self) -> None:
+        """``w``: save the selected session's packets as pcapng (asks where first)."""
+        from tlstui.ui.screens.extract import ExtractScreen, default_extract_path
+
+        session = self.session(self._session_id)
+        if session is None:
+            return
+        if str(self.path) == "-":
+            self.notify(
+                "The capture came from a pipe and cannot be read again: save it with "
+                "tcpdump -w FILE to extract sessions.",
+                severity="warning",
+            )
+            return
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._extract(session, path)
+
+        self.app.push_screen(
+            ExtractScreen(session.id, default_extract_path(self.path, session.id)), chosen
+        )
+
+    @work(thread=True, exit_on_error=False, group="extract")
+    def _extract(self, session: Session, path: Path) -> None:
+        from tlstui.analysis.extract import extract_session, keylog_lines
+
+        try:
+            lines = keylog_lines(self.path, self.keylog)
+            result = extract_session(self.path, session, path, lines)
+        except Exception as error:  # one line for the person; never a traceback
+            self.app.call_from_thread(
+                self.notify, f"Could not save: {error_message(error)}", severity="error"
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, safe_text(result.describe(session.id), 300), title="Saved"
+        )
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
