@@ -86,6 +86,8 @@ def progress_text(name: str, progress: object | None) -> Text:
     """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``; for a live input
     ``Following cap.pcap · 3.1 MB · 1,234 packets · 12 sessions · last packet 4 s ago``."""
     live = getattr(progress, "live", False)
+    if name == "-":
+        name = "standard input"
     if live:
         text = Text.assemble(("Following ", f"bold {OK}"), (safe_text(name, 80), "bold"))
     else:
