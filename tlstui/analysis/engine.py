@@ -524,7 +524,8 @@ class _Emitter:
 
     def _provisional(self, ended: list[Session]) -> list[Session]:
         """Diagnose the sessions that just ended against those known so far, and again the
-        failures near a new success (the rules compare with the nearest success)."""
+        failures near them: rules compare with the nearest success and with the chain other
+        sessions to the same server were sent, so a new neighbour can change the answer."""
         report = Report(self.info, [c.builder.s for c in self.done if c.builder is not None])
         index = NeighbourIndex.build(report)
         for s in ended:
@@ -533,8 +534,6 @@ class _Emitter:
         fresh = {id(s) for s in ended}
         changed: list[Session] = []
         for o in ended:
-            if o.status != "ok":
-                continue
             sni = o.client_hello.sni if o.client_hello else None
             for f in index.near(index.by_target, (o.server, sni), o):
                 if f.status == "ok" or id(f) in fresh:

@@ -198,7 +198,7 @@ class MainScreen(Screen[None]):
                     final = batch
                 else:
                     self.post_message(LoadBatch(batch))
-            assert final is not None
+            assert final is not None and final.report is not None
             report = final.report
             self._renumbered = final.renumbered
         self._index = search_index(report)  # built here, off the UI thread
@@ -261,8 +261,10 @@ class MainScreen(Screen[None]):
             self.app.push_screen(ErrorScreen(str(self.path), message))
 
     def show_report(self, report: Report) -> None:
-        streamed = self.report is not None and self.report.sessions
-        keep = self._renumbered.get(self._session_id, self._session_id) if streamed else None
+        streamed = self.report is not None and bool(self.report.sessions)
+        keep = self._session_id
+        if streamed and keep is not None:
+            keep = self._renumbered.get(keep, keep)
         self.report = report
         self.query_one(SummaryBar).show_report(report, self.stopped)
         notice = self.query_one("#notice", Static)
