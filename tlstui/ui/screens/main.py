@@ -100,7 +100,7 @@ class MainScreen(Screen[None]):
         Binding("g", "next_group", "Cause", id="main.next_group"),
         Binding("s", "cycle_sort", "Sort", id="main.sort"),
         Binding("e", "export", "Export", id="main.export"),
-        Binding("w", "extract", "Save", id="main.extract"),
+        Binding("w", "extract", "Save", show=False, id="main.extract"),
         Binding("z", "zoom", "Zoom", id="main.zoom"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions"),

@@ -127,7 +127,7 @@ class DetailView(VerticalScroll):
             if session.in_progress:
                 title += " · in progress"
             elif session.diagnosis is not None and session.diagnosis.provisional:
-                title += " · may change while loading"
+                title += " · may change"  # diagnosed before all sessions were read
             self._show(session_renderable(session), title)
 
     def show_events(self, session: Session, indexes: tuple[int, ...]) -> None:
