@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report, diagnose_session
 from tlstui.analysis.diagnosis.registry import NeighbourIndex
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.tls.keylog import KeyLog
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
@@ -204,7 +205,7 @@ def scan(
         )
     finally:
         if live:
-            source.close()  # type: ignore[attr-defined]
+            source.close()
         if gc_was_enabled:
             gc.enable()
 
@@ -217,7 +218,7 @@ def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
     if keylog is False:
         return None
     lines: list[str] = list(cap.keylog_lines)
-    candidates = [Path(keylog)] if keylog else []
+    candidates = [Path(keylog)] if keylog and keylog is not True else []
     if not keylog and str(path) != "-":
         p = Path(path)
         candidates += [p.with_suffix(".keys"), p.with_name(p.name + ".keys")]
@@ -404,22 +405,27 @@ def _scan(
 
     info.packets = frame
     info.damaged = damaged
-    info.truncated = cap.truncated
     info.snaplen_truncated = snapcut
-    info.link_types = cap.link_type_names()
     info.first_time = first_ts
     info.last_time = ts if frame else None
+    _summarize(cap, info, unsupported)
+    out.packets, out.sessions = frame, tls_count
+    yield out.final(conns, source, diagnose)
+
+
+def _summarize(cap: Capture, info: CaptureInfo, unsupported: set[int]) -> None:
+    """After the last frame: what the capture reader and the loop noticed, as warnings.
+    (Finishing the sessions still open and numbering them is ``_Emitter.final``.)"""
+    info.truncated = cap.truncated
+    info.link_types = cap.link_type_names()
     info.warnings.extend(cap.warnings)
     for lt in sorted(unsupported):
         info.warnings.append(f"link type {lt} is not supported; its frames were skipped")
-    if snapcut:
+    if info.snaplen_truncated:
         info.warnings.append(
-            f"{snapcut} frames were cut short by the capture's snaplen; TLS records in them "
-            f"are incomplete (capture with -s 0 to see everything)"
+            f"{info.snaplen_truncated} frames were cut short by the capture's snaplen; TLS "
+            f"records in them are incomplete (capture with -s 0 to see everything)"
         )
-
-    out.packets, out.sessions = frame, tls_count
-    yield out.final(conns, source, diagnose)
 
 
 class _Emitter:
