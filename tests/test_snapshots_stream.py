@@ -84,6 +84,9 @@ def test_save_session_dialog(snap_compare, size) -> None:
         pilot.app.screen.query_one(SessionsTable).select_session(2)
         await pilot.pause()
         await pilot.press("w")
+        await pilot.pause(0.3)
+        # The cursor blinks on a timer: a fixed phase keeps the picture the same under load.
+        pilot.app.screen.query_one("#extract-path").cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
