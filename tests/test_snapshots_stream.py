@@ -74,7 +74,7 @@ def test_sessions_arriving(snap_compare, size) -> None:
 
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "160x48"])
 def test_save_session_dialog(snap_compare, size) -> None:
-    from tlstui.ui.app import wait_for_load
+    from conftest import wait_for_load
 
     app = make_app(SHOWCASE)
     app.animation_level = "none"

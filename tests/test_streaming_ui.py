@@ -14,9 +14,10 @@ import struct
 from pathlib import Path
 
 import pytest
+from conftest import wait_for_load
 from test_streaming import SHOWCASE, pcap_records
 
-from tlstui.ui.app import make_app, wait_for_load
+from tlstui.ui.app import make_app
 from tlstui.ui.widgets.sessions import SessionsTable
 
 COPIES = 400

@@ -10,10 +10,15 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlstui import __version__
 from tlstui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tlstui.analysis.model import Report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
     )
     p.add_argument(
-        "capture", help="capture file (pcap or pcapng, optionally gzipped); - reads stdin"
+        "capture",
+        nargs="+",
+        help="capture file (pcap or pcapng, optionally gzipped); - reads stdin; several files "
+        "or a directory (rotated tcpdump -C/-G files) are read as one report",
     )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
@@ -58,18 +66,98 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", type=Path, metavar="OUT", help="with --extract: the file")
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
+    _compare_options(p)
     return p
+
+
+# --- session comparison -----------------------------------------------------------------------
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--diff",
+        nargs="+",
+        metavar="ID",
+        help="compare session A with B (ids as in --json); without B, with A's automatic "
+        "partner (the most similar successful session); text, or JSON with --json",
+    )
+
+
+def _print_diff(report: Report, args: argparse.Namespace) -> int:
+    from tlstui.output.compare_text import diff_command
+
+    code, text = diff_command(report, args.diff, as_json=args.json)
+    if code:
+        print(f"tlstui: {text}", file=sys.stderr)
+        return code
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def _several(args: argparse.Namespace) -> bool:
+    """More than one capture, or a directory of them: the multi-capture layer reads them."""
+    return len(args.capture) > 1 or any(c != "-" and os.path.isdir(c) for c in args.capture)
+
+
+def _analyze_several(args: argparse.Namespace) -> Report | None:
+    """Read several captures: one stderr line per unreadable one; exit 2 only if none was."""
+    from tlstui.analysis.multi import analyze_many
+
+    loaded = analyze_many(args.capture, keylog=args.keylog)
+    for line in loaded.errors:
+        print(f"tlstui: {safe_text(line, 2000)}", file=sys.stderr)
+    return loaded.report
+
+
+def _several_for_ui(paths: list[str]) -> Callable[..., Report]:
+    """The TUI's analyze function over several captures (errors become report warnings)."""
+
+    def run(
+        _path: object,
+        *,
+        keylog: Path | bool | None = None,
+        progress: Callable[..., None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Report:
+        from tlstui.analysis.engine import CaptureError
+        from tlstui.analysis.multi import analyze_many
+
+        loaded = analyze_many(paths, keylog=keylog, progress=progress, should_stop=should_stop)
+        if loaded.report is None:
+            raise CaptureError("; ".join(loaded.errors) or "no capture could be read")
+        loaded.report.capture.warnings[:0] = loaded.errors
+        return loaded.report
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    several = _several(args)
     if args.no_keylog:
         args.keylog = False
+    if (args.extract is not None or args.jsonl or args.follow) and several:
+        print("tlstui: --extract, --jsonl and --follow read one capture", file=sys.stderr)
+        return 2
     if args.extract is not None:
         return _extract(args)
     if args.jsonl:
         return _jsonl(args)
-    if not (args.json or args.report):
+    if not (args.json or args.report or args.diff):
+        if several:
+            if "-" in args.capture:
+                print("tlstui: - (stdin) cannot be one of several captures", file=sys.stderr)
+                return 2
+            from tlstui.ui.app import make_app
+
+            app = make_app(
+                args.capture[0], keylog=args.keylog, analyze=_several_for_ui(args.capture)
+            )
+            app.run()
+            return int(getattr(app, "return_code", 0) or 0)
         return _tui(args)
 
     from tlstui.analysis.engine import CaptureError, analyze
@@ -80,7 +168,14 @@ def main(argv: list[str] | None = None) -> int:
 
     stop = _StopOnInterrupt() if args.follow else None
     try:
-        report = analyze(args.capture, keylog=args.keylog, follow=args.follow, should_stop=stop)
+        if several:
+            report = _analyze_several(args)
+            if report is None:
+                return 2
+        else:
+            report = analyze(
+                args.capture[0], keylog=args.keylog, follow=args.follow, should_stop=stop
+            )
     except CaptureError as exc:
         # Through safe_text: the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
@@ -91,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.capture.warnings:
         print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
+        if args.diff:
+            return _print_diff(report, args)
         if args.json:
             from tlstui.output.json_report import to_json
 
@@ -133,7 +230,7 @@ def _tui(args: argparse.Namespace) -> int:
     """The TUI; for ``-`` the capture stays on a new descriptor and the keyboard is read from
     the terminal (``tcpdump -U -w - | tlstui -``)."""
     stdin_fd = None
-    if args.capture == "-":
+    if args.capture[0] == "-":
         try:
             tty = os.open("/dev/tty", os.O_RDWR)
         except OSError:
@@ -148,7 +245,7 @@ def _tui(args: argparse.Namespace) -> int:
         os.close(tty)
     from tlstui.ui.app import make_app
 
-    app = make_app(args.capture, keylog=args.keylog, follow=args.follow, stdin_fd=stdin_fd)
+    app = make_app(args.capture[0], keylog=args.keylog, follow=args.follow, stdin_fd=stdin_fd)
     app.run()
     return int(getattr(app, "return_code", 0) or 0)
 
@@ -159,11 +256,11 @@ def _jsonl(args: argparse.Namespace) -> int:
     from tlstui.output.jsonl import write_jsonl
 
     gc.disable()
-    live = args.follow or args.capture == "-"
+    live = args.follow or args.capture[0] == "-"
     stop = _StopOnInterrupt() if live else None
     try:
         report = write_jsonl(
-            args.capture, sys.stdout, keylog=args.keylog, follow=args.follow, should_stop=stop
+            args.capture[0], sys.stdout, keylog=args.keylog, follow=args.follow, should_stop=stop
         )
     except CaptureError as exc:
         print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
@@ -187,10 +284,11 @@ def _extract(args: argparse.Namespace) -> int:
         print("tlstui: --extract needs -o OUT.pcapng", file=sys.stderr)
         return 2
     try:
-        _session, result = extract_by_id(args.capture, args.extract, args.output, args.keylog)
+        _session, result = extract_by_id(args.capture[0], args.extract, args.output, args.keylog)
     except KeyError:
         print(
-            f"tlstui: no session {args.extract} in {safe_text(args.capture, 200)}", file=sys.stderr
+            f"tlstui: no session {args.extract} in {safe_text(args.capture[0], 200)}",
+            file=sys.stderr,
         )
         return 2
     except CaptureError as exc:

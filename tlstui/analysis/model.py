@@ -141,6 +141,11 @@ class Session:
     # A snapshot of a connection still open while the capture is read live: its ladder so far,
     # status not decided yet (shown as in progress; replaced by the final session).
     in_progress: bool = False
+    capture: str | None = None  # the file it came from, when several captures were opened
+    # Proxy legs (analysis.legs): this session's server opened ``upstream_leg`` on its behalf,
+    # or this session is the upstream leg of ``client_leg``.
+    upstream_leg: Session | None = None
+    client_leg: Session | None = None
 
     @property
     def client_hello(self) -> ClientHello | None:
@@ -171,8 +176,9 @@ class CaptureInfo:
 
 @dataclass(slots=True)
 class Report:
-    capture: CaptureInfo
+    capture: CaptureInfo  # the first capture when there are several
     sessions: list[Session] = field(default_factory=list)
+    captures: list[CaptureInfo] = field(default_factory=list)  # all of them; [] for one file
 
     @property
     def failed(self) -> list[Session]:

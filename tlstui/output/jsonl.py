@@ -50,7 +50,7 @@ def write_jsonl(
         if batch.report is not None:
             report = batch.report
     assert report is not None
-    summary = capture_dict(report)
+    summary = capture_dict(report.capture)
     summary["sessions"] = len(report.sessions)
     summary["failed"] = sum(1 for s in report.sessions if s.status == "failed")
     out.write(_line({"capture": summary}))
