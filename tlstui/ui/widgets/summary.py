@@ -111,7 +111,7 @@ def progress_text(name: str, progress: object | None) -> Text:
         filled = pct * bar // 100
         text.append(f" {'█' * filled}{'░' * (bar - filled)} {pct}%")
     else:
-        text.append(f" {done / 1e6:.1f} MB")
+        text.append(f" · {done / 1e6:.1f} MB" if live else f" {done / 1e6:.1f} MB")
     if rate and not live:
         text.append(f" · {rate / 1e6:.0f} MB/s")
     text.append(f" · {_count(getattr(progress, 'packets', 0), 'packet')}")
