@@ -131,3 +131,18 @@ def test_w_saves_the_session_and_asks_before_overwriting(tmp_path: Path) -> None
     asyncio.run(run())
     copy = analyze(out).sessions
     assert len(copy) == 1 and copy[0].status == "ok" and copy[0].established
+
+
+def test_progress_line_live_and_reading() -> None:
+    from tlstui.analysis.engine import Progress
+    from tlstui.ui.widgets.summary import progress_text
+
+    live = progress_text("cap.pcap", Progress(2_500_000, 2_500_000, 1234, 12, 0.0, True, 3.2))
+    assert live.plain == (
+        "Following cap.pcap · 2.5 MB · 1,234 packets · 12 sessions · last packet 3 s ago"
+    )
+    pipe = progress_text("-", Progress(1_000, None, 1, 0, 0.0, True, 0.2))
+    assert pipe.plain.startswith("Following standard input · 0.0 MB")
+    assert pipe.plain.endswith("last packet just now")
+    reading = progress_text("big.pcap", Progress(350_000, 1_000_000, 99, 5, 85e6))
+    assert reading.plain == "Reading big.pcap… ███░░░░░░░ 35% · 85 MB/s · 99 packets · 5 sessions"
