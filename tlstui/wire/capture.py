@@ -65,6 +65,11 @@ class Capture:
     resume: int = 0  # offset of the first byte not consumed as a whole record (streaming)
     _start: int = 0
     _dsb_upto: int = 0  # Decryption Secrets Blocks before this offset are already read
+    # Streaming (tlstui.wire.stream): ``data`` is one chunk that starts at file offset
+    # ``_base``; a damaged block whose resynchronisation point is not in the chunk yet waits
+    # for more data instead of ending the read.
+    _base: int = 0
+    _streaming: bool = False
     _big_endian: bool = False
     _ts_scale: float = 1e-6
     # pcapng interfaces (link type, ts scale, ts offset): kept here so that a stream read in
@@ -123,7 +128,8 @@ class Capture:
             off += 16
             if caplen > MAX_FRAME:
                 self.warnings.append(
-                    f"record at byte {off - 16} claims {caplen} bytes; stopped reading there"
+                    f"record at byte {self._base + off - 16} claims {caplen} bytes; "
+                    "stopped reading there"
                 )
                 self.truncated = self.stopped = True
                 self.position = end
@@ -163,7 +169,9 @@ class Capture:
                 elif magic == b"\x4d\x3c\x2b\x1a":
                     bo = "<"
                 else:
-                    self.warnings.append(f"bad section header at byte {off}; stopped reading")
+                    self.warnings.append(
+                        f"bad section header at byte {self._base + off}; stopped reading"
+                    )
                     self.truncated = self.stopped = True
                     break
                 u32 = struct.Struct(bo + "I").unpack_from
@@ -183,13 +191,19 @@ class Capture:
                 # next block whose two length fields agree and carry on from there, counting
                 # the damaged stretch as one damaged frame, instead of dropping the rest.
                 nxt = self._next_block(data, off + 4, end, u32)
+                if nxt < 0 and self._streaming:
+                    self.truncated = True  # the next good block may not have arrived yet
+                    break
+                base = self._base
                 if nxt < 0:
-                    self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
+                    self.warnings.append(
+                        f"damaged block at byte {base + off} (length {blen}); stopped"
+                    )
                     self.truncated = self.stopped = True
                     break
                 self.warnings.append(
-                    f"damaged block at byte {off} (length {blen}); skipped {nxt - off} bytes "
-                    f"to the next good block at byte {nxt}"
+                    f"damaged block at byte {base + off} (length {blen}); skipped {nxt - off} "
+                    f"bytes to the next good block at byte {base + nxt}"
                 )
                 off = nxt
                 self.position = off
@@ -212,7 +226,7 @@ class Capture:
                     last_ts = ((hi << 32) | lo) * scale + tsoff
                     yield last_ts, body + 20, caplen, origlen, lt
                     continue
-                self.warnings.append(f"damaged packet block at byte {off}")
+                self.warnings.append(f"damaged packet block at byte {self._base + off}")
                 yield last_ts, body, 0, 0, -1
             elif btype == 3 and ifaces and body + 4 <= body_end:  # Simple Packet Block
                 origlen = u32(data, body)[0]

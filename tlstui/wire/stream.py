@@ -112,6 +112,7 @@ class StreamCapture:
             self._carry = b""
             self.position = 24
         cap._start = 0
+        cap._streaming = True
         return cap
 
     # -- the frames -------------------------------------------------------------------------
@@ -143,6 +144,7 @@ class StreamCapture:
             cap.data = buf
             cap.size = len(buf)
             cap.resume = 0
+            cap._base = self.position
             yield buf, cap.frames()
             # the consumer has iterated the frames: keep what was not a whole record
             used = cap.resume
