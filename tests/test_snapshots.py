@@ -16,7 +16,7 @@ from conftest import CAPTURES, REPO, quiet_app, wait_for_load
 from textual.pilot import Pilot
 
 from tlstui.analysis.model import Event, Session
-from tlstui.ui.app import TlsApp, make_app
+from tlstui.ui.app import TlsApp
 from tlstui.ui.widgets.ladder import LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
 
