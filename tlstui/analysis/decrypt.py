@@ -30,11 +30,14 @@ from tlstui.analysis.model import Alert, Event
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
 from tlstui.tls.model import AlertMsg, CertificateMsg
+from tlstui.tls.records import MAX_HANDSHAKE
 
 __all__ = ["MAX_LINES", "KeyLog", "decrypt_session"]
 
 MAX_LINES = 1_000_000  # key log lines read; a bigger file is cut, not refused
-MAX_HS_BUFFER = 256 * 1024  # decrypted handshake bytes waiting for a message's end
+# Decrypted handshake bytes waiting for a message's end: one whole message of the largest
+# size the record layer accepts (a 340 KB certificate chain is real), plus its header.
+MAX_HS_BUFFER = MAX_HANDSHAKE + 4
 MAX_FAILS = 8  # consecutive records a direction may fail before we give up
 MAX_SEQ_GUESS = 8  # skipped records a key change may hide (seq numbers tried)
 MAX_NOTES = 50
