@@ -810,7 +810,12 @@ class SessionBuilder:
         return "incomplete"
 
 
-_CONTENT_TYPES = {20: "ChangeCipherSpec", 21: "alert", 22: "handshake", 23: "application data"}
+_CONTENT_TYPES = {
+    20: "ChangeCipherSpec",
+    21: "alert",
+    22: "handshake",
+    23: "protected (application_data)",
+}
 
 
 def _framed_record(data: bytes) -> tuple[int, tuple[int, int] | None] | None:

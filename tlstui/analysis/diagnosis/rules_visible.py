@@ -171,3 +171,64 @@ def second_client_hello(s: Session, ctx: Context) -> Cause | None:
         "client",
         ["Identify the client program (its address and JA3/JA4 fingerprint)"],
     )
+
+
+# OpenSSL's default max_cert_list (SSL_MAX_CERT_LIST_DEFAULT): a longer Certificate message is
+# refused with illegal_parameter (seen in captures/messy-big-chain.pcap.gz).
+OPENSSL_MAX_CERT_LIST = 100 * 1024
+
+
+@rule(priority=46)
+def certificate_too_large(s: Session, ctx: Context) -> Cause | None:
+    """bad_certificate: the client aborted while (or right after) a server Certificate
+    message larger than common client limits was arriving: its size is the visible reason."""
+    a = ctx.alert
+    ev = pos.first(s, "Certificate", "server")
+    if (
+        not ctx.failed
+        or a is None
+        or a.sender != "client"
+        or ev is None
+        or ev.length <= OPENSSL_MAX_CERT_LIST
+        or a.frame < ev.first_frame
+    ):
+        return None
+    during = a.frame < ev.frame
+    if not during and ctx.position != "P3":
+        return None
+    chain = s.server_certificates or []
+    names = sum(max(c.san_total, len(c.san)) for c in chain)
+    parts = [f"{len(chain)} certificate{'s' if len(chain) != 1 else ''}"] if chain else []
+    if names:
+        parts.append(f"{names} SAN names")
+    if chain and chain[0].self_signed:
+        parts.append("a self-signed leaf")
+    what = f" ({', '.join(parts)})" if parts else ""
+    when = (
+        f"while the message was still arriving (it began in frame {ev.first_frame} and ends "
+        f"in frame {ev.frame}), before the client could parse or verify any certificate"
+        if during
+        else f"right after it (frame {ev.frame})"
+    )
+    code_fits = a.code in (47, 50, 22)
+    return make(
+        "bad_certificate",
+        "high" if during and code_fits else "medium",
+        f"The server's Certificate message is {ev.length // 1024} KB, more than clients "
+        "accept; the client aborted while reading it",
+        f"The server's Certificate message is {ev.length} bytes{what}. The client sent "
+        f"{alert_text(a)} in frame {a.frame}, {when}. Clients cap the size of the "
+        f"certificate list: OpenSSL's default max_cert_list is 100 KB and a longer list is "
+        f"refused with illegal_parameter (47). Shrink the chain (fewer names per "
+        f"certificate, no extra certificates), or raise the client's limit "
+        f"(SSL_CTX_set_max_cert_list)."
+        + (
+            " The leaf is also self-signed, so a client that read it would still have to "
+            "trust it explicitly."
+            if chain and chain[0].self_signed
+            else ""
+        ),
+        [_ch_frame(s), ev.first_frame, a.frame, ev.frame],
+        "server",
+        [s_client(s, "-showcerts")],
+    )
