@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate as gen  # noqa: E402  (the sibling script's helpers)
+import generate as gen  # the sibling script's helpers (after the path insert)
 
 HERE = gen.HERE
 BIG_SAN_NAMES = 10_000
