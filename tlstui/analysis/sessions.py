@@ -9,13 +9,13 @@ keys), and the status.  The rules for "established" follow the oracle in
 
 from __future__ import annotations
 
-from tlstui.analysis.model import Alert, CutRecord, Damage, Event, Session
+from tlstui.analysis.model import Alert, CutRecord, Damage, Event, Session, Side
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
 from tlstui.tls.model import AlertMsg, ServerHello, ServerKeyExchange
 
 CLIENT, SERVER = 0, 1
-SIDES = ("client", "server")
+SIDES: tuple[Side, Side] = ("client", "server")
 MAX_EVENTS = 2000  # per session: a 50,000-message handshake stays bounded
 MAX_NOTES = 50
 MAX_SEALED = 256  # encrypted records remembered per direction (for key logs)

@@ -134,6 +134,7 @@ def capture_ends_mid_flight(s: Session, ctx: Context) -> Cause | None:
         return None
     facts: list[str] = []
     evidence: list[int | None] = [_ch_frame(s)]
+    side: str
     if cut is not None:
         side = cut.sender
         partial = next((m for m in cut.messages if m[1] < m[2]), None)
