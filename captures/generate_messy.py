@@ -141,7 +141,29 @@ def sc_big_chain(c: gen.Ctx) -> gen.Session:
     )
 
 
+# s_client renegotiates when a line "R" arrives on its stdin on its own: this wrapper (named
+# openssl, so the capture summary names the stack) feeds it a line of data, then "R".
+RENEG_CLIENT = """#!/bin/sh
+(printf 'hello\\n'; sleep 1; printf 'R\\n'; sleep 3) | exec openssl "$@"
+"""
+
+
+def sc_renegotiation_refused(c: gen.Ctx) -> gen.Session:
+    wrapper = c.work / "reneg" / "openssl"
+    wrapper.parent.mkdir(exist_ok=True)
+    wrapper.write_text(RENEG_CLIENT)
+    wrapper.chmod(0o755)
+    client = gen.ossl_client(c, "-tls1_2", request=False, expect_ok=None)
+    client.argv[0] = str(wrapper)
+    return gen.Session(
+        gen.py_server(c, "tls", max="1.2"),
+        [client],
+        label="client renegotiation after application data, refused (Python ssl server)",
+    )
+
+
 LIVE: dict[str, Callable[[gen.Ctx], gen.Session]] = {
+    "messy-renegotiation-refused": sc_renegotiation_refused,
     "messy-no-sni": sc_no_sni,
     "messy-silent-then-close": sc_silent_then_close,
     "messy-big-chain": sc_big_chain,
@@ -156,6 +178,36 @@ LIVE_EXPECT = {
     # default) with illegal_parameter, before it verifies anything
     "messy-big-chain": gen.Expect(alerts=[gen.Alert(47, "client")]),
 }
+
+
+def check_renegotiation(path: Path, keys: Path) -> str:
+    """With the key log: application data from the client, then a second (encrypted)
+    ClientHello, the server's warning no_renegotiation (100), the client's fatal
+    handshake_failure (40); without it, both alerts are encrypted."""
+    rows = gen.tshark_rows(path, keys)
+    port = rows[0]["tcp.dstport"]
+    hellos = [int(r["frame.number"]) for r in rows if "1" in gen.htypes(r)]
+    data = [int(r["frame.number"]) for r in rows if "23" in r["tls.record.content_type"]]
+    alerts = gen.alerts_of(rows, port)
+    plain = gen.alerts_of(gen.tshark_rows(path, None), port)
+    problems = []
+    if len(hellos) != 2 or not data or not data[0] < hellos[1]:
+        problems.append(f"ClientHellos {hellos}, application data {data[:3]}")
+    if [(s, lv, d) for _f, s, lv, d in alerts] != [("server", "1", "100"), ("client", "2", "40")]:
+        problems.append(f"alerts {alerts}")
+    if plain:
+        problems.append(f"alerts readable without keys: {plain}")
+    if problems:
+        raise gen.CheckError(f"{path.name}: " + "; ".join(problems))
+    return (
+        f"{path.name}: {len(rows)} frames, {path.stat().st_size} B; renegotiation ClientHello "
+        f"#{hellos[1]} after application data #{data[0]}; wire: #{alerts[0][0]} server "
+        f"encrypted warning no_renegotiation(100), #{alerts[1][0]} client encrypted fatal "
+        "handshake_failure(40)"
+    )
+
+
+CUSTOM_CHECK = {"messy-renegotiation-refused": check_renegotiation}
 
 
 # ---- the pcap writer for derived captures
@@ -370,7 +422,12 @@ def main() -> int:
                 cap = gen.Capture(f"{name}.pcap", [name])
                 try:
                     res = gen.run_capture(cap, pki, work)
-                    lines = gen.check(cap, res["file"], res["keys"], res["ports"], res["stacks"])
+                    if name in CUSTOM_CHECK:
+                        lines = [CUSTOM_CHECK[name](res["file"], res["keys"])]
+                    else:
+                        lines = gen.check(
+                            cap, res["file"], res["keys"], res["ports"], res["stacks"]
+                        )
                     if name == "messy-big-chain":
                         # tlstui reads .gz captures; the 300 KB chain is the one big file here
                         gz = res["file"].with_suffix(".pcap.gz")

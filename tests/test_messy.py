@@ -348,6 +348,31 @@ def test_hello_retry_is_not_a_protocol_violation() -> None:
     assert "second ClientHello" not in diag(s, report(s)).best.summary
 
 
+def test_renegotiation_refused_after_data_is_an_ok_handshake_that_ended_badly() -> None:
+    s = _only("messy-renegotiation-refused.pcap", keylog=True)
+    assert (s.status, s.established, s.renegotiation_frame) == ("ok", True, 12)
+    assert [(a.frame, a.sender, a.code) for a in s.alerts] == [
+        (14, "server", 100),
+        (15, "client", 40),
+    ]
+    best = s.diagnosis.best
+    assert (best.cause, best.confidence) == ("abrupt_close", "high")
+    assert "renegotiation" in best.summary and "no_renegotiation (100)" in best.explanation
+
+
+def test_renegotiation_refused_without_keys_says_likely() -> None:
+    s = _only("messy-renegotiation-refused.pcap")
+    assert (s.status, s.established) == ("ok", True)
+    best = s.diagnosis.best
+    assert (best.cause, best.confidence) == ("abrupt_close", "medium")
+    assert "(likely)" in best.summary
+
+
+def test_a_fatal_alert_during_the_first_handshake_still_fails() -> None:
+    s = _only("tls12-untrusted-ca.pcap", keylog=True)
+    assert (s.status, s.renegotiation_frame) == ("failed", 0)
+
+
 # --- the corpus (../shared/corpus): the files named in the issue ------------------------------
 
 corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")

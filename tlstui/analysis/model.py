@@ -191,6 +191,8 @@ class Session:
     # of the ladder (the peer's Finished, application data both ways) shows the peers went
     # on: the handshake counts as completed, and the diagnosis says which frame was damaged.
     damaged_but_completed: int = 0
+    # TLS <= 1.2: frame of a renegotiation attempt after application data (0: none).
+    renegotiation_frame: int = 0
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None

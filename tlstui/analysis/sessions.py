@@ -109,6 +109,9 @@ class SessionBuilder:
         # (TLS <= 1.2, after the key exchange): the records after it are read as protected.
         self.assumed_ccs = [0, 0]
         self.damaged_finished = [False, False]  # a Finished read only thanks to assumed_ccs
+        # TLS <= 1.2: frame of the first handshake record after both Finished, once
+        # application data had flowed (a renegotiation attempt); 0 when there is none.
+        self.reneg_frame = 0
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -214,6 +217,12 @@ class SessionBuilder:
                     )
             elif self.finished[side]:
                 note = "encrypted handshake message (renegotiation or post-handshake)"
+                if (
+                    not self.reneg_frame
+                    and self.finished[1 - side]
+                    and (self.appdata_count[CLIENT] or self.appdata_count[SERVER])
+                ):
+                    self.reneg_frame = frame
             ev = self._event(
                 side,
                 "EncryptedHandshake",
@@ -686,6 +695,7 @@ class SessionBuilder:
         s.events.sort(key=lambda e: e.frame)
         s.alerts.sort(key=lambda a: a.frame)
         s.established = self._established()
+        s.renegotiation_frame = self.reneg_frame
         s.status = self._status()
         ch = s.client_hello
         if ch is not None:
@@ -797,6 +807,10 @@ class SessionBuilder:
             if a.code is None:
                 continue
             if a.code in _BENIGN:
+                continue
+            if s.established and self.reneg_frame and a.frame > self.reneg_frame:
+                # A renegotiation refused after application data: the handshake worked and
+                # the connection ended badly (the diagnosis names how).
                 continue
             if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
                 return "failed"

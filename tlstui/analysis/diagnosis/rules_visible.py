@@ -51,6 +51,7 @@ def sni_missing_refusal(s: Session, ctx: Context) -> Cause | None:
     ):
         return None
     chf = _ch_frame(s)
+    suites = [c for c in ch.cipher_suites if c not in (0x00FF, 0x5600) and c & 0x0F0F != 0x0A0A]
     others = sorted(
         {
             o.client_hello.sni
@@ -71,7 +72,7 @@ def sni_missing_refusal(s: Session, ctx: Context) -> Cause | None:
         "The ClientHello has no server_name (SNI) extension and the server refused it: "
         "name-routed servers need SNI",
         f"The ClientHello in frame {chf} carries no server_name extension (SNI), and its "
-        f"offer is mainstream ({len(ch.cipher_suites)} suites including ECDHE with AES-GCM "
+        f"offer is mainstream ({len(suites)} suites including ECDHE with AES-GCM "
         f"or TLS 1.3 suites, and common groups), so any current server would find a suite "
         f"in it. The server answered with {alert_text(a)} in frame {a.frame}, at once. "
         f"Servers that choose the certificate or the backend by name (CDNs, virtual hosts, "

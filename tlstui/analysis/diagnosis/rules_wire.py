@@ -333,6 +333,9 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
             f"directions after it show that the endpoints received it intact: only the "
             f"captured copy is damaged."
         )
+    ended = _renegotiation_ending(s, what)
+    if ended is not None:
+        return ended
     warnings = [a for a in s.alerts if a.code not in (None, 0) and a.level == "warning"]
     if warnings:
         lines.append(
@@ -347,6 +350,62 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
         " ".join(lines),
         [_ch_frame(s), sh.frame if sh else None, done.frame if done else None],
         "",
+    )
+
+
+_NOT_HANDSHAKE = frozenset({"ApplicationData", "Alert", "FIN", "RST", "Heartbeat", "Malformed"})
+
+
+def _renegotiation_ending(s: Session, what: str) -> Cause | None:
+    """abrupt_close on an ok session: after application data one side started a
+    renegotiation and alerts ended the connection.  The handshake worked; say how it ended."""
+    frame = s.renegotiation_frame
+    if not frame:
+        return None
+    after = [a for a in s.alerts if a.frame > frame and a.code not in (0, 90)]
+    if not after:
+        return None
+    ev = next((e for e in s.events if e.frame == frame and e.type != "ApplicationData"), None)
+    who = ev.sender if ev is not None else "client"
+    # A peer that answered with handshake records went along with the renegotiation: the
+    # alerts after it are a later matter (usually close_notify), not a refusal.
+    if any(
+        e.sender != who and e.type not in _NOT_HANDSHAKE and frame < e.frame < after[0].frame
+        for e in s.events
+    ):
+        return None
+    data = next((e for e in s.events if e.type == "ApplicationData" and e.frame < frame), None)
+    readable = all(a.code is not None for a in after)
+    told = "; ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in after)
+    refused = any(a.code == 100 for a in after)
+    reading = (
+        "The peer refused it (no_renegotiation, 100): OpenSSL 3 refuses client-initiated "
+        "renegotiation by default"
+        if refused
+        else "The alerts end the connection there"
+    )
+    if not readable:
+        reading = (
+            "The alerts are encrypted (a key log would name them); a server that refuses "
+            "renegotiation answers with no_renegotiation (100) and the client then aborts"
+        )
+    return make(
+        "abrupt_close",
+        "high" if readable and refused else "medium",
+        "The handshake worked; the connection ended when a renegotiation after application "
+        "data was refused" + ("" if readable else " (likely)"),
+        f"Both sides finished the handshake ({what}) and application data flowed"
+        + (f" (frame {data.frame})" if data else "")
+        + f". Then the {who} started a renegotiation (its handshake record in frame {frame}),"
+        f" and the connection ended with {told}. {reading}. The handshake itself is fine: "
+        f"the application (or its TLS library) asked for a renegotiation the peer does not "
+        f"allow; TLS 1.3 has no renegotiation at all.",
+        [_ch_frame(s), data.frame if data else None, frame, *(a.frame for a in after[:2])],
+        who,
+        [
+            f"Find why the {who} renegotiates (a client certificate asked per URL, a key "
+            "refresh timer) or allow it on the peer (OpenSSL: -client_renegotiation)"
+        ],
     )
 
 
@@ -662,6 +721,11 @@ def abrupt_close(s: Session, ctx: Context) -> Cause | None:
             "callback, a backend it waits for), or it expected something else first (a "
             "PROXY-protocol header, a plaintext protocol greeting)."
         )
+        if ch is not None and max(pos.offered_versions(ch), default=0x0303) <= 0x0302:
+            lines.append(
+                "The offer is old (at most TLS 1.1), but that does not explain the wait: a "
+                "server that refuses the version says so at once, with protocol_version (70)."
+            )
         fault = "server"
     elif side == "server" and position == "P1":
         summary = f"The server closed the connection after the ClientHello with no alert ({how})"
