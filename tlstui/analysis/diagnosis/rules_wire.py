@@ -540,7 +540,15 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
             f"(frame {client_close.frame})"
         )
     else:
-        facts.append(f"the capture shows {waited:.1f} s of silence after it")
+        went_on = (capture_end or s.end) - s.end
+        facts.append(
+            f"the capture shows {waited:.1f} s of silence after it"
+            + (
+                f" (the capture went on {went_on:.1f} s past this connection's last packet)"
+                if went_on >= 0.5
+                else " (and ends there)"
+            )
+        )
     explanation = "; ".join(facts) + "."
     if retrans or (client_close and waited >= 1.0) or waited >= 5.0:
         confidence = "high"
@@ -724,7 +732,8 @@ def abrupt_close(s: Session, ctx: Context) -> Cause | None:
         if ch is not None and max(pos.offered_versions(ch), default=0x0303) <= 0x0302:
             lines.append(
                 "The offer is old (at most TLS 1.1), but that does not explain the wait: a "
-                "server that refuses the version says so at once, with protocol_version (70)."
+                "server that refuses the version does so at once (protocol_version (70), or "
+                "an immediate close)."
             )
         fault = "server"
     elif side == "server" and position == "P1":
