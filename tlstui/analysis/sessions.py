@@ -587,7 +587,7 @@ class SessionBuilder:
             length, alert = framed
             why = f"TLS record with a damaged header ({length}-byte body)"
             if alert is not None:
-                why += f", shaped like an alert: {_alert_words(alert)}"
+                why += f", shaped like an alert: {alert_words(alert)}"
             self.data_seen[side] = True
         if len(s.damage) < MAX_DAMAGE:
             s.damage.append(Damage(frame, time, SIDES[side], bytes(data[:64]), why, alert))
@@ -859,7 +859,7 @@ def _framed_record(data: bytes) -> tuple[int, tuple[int, int] | None] | None:
     return length, alert
 
 
-def _alert_words(alert: tuple[int, int]) -> str:
+def alert_words(alert: tuple[int, int]) -> str:
     level, code = alert
     lv = names.alert_level_name(level) if level in (1, 2) else f"level byte 0x{level:02x}"
     return f"{lv} {names.alert_name(code)} ({code})"

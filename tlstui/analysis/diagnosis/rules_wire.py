@@ -211,9 +211,9 @@ def damaged_record(s: Session, ctx: Context) -> Cause | None:
     summary = f"A damaged TLS record from the {dmg.sender} (frame {dmg.frame})"
     if dmg.alert is not None:
         _level, code = dmg.alert
-        from tlstui.analysis.sessions import _alert_words
+        from tlstui.analysis.sessions import alert_words
 
-        words = _alert_words(dmg.alert)
+        words = alert_words(dmg.alert)
         lines.append(
             f"Its length field matches the 2 bytes that follow, and those read as an alert: "
             f"{words}. The record type and version bytes were damaged (at the capture point, "
