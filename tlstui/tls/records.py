@@ -235,7 +235,7 @@ class RecordReader:
             self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame, time)
 
     def _find_header(self, pos: int) -> int:
-        # Hardening (issue 6): the candidates are found by a compiled regex (C speed) instead
+        # Garbage costs C speed: the candidates are found by a compiled regex (C speed) instead
         # of a Python loop over every byte, so a peer that sends 50 MB of garbage costs
         # about 0.1 s per MB rather than 0.4 s; only the candidates' lengths are checked here.
         buf = self.buf
