@@ -20,7 +20,7 @@ import pytest
 
 from tests.sessionkit import Kit, ca, diag, leaf, report
 from tlstui.analysis.engine import analyze
-from tlstui.analysis.model import Endpoint, Session
+from tlstui.analysis.model import Cause, Endpoint, Session
 from tlstui.analysis.sessions import SessionBuilder
 from tlstui.tls.model import CertificateInfo
 from tlstui.tls.records import RecordReader
@@ -39,6 +39,11 @@ def _only(name: str, keylog: bool = False) -> Session:
     return rep.sessions[0]
 
 
+def _best(s: Session) -> Cause:
+    assert s.diagnosis is not None
+    return s.diagnosis.best
+
+
 def _causes(s: Session) -> list[tuple[str, str]]:
     assert s.diagnosis is not None
     return [(c.cause, c.confidence) for c in s.diagnosis.candidates]
@@ -50,7 +55,7 @@ def _causes(s: Session) -> list[tuple[str, str]]:
 def test_cut_inside_the_certificate_record_is_incomplete_not_a_silent_client() -> None:
     s = _only("messy-tls12-cut-in-certificate.pcap")
     assert s.status == "incomplete"
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("unknown", "medium")
     assert "Certificate" in best.summary and "ServerHelloDone" in best.summary
     assert "300 of 851 bytes" in best.summary
@@ -67,7 +72,7 @@ def test_cut_inside_the_certificate_record_is_incomplete_not_a_silent_client() -
 def test_capture_that_stops_before_server_hello_done_names_the_missing_message() -> None:
     s = _only("messy-tls12-cut-before-done.pcap")
     assert s.status == "incomplete" and s.cut is None
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("unknown", "medium")
     assert "ServerHelloDone" in best.summary
     assert all(c != "no_response" for c, _ in _causes(s))
@@ -76,23 +81,23 @@ def test_capture_that_stops_before_server_hello_done_names_the_missing_message()
 def test_tls13_flight_cut_inside_a_protected_record() -> None:
     s = _only("messy-tls13-cut-in-flight.pcap")
     assert s.status == "incomplete"
-    assert (s.diagnosis.best.cause, s.diagnosis.best.confidence) == ("unknown", "medium")
+    assert (_best(s).cause, _best(s).confidence) == ("unknown", "medium")
     assert s.cut is not None and (s.cut.content_type, s.cut.captured) == (23, 100)
-    assert "100 of 871 bytes" in s.diagnosis.best.summary
+    assert "100 of 871 bytes" in _best(s).summary
 
 
 def test_complete_flight_then_the_capture_ends_is_at_most_low_no_response() -> None:
     # A complete TLS 1.2 server flight that is the last thing in the capture.
-    s = Kit().ch().sh(version=0x0303, suite=0xC02F).cert([leaf("www.example.com")]).shd()
-    s = s.build(status="incomplete", established=False)
+    kit = Kit().ch().sh(version=0x0303, suite=0xC02F).cert([leaf("www.example.com")]).shd()
+    s = kit.build(status="incomplete", established=False)
     best = diag(s, report(s)).best
     assert (best.cause, best.confidence) == ("no_response", "low")
     assert "capture ends" in best.summary and "ServerHelloDone" in best.summary
 
 
 def test_complete_flight_then_long_silence_while_the_capture_went_on() -> None:
-    s = Kit().ch().sh(version=0x0303, suite=0xC02F).cert([leaf("www.example.com")]).shd()
-    s = s.build(status="incomplete", established=False)
+    kit = Kit().ch().sh(version=0x0303, suite=0xC02F).cert([leaf("www.example.com")]).shd()
+    s = kit.build(status="incomplete", established=False)
     best = diag(s, report(s, last_time=s.end + 30.0)).best
     assert (best.cause, best.confidence) == ("no_response", "medium")
     assert "30.0 s" in best.summary and "capture went on" in best.explanation
@@ -105,8 +110,8 @@ def test_damaged_change_cipher_spec_in_a_working_session_is_ok_with_a_note() -> 
     s = _only("messy-damaged-ccs.pcap")
     assert (s.status, s.established) == ("ok", True)
     assert s.damaged_but_completed == 8
-    assert (s.diagnosis.best.cause, s.diagnosis.best.confidence) == ("ok", "high")
-    assert "frame 8 is damaged" in s.diagnosis.best.explanation
+    assert (_best(s).cause, _best(s).confidence) == ("ok", "high")
+    assert "frame 8 is damaged" in _best(s).explanation
     assert any("ChangeCipherSpec is damaged" in n for n in s.malformed)
 
 
@@ -177,7 +182,7 @@ def test_http_reply_is_still_not_tls() -> None:
 def test_damaged_alert_capture_is_never_non_tls_peer_nor_high() -> None:
     s = _only("messy-damaged-alert.pcap")
     assert s.status == "failed" and s.non_tls_reply is None
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("unknown", "medium")
     assert "handshake_failure (40)" in best.summary
     causes = _causes(s)
@@ -191,7 +196,7 @@ def test_damaged_alert_capture_is_never_non_tls_peer_nor_high() -> None:
 def test_no_sni_refused_with_40_is_sni_rejected_medium() -> None:
     s = _only("messy-no-sni.pcap")
     assert s.client_hello is not None and s.client_hello.sni is None
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("sni_rejected", "medium")
     assert "server_name" in best.explanation
     assert "no_shared_cipher" in [c for c, _ in _causes(s)]
@@ -216,7 +221,7 @@ def test_silence_then_close_is_a_timeout_not_a_version_refusal() -> None:
     assert s.client_hello is not None and max(s.client_hello.supported_versions or [0x0301]) in (
         0x0301,
     )
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("abrupt_close", "medium")
     assert "3.0 s" in best.summary and "not a refusal" in best.summary
     assert "protocol_version_mismatch" not in [c for c, _ in _causes(s)]
@@ -239,7 +244,7 @@ def test_300_kb_chain_is_read_and_its_size_named() -> None:
     assert leaf_.san_total == 10_000 and leaf_.san[-1] == "localhost"
     cert = next(e for e in s.events if e.type == "Certificate")
     assert cert.length == 300_737 and cert.first_frame < cert.frame
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("bad_certificate", "high")
     assert "illegal_parameter (47)" in best.explanation
     assert "hostname_mismatch" not in [c for c, _ in _causes(s)]
@@ -355,7 +360,7 @@ def test_renegotiation_refused_after_data_is_an_ok_handshake_that_ended_badly() 
         (14, "server", 100),
         (15, "client", 40),
     ]
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("abrupt_close", "high")
     assert "renegotiation" in best.summary and "no_renegotiation (100)" in best.explanation
 
@@ -363,7 +368,7 @@ def test_renegotiation_refused_after_data_is_an_ok_handshake_that_ended_badly() 
 def test_renegotiation_refused_without_keys_says_likely() -> None:
     s = _only("messy-renegotiation-refused.pcap")
     assert (s.status, s.established) == ("ok", True)
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("abrupt_close", "medium")
     assert "(likely)" in best.summary
 
@@ -386,7 +391,7 @@ def _corpus(name: str) -> Session:
 @corpus
 def test_corpus_mysql_ends_right_after_a_complete_flight() -> None:
     s = _corpus("arkime/mysql-tls.pcap")
-    best = s.diagnosis.best
+    best = _best(s)
     assert (s.status, best.cause, best.confidence) == ("incomplete", "no_response", "low")
     assert "capture ends" in best.summary and "frame 10" in best.summary
 
@@ -394,14 +399,14 @@ def test_corpus_mysql_ends_right_after_a_complete_flight() -> None:
 @corpus
 def test_corpus_late_protocol_error_is_ok_with_the_damaged_frame() -> None:
     s = _corpus("zeek/tls/tls1.2-late-protocol-error.pcap")
-    assert (s.status, s.diagnosis.best.cause, s.diagnosis.best.confidence) == ("ok", "ok", "high")
+    assert (s.status, _best(s).cause, _best(s).confidence) == ("ok", "ok", "high")
     assert s.damaged_but_completed == 10
 
 
 @corpus
 def test_corpus_tls_extra_alert_is_sni_rejected() -> None:
     s = _corpus("suricata-verify/tls-extra-alert/input.pcap")
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("sni_rejected", "medium")
     assert "no_shared_cipher" in [c for c, _ in _causes(s)]
 
@@ -409,7 +414,7 @@ def test_corpus_tls_extra_alert_is_sni_rejected() -> None:
 @corpus
 def test_corpus_malicious_c2_silence_is_a_timeout() -> None:
     s = _corpus("suricata-verify/bug-5713-01/TLSv1-Extracted-MaliciousC2.pcap")
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("abrupt_close", "medium")
     assert "7.2 s" in best.summary
     assert "protocol_version_mismatch" not in [c for c, _ in _causes(s)]
@@ -418,7 +423,7 @@ def test_corpus_malicious_c2_silence_is_a_timeout() -> None:
 @corpus
 def test_corpus_heartbleed_probe_keeps_its_name() -> None:
     s = _corpus("zeek/tls/heartbleed.pcap")
-    best = s.diagnosis.best
+    best = _best(s)
     assert (best.cause, best.confidence) == ("abrupt_close", "high")
     assert "Heartbleed" in best.summary
 

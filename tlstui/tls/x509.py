@@ -112,7 +112,7 @@ def _san(cert: x509.Certificate) -> tuple[list[str], int]:
     names: list[str] = []
     total = 0
     try:
-        for name in ext.value:  # type: ignore[attr-defined]
+        for name in ext.value:
             if isinstance(name, x509.DNSName):
                 value = name.value
             elif isinstance(name, x509.IPAddress):
