@@ -373,6 +373,26 @@ def test_renegotiation_refused_without_keys_says_likely() -> None:
     assert "(likely)" in best.summary
 
 
+def test_a_renegotiation_that_went_on_then_failed_is_named() -> None:
+    s = (
+        Kit()
+        .ch(versions=[0x0303])
+        .sh(version=0x0303, suite=0xC02F)
+        .cert([leaf("www.example.com")])
+        .shd()
+        .tls12_client_flight()
+        .tls12_server_finish()
+        .appdata("client")
+        .ev("EncryptedHandshake", "client", encrypted=True, length=200)
+        .ev("EncryptedHandshake", "server", encrypted=True, length=1200)
+        .alert("client", 42)
+        .build(status="ok", renegotiation_frame=14)
+    )
+    best = diag(s, report(s)).best
+    assert (best.cause, best.confidence) == ("abrupt_close", "medium")
+    assert "later renegotiation failed" in best.summary and "frame 16" in best.explanation
+
+
 def test_a_fatal_alert_during_the_first_handshake_still_fails() -> None:
     s = _only("tls12-untrusted-ca.pcap", keylog=True)
     assert (s.status, s.renegotiation_frame) == ("failed", 0)

@@ -367,7 +367,24 @@ def _renegotiation_ending(s: Session, what: str) -> Cause | None:
         e.sender != who and e.type not in _NOT_HANDSHAKE and frame < e.frame < after[0].frame
         for e in s.events
     ):
-        return None
+        errors = [a for a in after if a.code is not None]
+        if not errors:
+            return None  # unreadable alerts after a renegotiation that went on: a close
+        a = errors[0]
+        return make(
+            "abrupt_close",
+            "medium",
+            f"The handshake worked; a later renegotiation failed ({alert_text(a)} from the "
+            f"{a.sender})",
+            f"Both sides finished the handshake ({what}). The {who} started a renegotiation "
+            f"in frame {frame} and the peer went along with it, then the {a.sender} sent "
+            f"{alert_text(a)} in frame {a.frame}. The first handshake is fine; the "
+            f"renegotiation (often the server asking for a client certificate for one "
+            f"resource) is what failed, and the {a.sender}'s log says why.",
+            [_ch_frame(s), frame, a.frame],
+            a.sender,
+            [f"Read the {a.sender}'s log at this time"],
+        )
     data = next((e for e in s.events if e.type == "ApplicationData" and e.frame < frame), None)
     readable = all(a.code is not None for a in after)
     told = "; ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in after)
