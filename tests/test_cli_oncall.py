@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tlstui.analysis.engine import CaptureError, analyze, keylog_candidates
+from tlstui.analysis.engine import CaptureError, analyze, keylog_candidates, scan
 from tlstui.analysis.model import Endpoint
 from tlstui.output.json_report import report_dict
 from tlstui.output.text_report import print_report
@@ -165,6 +165,21 @@ class TestKeylog:
         decrypted = sum(s.secrets == "decrypted" for s in report.sessions)
         assert report.capture.keylog.sessions_decrypted == decrypted > 0
         assert all(s.secrets is None for s in analyze(SHOWCASE, keylog=False).sessions)
+
+    def test_streamed_scan_uses_the_same_keylog(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("SSLKEYLOGFILE", raising=False)
+        # The TUI reads through scan() with incremental batches: sessions that end before the
+        # last batch already say what the key log did, and the final report equals analyze's.
+        batches = list(scan(SHOWCASE, interval=0.0))
+        final = batches[-1].report
+        assert final is not None and final.capture.keylog is not None
+        assert final.capture.keylog.paths == [str(CAPTURES / "showcase.keys")]
+        ended = [s for b in batches for s in b.ended]
+        assert ended and all(s.secrets in ("decrypted", "missing") for s in ended)
+        whole = analyze(SHOWCASE)
+        assert [s.secrets for s in final.sessions] == [s.secrets for s in whole.sessions]
+        assert whole.capture.keylog is not None
+        assert final.capture.keylog.sessions_decrypted == whole.capture.keylog.sessions_decrypted
 
 
 class TestNoTerminal:

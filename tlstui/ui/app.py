@@ -12,15 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tlstui.analysis.model import Report
 from tlstui.ui.commands import TlsCommands
 from tlstui.ui.screens.main import Analyze, KeylogArg, MainScreen
-
-
-def _engine_analyze(*args: Any, **kwargs: Any) -> Report:
-    from tlstui.analysis.engine import analyze
-
-    return analyze(*args, **kwargs)
 
 
 class TlsApp(App[None]):
@@ -41,16 +34,25 @@ class TlsApp(App[None]):
         keylog: KeylogArg = None,
         analyze: Analyze | None = None,
         failed_only: bool = False,
+        follow: bool = False,
+        stdin_fd: int | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.keylog = keylog
-        self.analyze = analyze or _engine_analyze
+        self.analyze = analyze  # None: the engine's scan, sessions shown as they are found
         self.failed_only = failed_only
+        self.follow = follow
+        self.stdin_fd = stdin_fd
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(
-            self.path, keylog=self.keylog, analyze=self.analyze, failed_only=self.failed_only
+            self.path,
+            keylog=self.keylog,
+            analyze=self.analyze,
+            failed_only=self.failed_only,
+            follow=self.follow,
+            stdin_fd=self.stdin_fd,
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -88,8 +90,15 @@ def make_app(
     keylog: str | Path | Sequence[str | Path] | bool | None = None,
     analyze: Analyze | None = None,
     failed_only: bool = False,
+    follow: bool = False,
+    stdin_fd: int | None = None,
 ) -> TlsApp:
-    """Build the app for *path*; the capture is read in a background thread once it runs."""
+    """Build the app for *path*; the capture is read in a background thread once it runs.
+
+    *analyze* replaces the engine (tests, several captures): it returns the whole report at
+    once.  Without it the engine's ``scan`` streams sessions to the screen as they are found;
+    *follow* keeps reading a growing file, and ``-`` reads the capture from *stdin_fd*.
+    """
     keys: KeylogArg
     if isinstance(keylog, str | Path):
         keys = [Path(keylog)]
@@ -97,4 +106,11 @@ def make_app(
         keys = keylog
     else:
         keys = [Path(k) for k in keylog]
-    return TlsApp(Path(path), keylog=keys, analyze=analyze, failed_only=failed_only)
+    return TlsApp(
+        Path(path),
+        keylog=keys,
+        analyze=analyze,
+        failed_only=failed_only,
+        follow=follow,
+        stdin_fd=stdin_fd,
+    )

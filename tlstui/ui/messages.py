@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tlstui.analysis.engine import Progress
+from tlstui.analysis.engine import Batch, Progress
 
 
 @dataclass
@@ -14,6 +14,13 @@ class LoadProgress(Message):
     """The loader read more of the capture (posted from the worker thread)."""
 
     progress: Progress
+
+
+@dataclass
+class LoadBatch(Message):
+    """The engine's scan found sessions or read more (posted from the worker thread)."""
+
+    batch: Batch
 
 
 @dataclass

@@ -70,10 +70,13 @@ def _failure_part(report: Report, width: int) -> Text:
             text.append(f" +{more} more (g)", style=FAIL)
     elif report.sessions:
         text.append("no failures", style=OK)
-    incomplete = sum(s.status == "incomplete" for s in report.sessions)
+    incomplete = sum(s.status == "incomplete" and not s.in_progress for s in report.sessions)
     if incomplete:
         text.append(" · ")
         text.append(f"{incomplete} incomplete", style=WARN)
+    still_open = sum(s.in_progress for s in report.sessions)
+    if still_open:
+        text.append(f" · {still_open} open")
     return text
 
 
@@ -111,22 +114,50 @@ def summary_text(report: Report, stopped: bool = False, width: int = 78) -> Text
 
 
 def progress_text(name: str, progress: Progress | None) -> Text:
-    """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``."""
-    text = Text.assemble(("Reading ", ""), (safe_text(name, 80), "bold"), "…")
+    """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``; for a live input
+    ``Following cap.pcap · 3.1 MB · 1,234 packets · 12 sessions · last packet 4 s ago``."""
+    live = progress is not None and progress.live
+    if name == "-":
+        name = "standard input"
+    if live:
+        text = Text.assemble(("Following ", f"bold {OK}"), (safe_text(name, 80), "bold"))
+    else:
+        text = Text.assemble(("Reading ", ""), (safe_text(name, 80), "bold"), "…")
     if progress is None:
         return text
     done = progress.bytes_done
     total = progress.bytes_total
-    if total:
+    if total and not live:
         pct = min(100, done * 100 // total)
         bar = 10
         filled = pct * bar // 100
         text.append(f" {'█' * filled}{'░' * (bar - filled)} {pct}%")
     else:
-        text.append(f" {done / 1e6:.1f} MB")
+        text.append(f" · {done / 1e6:.1f} MB" if live else f" {done / 1e6:.1f} MB")
+    if progress.rate and not live:
+        text.append(f" · {progress.rate / 1e6:.0f} MB/s")
     text.append(f" · {_count(progress.packets, 'packet')}")
     text.append(f" · {_count(progress.sessions, 'session')}")
+    if live and progress.idle is not None:
+        text.append(f" · last packet {_ago(progress.idle)}")
     return text
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 1:
+        return "just now"
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    return f"{seconds / 60:.0f} min ago"
+
+
+def partial_text(report: Report, progress: Progress, width: int = 78) -> Text:
+    """While loading: the progress line, then the failures found so far."""
+    name = Path(report.capture.file).name
+    failures = _failure_part(report, width)
+    if not failures.cell_len:
+        return progress_text(name, progress)
+    return Text.assemble(progress_text(name, progress), "\n", failures)
 
 
 class SummaryBar(Static):
@@ -149,6 +180,10 @@ class SummaryBar(Static):
 
     def on_resize(self) -> None:
         self._render_report()
+
+    def show_partial(self, report: Report, progress: Progress) -> None:
+        """Sessions are arriving: progress and the failures so far (see partial_text)."""
+        self.update(partial_text(report, progress, max(self.content_region.width, 40)))
 
     def show_progress(self, name: str, progress: Progress | None) -> None:
         self.update(progress_text(name, progress))
