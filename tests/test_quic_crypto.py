@@ -24,12 +24,8 @@ V2_SERVER_PACKET = bytes.fromhex(
     "393e42757507698075b2c984c707f0a0812d8cd5a6881eaf21ceda98f4bd23f6fe1a3e2c43edd9ce7ca84b"
     "ed8521e2e140"
 )
-V1_RETRY = bytes.fromhex(
-    "ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba"
-)
-V2_RETRY = bytes.fromhex(
-    "cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6"
-)
+V1_RETRY = bytes.fromhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba")
+V2_RETRY = bytes.fromhex("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6")
 
 
 def test_v1_initial_secrets_and_keys_rfc9001_a1() -> None:
@@ -171,8 +167,11 @@ def test_varint_rfc9000_a1() -> None:
 
 
 def test_version_negotiation_header() -> None:
-    vn = bytes([0x80, 0, 0, 0, 0, 4]) + b"\x01\x02\x03\x04" + b"\x04abcd" + bytes.fromhex(
-        "000000016b3343cf"
+    vn = (
+        bytes([0x80, 0, 0, 0, 0, 4])
+        + b"\x01\x02\x03\x04"
+        + b"\x04abcd"
+        + bytes.fromhex("000000016b3343cf")
     )
     hdr = quic.parse_long_header(vn)
     assert hdr is not None and hdr.ptype == "VersionNegotiation"

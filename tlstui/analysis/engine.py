@@ -19,6 +19,7 @@ from tlstui.analysis.decrypt import KeyLog, decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.analysis.udp_sessions import UdpTracker
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
@@ -164,6 +165,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     next_tick = _time.monotonic() + 0.2
     unsupported: set[int] = set()
     mv = memoryview(data)
+    udp = UdpTracker(keys)
 
     for ts, off, caplen, _origlen, link in cap.frames():
         frame += 1
@@ -192,7 +194,9 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
         if r is None:
             r = decode_tcp(data, off, caplen, link, _origlen)
             if r.__class__ is not tuple:
-                if r == 0:
+                if r is None:  # not TCP: QUIC or DTLS perhaps (the TCP path never gets here)
+                    udp.packet(data, off, caplen, link, frame, ts)
+                elif r == 0:
                     damaged += 1
                 elif r == -2:
                     unsupported.add(link)
@@ -312,6 +316,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
         if conn.state != TLS or conn.builder is None:
             continue
         sessions.append(_finish(conn, keys))
+    sessions.extend(udp.finish())
     sessions.sort(key=lambda s: s.first_frame)
     for i, s in enumerate(sessions, 1):
         s.id = i

@@ -12,7 +12,6 @@ bad length returns ``None`` (or stops the frame walk) and never raises into the 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import struct
 from dataclasses import dataclass, field
@@ -259,7 +258,9 @@ def unprotect(
     first = buf[pos]
     first ^= mask[0] & (0x0F if first & 0x80 else 0x1F)
     pn_len = (first & 3) + 1
-    pn_bytes = bytes(b ^ m for b, m in zip(buf[pn_offset : pn_offset + pn_len], mask[1:], strict=False))
+    pn_bytes = bytes(
+        b ^ m for b, m in zip(buf[pn_offset : pn_offset + pn_len], mask[1:], strict=False)
+    )
     truncated = int.from_bytes(pn_bytes, "big")
     pn = _decode_pn(largest, truncated, pn_len * 8)
     header = bytes([first]) + bytes(buf[pos + 1 : pn_offset]) + pn_bytes
@@ -498,8 +499,3 @@ def client_random(client_hello_body: bytes) -> bytes | None:
     if len(client_hello_body) < 34:
         return None
     return bytes(client_hello_body[2:34])
-
-
-def fingerprint_dcid(dcid: bytes) -> str:
-    """A short stable label for a connection id (for notes)."""
-    return hashlib.sha256(dcid).hexdigest()[:8]

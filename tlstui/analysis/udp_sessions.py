@@ -1,0 +1,503 @@
+"""TLS over UDP: QUIC connections (and DTLS, see ``dtls_sessions``) found by content.
+
+The engine hands every frame that is not TCP to ``UdpTracker.packet``.  A flow is only
+remembered once a datagram looks like the start of a handshake (a QUIC client Initial that
+opens with keys derived from its own Destination Connection ID, or a DTLS ClientHello), so
+DNS, media and other UDP traffic cost one header decode and a few byte tests per packet.
+
+A QUIC connection's CRYPTO frames are reassembled per direction and packet-number space and
+their TLS messages go through the same ``SessionBuilder`` as TCP sessions, so the ladder, the
+alerts and the diagnosis are the TCP ones; QUIC's own packets (Retry, Version Negotiation,
+CONNECTION_CLOSE, Handshake packets that cannot be opened) are added as ladder rows.
+"""
+
+from __future__ import annotations
+
+from tlstui.analysis.decrypt import KeyLog
+from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
+from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.tls import names
+from tlstui.tls import quic as q
+from tlstui.tls.model import AlertMsg
+from tlstui.wire.packet import format_ip
+from tlstui.wire.udp import decode_udp
+
+__all__ = ["UdpTracker"]
+
+MAX_UDP_FLOWS = 100_000  # live QUIC/DTLS connection states
+MAX_KEY_TRIES = 8  # Initial key derivations per connection (Retry changes the DCID)
+QUIC_IDLE = 120.0  # seconds of silence after which a new client Initial is a new connection
+SPACES = ("Initial", "Handshake")
+SIDES: tuple[Side, Side] = ("client", "server")
+_TRANSPORT_ERRORS = {
+    0x0: "NO_ERROR",
+    0x1: "INTERNAL_ERROR",
+    0x2: "CONNECTION_REFUSED",
+    0x3: "FLOW_CONTROL_ERROR",
+    0x4: "STREAM_LIMIT_ERROR",
+    0x5: "STREAM_STATE_ERROR",
+    0x6: "FINAL_SIZE_ERROR",
+    0x7: "FRAME_ENCODING_ERROR",
+    0x8: "TRANSPORT_PARAMETER_ERROR",
+    0x9: "CONNECTION_ID_LIMIT_ERROR",
+    0xA: "PROTOCOL_VIOLATION",
+    0xB: "INVALID_TOKEN",
+    0xC: "APPLICATION_ERROR",
+    0xD: "CRYPTO_BUFFER_EXCEEDED",
+    0xE: "KEY_UPDATE_ERROR",
+    0xF: "AEAD_LIMIT_REACHED",
+    0x10: "NO_VIABLE_PATH",
+    0x11: "VERSION_NEGOTIATION_ERROR",
+}
+
+
+def transport_error_name(code: int) -> str:
+    if 0x100 <= code <= 0x1FF:
+        return f"CRYPTO_ERROR({names.alert_name(code - 0x100)})"
+    return _TRANSPORT_ERRORS.get(code, f"0x{code:x}")
+
+
+class _Quic:
+    """One QUIC connection: keys, packet-number state, CRYPTO streams, the session."""
+
+    __slots__ = (
+        "keys",
+        "client_dir",
+        "builder",
+        "info",
+        "odcid",
+        "initial",
+        "key_tries",
+        "largest",
+        "streams",
+        "hs_keys",
+        "hs_packets",
+        "hs_event",
+        "short",
+        "last_long",
+        "last_side_frame",
+        "end",
+        "established_frame",
+        "version_negotiated",
+        "dropped_noted",
+    )
+
+    def __init__(self, keys: tuple, client_dir: int, builder: SessionBuilder, info: QuicInfo):
+        self.keys = keys
+        self.client_dir = client_dir
+        self.builder = builder
+        self.info = info
+        self.odcid = b""
+        self.initial: tuple[q.PacketKeys, q.PacketKeys] | None = None
+        self.key_tries = 0
+        self.largest = [[-1, -1], [-1, -1]]  # [side][space]
+        self.streams = [[q.CryptoStream(), q.CryptoStream()], [q.CryptoStream(), q.CryptoStream()]]
+        self.hs_keys: list[q.PacketKeys | None] | None = None  # [client, server], once known
+        self.hs_packets = [0, 0]
+        self.hs_event: list[Event | None] = [None, None]
+        self.short = [0, 0]  # 1-RTT packets per side
+        self.last_long = [("", 0), ("", 0)]  # (packet type, frame) of each side's last one
+        self.last_side_frame = [0, 0]
+        self.end = 0.0
+        self.established_frame = 0
+        self.version_negotiated = False
+        self.dropped_noted = False
+
+
+class UdpTracker:
+    """Connection tracking for UDP handshakes; ``finish()`` returns their sessions."""
+
+    def __init__(self, keys: KeyLog | None = None) -> None:
+        self.flows: dict[tuple, tuple[_Quic, int]] = {}
+        self.done: list[_Quic] = []
+        self.keylog = keys
+
+    # -- per packet -------------------------------------------------------------------------
+
+    def packet(self, buf, off: int, caplen: int, link: int, frame: int, ts: float) -> None:
+        r = decode_udp(buf, off, caplen, link)
+        if r is None:
+            return
+        key, sport, dport, pay, plen = r
+        if plen < 8:
+            return
+        k = (key, sport, dport)
+        ent = self.flows.get(k)
+        first = buf[pay]
+        if ent is not None:
+            conn, d = ent
+            if first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
+                self._retire(conn)
+                ent = None
+            else:
+                data = bytes(buf[pay : pay + plen])
+                self._quic(conn, d, data, frame, ts)
+                return
+        if first & 0xC0 == 0xC0 and plen >= 1200:
+            data = bytes(buf[pay : pay + plen])
+            self._maybe_quic(k, data, frame, ts)
+
+    def _maybe_quic(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
+        """A long-header datagram of client-Initial size on a new flow: open it to decide."""
+        hdr = q.parse_long_header(data)
+        if hdr is None or hdr.ptype != q.INITIAL or len(self.flows) >= 2 * MAX_UDP_FLOWS:
+            return
+        keys = q.initial_keys(hdr.dcid, hdr.version)
+        if keys is None:
+            return
+        opened = q.unprotect(data, 0, hdr.pn_offset, hdr.end, keys[0])
+        if opened is None:
+            return  # not a client Initial (or not QUIC at all)
+        key, sport, dport = k
+        n = len(key) // 2
+        session = Session(
+            id=0,
+            client=Endpoint(format_ip(key[:n]), sport),
+            server=Endpoint(format_ip(key[n:]), dport),
+            first_frame=frame,
+            last_frame=frame,
+            start=ts,
+            end=ts,
+            transport="quic",
+        )
+        info = QuicInfo(hdr.version, client_cid=hdr.scid)
+        session.quic = info
+        builder = SessionBuilder(session, keep_sealed=False)
+        rk = (key[n:] + key[:n], dport, sport)
+        conn = _Quic((k, rk), 0, builder, info)
+        conn.odcid = hdr.dcid
+        conn.initial = keys
+        self.flows[k] = (conn, 0)
+        self.flows[rk] = (conn, 1)
+        self._quic(conn, 0, data, frame, ts, first_opened=(hdr, opened))
+
+    def _retire(self, conn: _Quic) -> None:
+        for kk in conn.keys:
+            ent = self.flows.get(kk)
+            if ent is not None and ent[0] is conn:
+                del self.flows[kk]
+        self.done.append(conn)
+
+    # -- QUIC -------------------------------------------------------------------------------
+
+    def _quic(
+        self,
+        conn: _Quic,
+        d: int,
+        data: bytes,
+        frame: int,
+        ts: float,
+        first_opened: tuple[q.LongHeader, tuple[int, bytes]] | None = None,
+    ) -> None:
+        side = d ^ conn.client_dir
+        s = conn.builder.s
+        s.last_frame = frame
+        s.end = ts
+        conn.end = ts
+        conn.last_side_frame[side] = frame
+        pos = 0
+        n = len(data)
+        hops = 0
+        while pos < n and hops < 16:
+            hops += 1
+            first = data[pos]
+            if not first & 0x80:
+                if first & 0x40:
+                    conn.short[side] += 1
+                    if conn.short[side] == 1:
+                        conn.builder._event(
+                            side,
+                            "ApplicationData",
+                            frame,
+                            ts,
+                            encrypted=True,
+                            length=n - pos,
+                            note="QUIC 1-RTT (short header) packet",
+                        )
+                return  # a short header runs to the end of the datagram
+            hdr: q.LongHeader | None
+            opened: tuple[int, bytes] | None
+            if first_opened is not None:
+                hdr, opened = first_opened
+                first_opened = None
+            else:
+                hdr = q.parse_long_header(data, pos)
+                if hdr is None:
+                    return
+                opened = None
+            if hdr.ptype == "VersionNegotiation":
+                self._version_negotiation(conn, side, hdr, frame, ts)
+                return
+            if hdr.ptype == q.RETRY:
+                self._retry(conn, side, hdr, data[pos : hdr.end], frame, ts)
+                return
+            if side == SERVER and not conn.info.server_cid and hdr.scid:
+                conn.info.server_cid = hdr.scid
+            if hdr.version != conn.info.version and side == SERVER:
+                conn.info.version = hdr.version  # compatible version negotiation (v1 -> v2)
+                conn.initial = q.initial_keys(conn.odcid, hdr.version)
+            conn.last_long[side] = (hdr.ptype, frame)
+            if hdr.ptype == q.INITIAL:
+                if opened is None:
+                    opened = self._open_initial(conn, side, hdr, data, pos)
+                if opened is not None:
+                    self._payload(conn, side, 0, opened, hdr.ptype, frame, ts)
+            elif hdr.ptype == q.HANDSHAKE:
+                self._handshake_packet(conn, side, hdr, data, pos, frame, ts)
+            pos = hdr.end
+            while pos < n and data[pos] == 0:
+                pos += 1  # padding after coalesced packets
+
+    def _open_initial(
+        self, conn: _Quic, side: int, hdr: q.LongHeader, data: bytes, pos: int
+    ) -> tuple[int, bytes] | None:
+        largest = conn.largest[side][0]
+        if conn.initial is not None:
+            r = q.unprotect(data, pos, hdr.pn_offset, hdr.end, conn.initial[side], largest)
+            if r is not None:
+                conn.largest[side][0] = max(largest, r[0])
+                return r
+        if side == CLIENT and conn.key_tries < MAX_KEY_TRIES and hdr.dcid != conn.odcid:
+            # After a Retry the client's Initials use the Retry's connection id.
+            conn.key_tries += 1
+            keys = q.initial_keys(hdr.dcid, hdr.version)
+            if keys is not None:
+                r = q.unprotect(data, pos, hdr.pn_offset, hdr.end, keys[0], -1)
+                if r is not None:
+                    conn.initial = keys
+                    conn.odcid = hdr.dcid
+                    conn.largest[CLIENT][0] = r[0]
+                    return r
+        return None
+
+    def _payload(
+        self,
+        conn: _Quic,
+        side: int,
+        space: int,
+        opened: tuple[int, bytes],
+        ptype: str,
+        frame: int,
+        ts: float,
+    ) -> None:
+        b = conn.builder
+        frames = q.parse_frames(opened[1])
+        if frames.error and not frames.crypto and frames.close is None:
+            b._note(f"frame {frame}: QUIC {ptype} packet: {frames.error}")
+        stream = conn.streams[side][space]
+        for offset, chunk in sorted(frames.crypto):
+            for mtype, body, first_frame in stream.add(offset, chunk, frame):
+                before = len(b.s.events)
+                b.on_handshake(side, mtype, body, 0x0303, frame, first_frame, ts)
+                if len(b.s.events) > before:
+                    b.s.events[-1].note = f"QUIC {ptype}"
+                    if space:
+                        b.s.events[-1].encrypted = True
+                if mtype == 2 and space == 0:
+                    self._handshake_keys(conn)
+        if stream.dropped and not conn.dropped_noted:
+            conn.dropped_noted = True
+            b._note(f"frame {frame}: QUIC CRYPTO data beyond the reassembly bounds ignored")
+        if frames.close is not None:
+            self._close(conn, side, frames.close, ptype, frame, ts)
+
+    def _handshake_keys(self, conn: _Quic) -> None:
+        """With a key log, derive both sides' Handshake packet keys (once the suite is known)."""
+        if self.keylog is None or conn.hs_keys is not None:
+            return
+        s = conn.builder.s
+        ch = s.client_hello
+        if ch is None or s.cipher_suite is None:
+            return
+        secrets = self.keylog.secrets(ch.random)
+        cs = secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+        ss = secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET")
+        if cs is None or ss is None:
+            return
+        conn.hs_keys = [
+            q.packet_keys(cs, conn.info.version, s.cipher_suite),
+            q.packet_keys(ss, conn.info.version, s.cipher_suite),
+        ]
+
+    def _handshake_packet(
+        self, conn: _Quic, side: int, hdr: q.LongHeader, data: bytes, pos: int, frame: int, ts
+    ) -> None:
+        conn.hs_packets[side] += 1
+        b = conn.builder
+        keys = conn.hs_keys[side] if conn.hs_keys is not None else None
+        if keys is not None:
+            largest = conn.largest[side][1]
+            r = q.unprotect(data, pos, hdr.pn_offset, hdr.end, keys, largest)
+            if r is not None:
+                conn.largest[side][1] = max(largest, r[0])
+                b.decrypted = True
+                self._payload(conn, side, 1, r, q.HANDSHAKE, frame, ts)
+                return
+        if conn.hs_event[side] is None:
+            conn.hs_event[side] = b._event(
+                side,
+                "EncryptedHandshake",
+                frame,
+                ts,
+                encrypted=True,
+                length=hdr.end - pos,
+                note="QUIC Handshake packet (protected; a key log opens it)",
+            )
+
+    def _close(self, conn: _Quic, side: int, close: q.Close, ptype: str, frame: int, ts) -> None:
+        b = conn.builder
+        s = b.s
+        if conn.info.close is not None and not conn.info.close.encrypted:
+            return  # the first readable close is the one that ended the connection
+        alert = close.tls_alert
+        reason = close.reason[:200].decode("utf-8", "replace")
+        conn.info.close = QuicClose(
+            frame,
+            SIDES[side],
+            ptype,
+            close.error_code,
+            close.frame_type,
+            alert,
+            reason,
+            False,
+        )
+        kind = "transport" if close.frame_kind == 0x1C else "application"
+        code = (
+            transport_error_name(close.error_code) if kind == "transport" else hex(close.error_code)
+        )
+        note = f"QUIC CONNECTION_CLOSE ({kind}) in {ptype}: {code}" + (
+            f", reason {reason!r}" if reason else ""
+        )
+        if alert is not None:
+            s.alerts.append(
+                Alert(frame, ts, SIDES[side], "fatal", alert, names.alert_name(alert), False)
+            )
+            b._event(side, "Alert", frame, ts, detail=AlertMsg(2, alert), note=note)
+        else:
+            b._event(side, "ConnectionClose", frame, ts, note=note)
+
+    def _retry(self, conn: _Quic, side: int, hdr: q.LongHeader, pkt: bytes, frame, ts) -> None:
+        if side != SERVER:
+            return
+        conn.info.retries += 1
+        ok = q.retry_integrity_ok(pkt, conn.odcid, hdr.version)
+        conn.builder._event(
+            side,
+            "Retry",
+            frame,
+            ts,
+            length=len(pkt),
+            note=f"QUIC Retry (token {len(hdr.token)} bytes, new connection id "
+            f"{hdr.scid.hex()}{'' if ok else ', integrity tag does not verify'})",
+        )
+        # The client answers with a new Initial to the Retry's connection id; reset the
+        # client's Initial packet numbering is not needed (it continues), keys change.
+        conn.key_tries = max(0, conn.key_tries - 1)
+
+    def _version_negotiation(self, conn: _Quic, side: int, hdr: q.LongHeader, frame, ts) -> None:
+        if side != SERVER:
+            return
+        conn.info.version_negotiation = hdr.versions
+        conn.version_negotiated = True
+        offered = ", ".join(q.version_hex(v) for v in hdr.versions[:8])
+        conn.builder._event(
+            side,
+            "VersionNegotiation",
+            frame,
+            ts,
+            note=f"QUIC Version Negotiation: server supports {offered}",
+        )
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def finish(self) -> list[Session]:
+        seen: set[int] = set()
+        out: list[Session] = []
+        for conn in self.done + [c for c, _d in self.flows.values()]:
+            if id(conn) in seen:
+                continue
+            seen.add(id(conn))
+            out.append(self._finish_quic(conn))
+        return out
+
+    def _finish_quic(self, conn: _Quic) -> Session:
+        b = conn.builder
+        s = b.s
+        for side in (CLIENT, SERVER):
+            for space in (0, 1):
+                st = conn.streams[side][space]
+                if st.waiting:
+                    b._note(
+                        f"{SIDES[side]} {SPACES[space]} CRYPTO data incomplete at the end "
+                        f"of the capture ({len(st.buf)} bytes of an unfinished message, "
+                        f"{len(st.pending)} out-of-order pieces)"
+                    )
+        b.finish()
+        s.transport = "quic"
+        info = conn.info
+        close = info.close
+        error_close = close is not None and (
+            close.tls_alert is not None or (close.error_code or 0) != 0
+        )
+        if close is None and not (conn.short[CLIENT] and conn.short[SERVER]):
+            self._infer_encrypted_close(conn)
+            close = info.close
+        if b.decrypted and b.finished[CLIENT] and b.finished[SERVER]:
+            established = not error_close
+        else:
+            # The client sends 1-RTT packets only once it has checked the server's flight
+            # and sent its Finished (RFC 9001 4.1.2).
+            established = conn.short[CLIENT] > 0 and s.server_hello is not None
+            if error_close and close is not None and close.frame <= self._first_short_frame(conn):
+                established = False
+        s.established = established
+        if close is not None and (error_close or close.encrypted) and not established:
+            s.status = "failed"
+        elif established:
+            s.status = "ok"
+        elif conn.version_negotiated and s.server_hello is None:
+            s.status = "failed"
+        else:
+            s.status = "incomplete"
+        return s
+
+    def _first_short_frame(self, conn: _Quic) -> int:
+        for ev in conn.builder.s.events:
+            if ev.type == "ApplicationData" and ev.sender == "client":
+                return ev.frame
+        return 1 << 62
+
+    def _infer_encrypted_close(self, conn: _Quic) -> None:
+        """Without keys: a side whose last word was a Handshake packet after the peer's flight,
+        with no 1-RTT traffic from it, most likely closed the connection (CONNECTION_CLOSE
+        in a Handshake packet).  Stated as likely, like an encrypted TLS 1.3 alert."""
+        b = conn.builder
+        s = b.s
+        if s.server_hello is None or b.decrypted:
+            return
+        for side in (CLIENT, SERVER):
+            ptype, frame = conn.last_long[side]
+            other = side ^ 1
+            if (
+                ptype == q.HANDSHAKE
+                and conn.short[side] == 0
+                and frame >= conn.last_side_frame[other]
+                and conn.hs_packets[other] > 0
+                and frame == conn.last_side_frame[side]
+            ):
+                conn.info.close = QuicClose(
+                    frame, SIDES[side], q.HANDSHAKE, None, None, None, "", True
+                )
+                s.alerts.append(Alert(frame, s.end, SIDES[side], None, None, None, True, False, 0))
+                ev = b._event(
+                    side,
+                    "Alert",
+                    frame,
+                    s.end,
+                    encrypted=True,
+                    note="last QUIC Handshake packet before silence: likely a CONNECTION_CLOSE "
+                    "(protected; a key log would show its error code)",
+                )
+                if ev is not None:
+                    s.events.sort(key=lambda e: e.frame)
+                return
