@@ -13,7 +13,7 @@ CONNECTION_CLOSE, Handshake packets that cannot be opened) are added as ladder r
 
 from __future__ import annotations
 
-from tlstui.analysis.decrypt import KeyLog
+from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls import names
@@ -29,32 +29,7 @@ MAX_KEY_TRIES = 8  # Initial key derivations per connection (Retry changes the D
 QUIC_IDLE = 120.0  # seconds of silence after which a new client Initial is a new connection
 SPACES = ("Initial", "Handshake")
 SIDES: tuple[Side, Side] = ("client", "server")
-_TRANSPORT_ERRORS = {
-    0x0: "NO_ERROR",
-    0x1: "INTERNAL_ERROR",
-    0x2: "CONNECTION_REFUSED",
-    0x3: "FLOW_CONTROL_ERROR",
-    0x4: "STREAM_LIMIT_ERROR",
-    0x5: "STREAM_STATE_ERROR",
-    0x6: "FINAL_SIZE_ERROR",
-    0x7: "FRAME_ENCODING_ERROR",
-    0x8: "TRANSPORT_PARAMETER_ERROR",
-    0x9: "CONNECTION_ID_LIMIT_ERROR",
-    0xA: "PROTOCOL_VIOLATION",
-    0xB: "INVALID_TOKEN",
-    0xC: "APPLICATION_ERROR",
-    0xD: "CRYPTO_BUFFER_EXCEEDED",
-    0xE: "KEY_UPDATE_ERROR",
-    0xF: "AEAD_LIMIT_REACHED",
-    0x10: "NO_VIABLE_PATH",
-    0x11: "VERSION_NEGOTIATION_ERROR",
-}
-
-
-def transport_error_name(code: int) -> str:
-    if 0x100 <= code <= 0x1FF:
-        return f"CRYPTO_ERROR({names.alert_name(code - 0x100)})"
-    return _TRANSPORT_ERRORS.get(code, f"0x{code:x}")
+transport_error_name = q.transport_error_name
 
 
 class _Quic:
@@ -80,6 +55,8 @@ class _Quic:
         "established_frame",
         "version_negotiated",
         "dropped_noted",
+        "client_hs_frame",
+        "client_hs_len",
     )
 
     def __init__(self, keys: tuple, client_dir: int, builder: SessionBuilder, info: QuicInfo):
@@ -96,12 +73,14 @@ class _Quic:
         self.hs_packets = [0, 0]
         self.hs_event: list[Event | None] = [None, None]
         self.short = [0, 0]  # 1-RTT packets per side
-        self.last_long = [("", 0), ("", 0)]  # (packet type, frame) of each side's last one
+        self.last_long = [("", 0, 0), ("", 0, 0)]  # (type, frame, length): each side's last
         self.last_side_frame = [0, 0]
         self.end = 0.0
         self.established_frame = 0
         self.version_negotiated = False
         self.dropped_noted = False
+        self.client_hs_frame = 0  # first client Handshake packet that keys could not open
+        self.client_hs_len = 0
 
 
 class UdpTracker:
@@ -236,7 +215,7 @@ class UdpTracker:
             if hdr.version != conn.info.version and side == SERVER:
                 conn.info.version = hdr.version  # compatible version negotiation (v1 -> v2)
                 conn.initial = q.initial_keys(conn.odcid, hdr.version)
-            conn.last_long[side] = (hdr.ptype, frame)
+            conn.last_long[side] = (hdr.ptype, frame, hdr.end - pos)
             if hdr.ptype == q.INITIAL:
                 if opened is None:
                     opened = self._open_initial(conn, side, hdr, data, pos)
@@ -295,6 +274,10 @@ class UdpTracker:
                         b.s.events[-1].encrypted = True
                 if mtype == 2 and space == 0:
                     self._handshake_keys(conn)
+                elif mtype == 8 and b.s.server_hello is not None:
+                    alpn = _alpn_of_extensions(body)
+                    if alpn is not None:
+                        b.s.server_hello.alpn = alpn
         if stream.dropped and not conn.dropped_noted:
             conn.dropped_noted = True
             b._note(f"frame {frame}: QUIC CRYPTO data beyond the reassembly bounds ignored")
@@ -333,6 +316,13 @@ class UdpTracker:
                 b.decrypted = True
                 self._payload(conn, side, 1, r, q.HANDSHAKE, frame, ts)
                 return
+        if side == CLIENT:
+            # Without keys a client Handshake packet may hold an ACK, its Finished or a
+            # CONNECTION_CLOSE: named at the end, once 1-RTT traffic (or none) tells which.
+            if not conn.client_hs_frame:
+                conn.client_hs_frame = frame
+                conn.client_hs_len = hdr.end - pos
+            return
         if conn.hs_event[side] is None:
             conn.hs_event[side] = b._event(
                 side,
@@ -432,6 +422,17 @@ class UdpTracker:
                         f"of the capture ({len(st.buf)} bytes of an unfinished message, "
                         f"{len(st.pending)} out-of-order pieces)"
                     )
+        if conn.client_hs_frame and conn.short[CLIENT]:
+            # The client went on to 1-RTT: its Handshake packets carried its Finished.
+            b._event(
+                CLIENT,
+                "EncryptedHandshake",
+                conn.client_hs_frame,
+                s.start,
+                encrypted=True,
+                length=conn.client_hs_len,
+                note="QUIC Handshake packet: the client's Finished (protected)",
+            )
         b.finish()
         s.transport = "quic"
         info = conn.info
@@ -476,7 +477,7 @@ class UdpTracker:
         if s.server_hello is None or b.decrypted:
             return
         for side in (CLIENT, SERVER):
-            ptype, frame = conn.last_long[side]
+            ptype, frame, plen = conn.last_long[side]
             other = side ^ 1
             if (
                 ptype == q.HANDSHAKE
@@ -495,6 +496,7 @@ class UdpTracker:
                     frame,
                     s.end,
                     encrypted=True,
+                    length=plen,
                     note="last QUIC Handshake packet before silence: likely a CONNECTION_CLOSE "
                     "(protected; a key log would show its error code)",
                 )

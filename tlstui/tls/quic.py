@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
+from tlstui.tls.names import alert_name
+
 __all__ = [
     "QUIC_V1",
     "QUIC_V2",
@@ -303,6 +305,34 @@ def retry_integrity_ok(buf: bytes, odcid: bytes, version: int) -> bool:
     except InvalidTag:
         return False
     return True
+
+
+_TRANSPORT_ERRORS = {
+    0x0: "NO_ERROR",
+    0x1: "INTERNAL_ERROR",
+    0x2: "CONNECTION_REFUSED",
+    0x3: "FLOW_CONTROL_ERROR",
+    0x4: "STREAM_LIMIT_ERROR",
+    0x5: "STREAM_STATE_ERROR",
+    0x6: "FINAL_SIZE_ERROR",
+    0x7: "FRAME_ENCODING_ERROR",
+    0x8: "TRANSPORT_PARAMETER_ERROR",
+    0x9: "CONNECTION_ID_LIMIT_ERROR",
+    0xA: "PROTOCOL_VIOLATION",
+    0xB: "INVALID_TOKEN",
+    0xC: "APPLICATION_ERROR",
+    0xD: "CRYPTO_BUFFER_EXCEEDED",
+    0xE: "KEY_UPDATE_ERROR",
+    0xF: "AEAD_LIMIT_REACHED",
+    0x10: "NO_VIABLE_PATH",
+    0x11: "VERSION_NEGOTIATION_ERROR",
+}
+
+
+def transport_error_name(code: int) -> str:
+    if 0x100 <= code <= 0x1FF:
+        return f"CRYPTO_ERROR({alert_name(code - 0x100)})"
+    return _TRANSPORT_ERRORS.get(code, f"0x{code:x}")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import logging
 
-from tlstui.analysis.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
+from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
+    rules_cert,
+    rules_hello,
+    rules_transport,
+    rules_wire,
+)
 from tlstui.analysis.diagnosis.registry import (
     CONFIDENCE_RANK,
     RULES,
