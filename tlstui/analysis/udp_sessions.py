@@ -16,7 +16,7 @@ from __future__ import annotations
 from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
-from tlstui.tls import names
+from tlstui.tls import dtls, names
 from tlstui.tls import quic as q
 from tlstui.tls.model import AlertMsg
 from tlstui.wire.packet import format_ip
@@ -83,12 +83,31 @@ class _Quic:
         self.client_hs_len = 0
 
 
+DTLS_IDLE = 60.0  # seconds of silence after which the same 4-tuple is a new connection
+
+
+class _Dtls:
+    """One DTLS association: per-direction handshake reassembly, the session."""
+
+    __slots__ = ("keys", "builder", "hs", "events", "ccs_seen", "fin_seen", "end", "dup")
+
+    def __init__(self, keys: tuple, builder: SessionBuilder) -> None:
+        self.keys = keys
+        self.builder = builder
+        self.hs = [dtls.Reassembler(), dtls.Reassembler()]
+        self.events: list[dict[tuple[int, int], Event]] = [{}, {}]
+        self.ccs_seen = [-1, -1]  # epoch of the last CCS shown per side
+        self.fin_seen = [False, False]  # an epoch >= 1 handshake record (Finished) shown
+        self.end = 0.0
+        self.dup = [0, 0]  # repeated CCS/Finished records per side
+
+
 class UdpTracker:
     """Connection tracking for UDP handshakes; ``finish()`` returns their sessions."""
 
     def __init__(self, keys: KeyLog | None = None) -> None:
-        self.flows: dict[tuple, tuple[_Quic, int]] = {}
-        self.done: list[_Quic] = []
+        self.flows: dict[tuple, tuple[_Quic | _Dtls, int]] = {}
+        self.done: list[_Quic | _Dtls] = []
         self.keylog = keys
 
     # -- per packet -------------------------------------------------------------------------
@@ -105,16 +124,22 @@ class UdpTracker:
         first = buf[pay]
         if ent is not None:
             conn, d = ent
-            if first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
+            if conn.__class__ is _Dtls:
+                if ts - conn.end > DTLS_IDLE and dtls.looks_like_dtls_client_hello(buf, pay, plen):
+                    self._retire(conn)
+                else:
+                    self._dtls(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
+                    return
+            elif first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
                 self._retire(conn)
-                ent = None
             else:
-                data = bytes(buf[pay : pay + plen])
-                self._quic(conn, d, data, frame, ts)
+                self._quic(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
                 return
         if first & 0xC0 == 0xC0 and plen >= 1200:
-            data = bytes(buf[pay : pay + plen])
-            self._maybe_quic(k, data, frame, ts)
+            self._maybe_quic(k, bytes(buf[pay : pay + plen]), frame, ts)
+        elif first == 22 and dtls.looks_like_dtls_client_hello(buf, pay, plen):
+            if len(self.flows) < 2 * MAX_UDP_FLOWS:
+                self._new_dtls(k, bytes(buf[pay : pay + plen]), frame, ts)
 
     def _maybe_quic(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
         """A long-header datagram of client-Initial size on a new flow: open it to decide."""
@@ -150,7 +175,87 @@ class UdpTracker:
         self.flows[rk] = (conn, 1)
         self._quic(conn, 0, data, frame, ts, first_opened=(hdr, opened))
 
-    def _retire(self, conn: _Quic) -> None:
+    def _new_dtls(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
+        key, sport, dport = k
+        n = len(key) // 2
+        session = Session(
+            id=0,
+            client=Endpoint(format_ip(key[:n]), sport),
+            server=Endpoint(format_ip(key[n:]), dport),
+            first_frame=frame,
+            last_frame=frame,
+            start=ts,
+            end=ts,
+            transport="udp",
+        )
+        builder = SessionBuilder(session, keep_sealed=False)
+        rk = (key[n:] + key[:n], dport, sport)
+        conn = _Dtls((k, rk), builder)
+        self.flows[k] = (conn, 0)
+        self.flows[rk] = (conn, 1)
+        self._dtls(conn, 0, data, frame, ts)
+
+    # -- DTLS -------------------------------------------------------------------------------
+
+    def _dtls(self, conn: _Dtls, side: int, data: bytes, frame: int, ts: float) -> None:
+        """Records of one datagram (the client is direction 0: it sent the ClientHello)."""
+        b = conn.builder
+        s = b.s
+        s.last_frame = frame
+        s.end = ts
+        conn.end = ts
+        for rtype, version, epoch, _seq, body in dtls.records(data):
+            if rtype == 22 and epoch == 0:
+                for frag in dtls.fragments(body):
+                    done = conn.hs[side].add(frag, frame)
+                    if done is None:
+                        continue
+                    mtype, mseq, mbody, first_frame = done
+                    before = len(s.events)
+                    b.on_handshake(side, mtype, mbody, version, frame, first_frame, ts)
+                    if len(s.events) > before:
+                        conn.events[side][(mseq, mtype)] = s.events[-1]
+                continue
+            if rtype == 20:
+                if conn.ccs_seen[side] == epoch:
+                    conn.dup[side] += 1  # a retransmitted flight
+                    continue
+                conn.ccs_seen[side] = epoch
+            elif rtype == 22:
+                if conn.fin_seen[side]:
+                    conn.dup[side] += 1
+                    continue
+                conn.fin_seen[side] = True
+            elif rtype == 21:
+                # The epoch says whether the alert is protected (no CCS needed to know).
+                b.enc[side] = epoch > 0
+            b.on_record(side, rtype, version, len(body), body, frame, frame, ts)
+
+    def _finish_dtls(self, conn: _Dtls) -> Session:
+        b = conn.builder
+        s = b.s
+        for side in (CLIENT, SERVER):
+            r = conn.hs[side]
+            for ident, count in r.retransmits.items():
+                ev = conn.events[side].get(ident)
+                if ev is not None:
+                    extra = f"retransmitted {count}x"
+                    ev.note = f"{ev.note}; {extra}" if ev.note else extra
+            if r.partial:
+                b._note(
+                    f"{SIDES[side]}: {len(r.partial)} DTLS handshake message(s) never complete "
+                    "(fragments missing from the capture)"
+                )
+            if conn.dup[side]:
+                b._note(
+                    f"{SIDES[side]}: {conn.dup[side]} retransmitted ChangeCipherSpec/Finished "
+                    "record(s) shown once"
+                )
+        b.finish()
+        s.transport = "udp"
+        return s
+
+    def _retire(self, conn: _Quic | _Dtls) -> None:
         for kk in conn.keys:
             ent = self.flows.get(kk)
             if ent is not None and ent[0] is conn:
@@ -407,7 +512,10 @@ class UdpTracker:
             if id(conn) in seen:
                 continue
             seen.add(id(conn))
-            out.append(self._finish_quic(conn))
+            if isinstance(conn, _Dtls):
+                out.append(self._finish_dtls(conn))
+            else:
+                out.append(self._finish_quic(conn))
         return out
 
     def _finish_quic(self, conn: _Quic) -> Session:
