@@ -294,8 +294,33 @@ def failure_summary(report: Report) -> str:
 _ENCRYPTED_TYPES = ("EncryptedHandshake", "ApplicationData")
 
 
+_QUIC_PACKETS = (
+    ("QUIC Initial", " [Initial]"),
+    ("QUIC Handshake", " [Handshake]"),
+    ("QUIC 1-RTT", " [1-RTT]"),
+    ("QUIC CONNECTION_CLOSE", " [CONNECTION_CLOSE]"),
+    ("last QUIC Handshake packet", " [Handshake]"),
+)
+
+
+def quic_packet_suffix(event: Event) -> str:
+    """`` [Initial]`` etc. for a message carried in a QUIC packet (from the engine's note)."""
+    note = event.note
+    if note is None or "QUIC" not in note:
+        return ""
+    for prefix, suffix in _QUIC_PACKETS:
+        if note.startswith(prefix):
+            return suffix
+    return ""
+
+
 def event_label(event: Event) -> str:
-    """One ladder label: ``ClientHello``, ``Alert fatal 48 unknown_ca``, ``Alert (encrypted)``."""
+    """One ladder label: ``ClientHello``, ``Alert fatal 48 unknown_ca``, ``Alert (encrypted)``;
+    a QUIC session's messages name their packet type (``ClientHello [Initial]``)."""
+    return _event_label(event) + quic_packet_suffix(event)
+
+
+def _event_label(event: Event) -> str:
     if event.type == "Alert":
         detail = event.detail
         if isinstance(detail, AlertMsg):

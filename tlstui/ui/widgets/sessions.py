@@ -47,6 +47,23 @@ class Column:
     justify: str = "left"
 
 
+def _version_short(s: Session) -> Text:
+    """``1.3`` for TLS over TCP; ``Q1.3`` for QUIC, ``D1.2`` for DTLS: the transport shows."""
+    if s.transport == "quic":
+        return Text("Q" + describe.version_short(s.version).replace("—", "?"))
+    if s.transport == "udp":
+        text = describe.version_text(s.version)
+        return Text("D" + text[5:] if text.startswith("DTLS ") else "D?")
+    return Text(describe.version_short(s.version))
+
+
+def _version_wide(s: Session) -> Text:
+    """``TLS 1.3``; ``QUIC 1.3`` for TLS 1.3 inside QUIC; DTLS versions name themselves."""
+    if s.transport == "quic":
+        return Text("QUIC " + describe.version_short(s.version).replace("—", "?"))
+    return Text(describe.version_text(s.version))
+
+
 def _duration(s: Session) -> Text:
     return Text(describe.duration_text(s.end - s.start))
 
@@ -56,7 +73,7 @@ NARROW: tuple[Column, ...] = (
     Column("st", "", 1, 1, _status_glyph),
     Column("server", "server", 12, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 6, 40, lambda s: Text(describe.sni_text(s)), flex=2),
-    Column("ver", "TLS", 3, 4, lambda s: Text(describe.version_short(s.version))),
+    Column("ver", "TLS", 3, 4, _version_short),
     Column("end", "alert / close", 13, 30, lambda s: _outcome(s, True), flex=2),
     Column("dur", "time", 7, 9, _duration, justify="right"),
 )
@@ -67,7 +84,7 @@ WIDE: tuple[Column, ...] = (
     Column("client", "client", 15, 47, lambda s: Text(str(s.client)), flex=1),
     Column("server", "server", 15, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 10, 40, lambda s: Text(describe.sni_text(s)), flex=2),
-    Column("ver", "version", 7, 7, lambda s: Text(describe.version_text(s.version))),
+    Column("ver", "version", 7, 8, _version_wide),
     Column(
         "cipher", "cipher", 14, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)), flex=1
     ),
