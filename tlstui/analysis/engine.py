@@ -194,13 +194,16 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
         if r is None:
             r = decode_tcp(data, off, caplen, link, _origlen)
             if r.__class__ is not tuple:
-                if r is None:  # not TCP: QUIC or DTLS perhaps (the TCP path never gets here)
-                    udp.packet(data, off, caplen, link, frame, ts)
+                if r is None:
+                    # Not TCP (the TCP path never gets here): QUIC or DTLS, or a tunnel whose
+                    # inner TCP segment comes back for the code below.
+                    r = udp.packet(data, off, caplen, link, frame, ts)
                 elif r == 0:
                     damaged += 1
                 elif r == -2:
                     unsupported.add(link)
-                continue
+                if r.__class__ is not tuple:
+                    continue
             key, sport, dport, seq, ack, flags, pay, plen, cut = r
         k = (key, sport, dport)
         ent = conns.get(k)
@@ -315,7 +318,10 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     for conn in all_conns:
         if conn.state != TLS or conn.builder is None:
             continue
-        sessions.append(_finish(conn, keys))
+        session = _finish(conn, keys)
+        if udp.tunnels:
+            udp.note_tunnel(conn.keys, session)
+        sessions.append(session)
     sessions.extend(udp.finish())
     sessions.sort(key=lambda s: s.first_frame)
     for i, s in enumerate(sessions, 1):

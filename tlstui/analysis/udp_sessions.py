@@ -19,7 +19,8 @@ from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls import dtls, names
 from tlstui.tls import quic as q
 from tlstui.tls.model import AlertMsg
-from tlstui.wire.packet import format_ip
+from tlstui.wire import tunnels
+from tlstui.wire.packet import decode_tcp, format_ip
 from tlstui.wire.udp import decode_udp
 
 __all__ = ["UdpTracker"]
@@ -109,17 +110,49 @@ class UdpTracker:
         self.flows: dict[tuple, tuple[_Quic | _Dtls, int]] = {}
         self.done: list[_Quic | _Dtls] = []
         self.keylog = keys
+        self.tunnels: dict[tuple, str] = {}  # flow key -> tunnel path, for flows inside one
+        self.tunnel_packets = 0
 
     # -- per packet -------------------------------------------------------------------------
 
-    def packet(self, buf, off: int, caplen: int, link: int, frame: int, ts: float) -> None:
+    def packet(
+        self,
+        buf,
+        off: int,
+        caplen: int,
+        link: int,
+        frame: int,
+        ts: float,
+        depth: int = 0,
+        path: str = "",
+    ):
+        """Handle one frame the TCP decoder did not take.  Returns the TCP tuple of a segment
+        found inside a tunnel (for the engine's TCP path), else None."""
+        inner = tunnels.decap(buf, off, caplen, link)
+        if inner is not None:
+            if depth >= tunnels.MAX_DEPTH:
+                return None
+            start, stop, ilink, name = inner
+            path = f"{path} > {name}" if path else name
+            self.tunnel_packets += 1
+            r = decode_tcp(buf, start, stop - start, ilink, stop - start)
+            if r.__class__ is tuple:
+                k = (r[0], r[1], r[2])
+                if k not in self.tunnels and len(self.tunnels) < 2 * MAX_UDP_FLOWS:
+                    self.tunnels[k] = path
+                return r
+            if r is None:
+                return self.packet(buf, start, stop - start, ilink, frame, ts, depth + 1, path)
+            return None
         r = decode_udp(buf, off, caplen, link)
         if r is None:
-            return
+            return None
         key, sport, dport, pay, plen = r
         if plen < 8:
-            return
+            return None
         k = (key, sport, dport)
+        if path and k not in self.tunnels and len(self.tunnels) < 2 * MAX_UDP_FLOWS:
+            self.tunnels[k] = path
         ent = self.flows.get(k)
         first = buf[pay]
         if ent is not None:
@@ -129,17 +162,26 @@ class UdpTracker:
                     self._retire(conn)
                 else:
                     self._dtls(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
-                    return
+                    return None
             elif first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
                 self._retire(conn)
             else:
                 self._quic(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
-                return
+                return None
         if first & 0xC0 == 0xC0 and plen >= 1200:
             self._maybe_quic(k, bytes(buf[pay : pay + plen]), frame, ts)
         elif first == 22 and dtls.looks_like_dtls_client_hello(buf, pay, plen):
             if len(self.flows) < 2 * MAX_UDP_FLOWS:
                 self._new_dtls(k, bytes(buf[pay : pay + plen]), frame, ts)
+        return None
+
+    def note_tunnel(self, flow_keys: tuple, session: Session) -> None:
+        """Name the tunnel a session's packets came through (in its notes)."""
+        for k in flow_keys:
+            path = self.tunnels.get(k)
+            if path is not None:
+                session.malformed.insert(0, f"inside a tunnel: {path} (inner addresses shown)")
+                return
 
     def _maybe_quic(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
         """A long-header datagram of client-Initial size on a new flow: open it to decide."""
@@ -513,9 +555,12 @@ class UdpTracker:
                 continue
             seen.add(id(conn))
             if isinstance(conn, _Dtls):
-                out.append(self._finish_dtls(conn))
+                sess = self._finish_dtls(conn)
             else:
-                out.append(self._finish_quic(conn))
+                sess = self._finish_quic(conn)
+            if self.tunnels:
+                self.note_tunnel(conn.keys, sess)
+            out.append(sess)
         return out
 
     def _finish_quic(self, conn: _Quic) -> Session:
