@@ -53,7 +53,7 @@ def is_tls13(version: int | None) -> bool:
     return version is not None and (
         version == 0x0304
         or 0x7F00 <= version <= 0x7FFF
-        or version == 0x7E01
+        or version in (0x7E01, 0x7E02, 0x7E03)
         or 0xFB00 <= version <= 0xFBFF
     )
 
