@@ -72,6 +72,36 @@ class KeyLog:
 
     def __init__(self) -> None:
         self._by_random: dict[bytes, dict[str, bytes]] = {}
+        # TLS <= 1.2 resumption: session ID or ticket -> master secret of the full handshake
+        # that issued it, so a resumed session decrypts with that handshake's key log line
+        # (as Wireshark does).  Filled as sessions are decrypted, in capture order.
+        self._by_session: dict[bytes, bytes] = {}
+
+    def remember_session(self, session, master: bytes) -> None:
+        """Record the session ID and tickets *session* issued, for later resumptions."""
+        if len(self._by_session) >= 100_000:
+            return
+        sh = session.server_hello
+        if sh is not None and sh.session_id:
+            self._by_session[b"id:" + bytes(sh.session_id)] = master
+        for ev in session.events:
+            d = ev.detail
+            if ev.type == "NewSessionTicket" and getattr(d, "ticket", b""):
+                self._by_session[b"tk:" + d.ticket] = master
+
+    def resumed_master(self, session) -> bytes | None:
+        """The master secret of the full handshake *session* resumes, if it was seen."""
+        ch = session.client_hellos[0] if session.client_hellos else None
+        sh = session.server_hello
+        if ch is None or sh is None:
+            return None
+        if ch.session_ticket:
+            m = self._by_session.get(b"tk:" + bytes(ch.session_ticket))
+            if m is not None:
+                return m
+        if sh.session_id and sh.session_id == ch.session_id:
+            return self._by_session.get(b"id:" + bytes(sh.session_id))
+        return None
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> KeyLog:
@@ -137,6 +167,8 @@ def _decrypt(builder, keys: KeyLog) -> None:
     if not any(builder.sealed):
         return
     secrets = keys.secrets(s.client_hellos[0].random)
+    if not secrets and not builder.tls13 and keys.resumed_master(s) is not None:
+        secrets = {"CLIENT_RANDOM": b""}  # _keys12 finds the resumed handshake's master
     if not secrets:
         _note(
             builder,
@@ -629,6 +661,17 @@ class _Epoch:
 
 def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
     master = keys.secrets(epoch.client_random).get("CLIENT_RANDOM")
+    first = epoch.client_random == builder.s.client_hellos[0].random
+    if master is None and first:
+        master = keys.resumed_master(builder.s)
+        if master is not None:
+            _note(
+                builder,
+                "key log: resumed session, decrypted with the master secret of the "
+                "full handshake that issued its session ID or ticket",
+            )
+    elif master is not None and first:
+        keys.remember_session(builder.s, master)
     suite = suite12(epoch.suite)
     version = epoch.version
     if master is None or suite is None or not 0x0300 <= version <= 0x0303:
