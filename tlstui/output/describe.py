@@ -55,6 +55,23 @@ def version_short(version: int | None) -> str:
     return text
 
 
+def session_version_short(s: Session) -> str:
+    """``1.3`` for TLS over TCP; ``Q1.3`` for QUIC and ``D1.2`` for DTLS: the transport shows."""
+    if s.transport == "quic":
+        return "Q" + version_short(s.version).replace("—", "?")
+    if s.transport == "udp":
+        text = version_text(s.version)
+        return "D" + text[5:] if text.startswith("DTLS ") else "D?"
+    return version_short(s.version)
+
+
+def session_version_text(s: Session) -> str:
+    """``TLS 1.3``; ``QUIC 1.3`` for TLS 1.3 inside QUIC; DTLS versions name themselves."""
+    if s.transport == "quic":
+        return "QUIC " + version_short(s.version).replace("—", "?")
+    return version_text(s.version)
+
+
 def hex_code(value: int, width: int = 4) -> str:
     return f"0x{value:0{width}x}"
 

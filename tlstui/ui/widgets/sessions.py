@@ -48,20 +48,11 @@ class Column:
 
 
 def _version_short(s: Session) -> Text:
-    """``1.3`` for TLS over TCP; ``Q1.3`` for QUIC, ``D1.2`` for DTLS: the transport shows."""
-    if s.transport == "quic":
-        return Text("Q" + describe.version_short(s.version).replace("—", "?"))
-    if s.transport == "udp":
-        text = describe.version_text(s.version)
-        return Text("D" + text[5:] if text.startswith("DTLS ") else "D?")
-    return Text(describe.version_short(s.version))
+    return Text(describe.session_version_short(s))
 
 
 def _version_wide(s: Session) -> Text:
-    """``TLS 1.3``; ``QUIC 1.3`` for TLS 1.3 inside QUIC; DTLS versions name themselves."""
-    if s.transport == "quic":
-        return Text("QUIC " + describe.version_short(s.version).replace("—", "?"))
-    return Text(describe.version_text(s.version))
+    return Text(describe.session_version_text(s))
 
 
 def _duration(s: Session) -> Text:
