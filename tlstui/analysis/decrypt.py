@@ -659,6 +659,9 @@ class _Epoch:
     deflate: bool
 
 
+_DTLS_KDF = {0xFEFF: 0x0302, 0xFEFD: 0x0303, 0x0100: 0x0302}
+
+
 def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
     master = keys.secrets(epoch.client_random).get("CLIENT_RANDOM")
     first = epoch.client_random == builder.s.client_hellos[0].random
@@ -674,7 +677,9 @@ def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
         keys.remember_session(builder.s, master)
     suite = suite12(epoch.suite)
     version = epoch.version
-    if master is None or suite is None or not 0x0300 <= version <= 0x0303:
+    # DTLS 1.0/1.2 use the TLS 1.1/1.2 key block; the wire version stays in the MAC/AAD.
+    kdf_version = _DTLS_KDF.get(version, version)
+    if master is None or suite is None or not 0x0300 <= kdf_version <= 0x0303:
         if master is not None and suite is None:
             _note(
                 builder,
@@ -683,7 +688,7 @@ def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
         return None
     mac_len = _MAC_LEN[suite.mac] if suite.mac else 0
     if suite.kind == "cbc":
-        iv_len = suite.block if version < 0x0302 else 0
+        iv_len = suite.block if kdf_version < 0x0302 else 0
     elif suite.kind in ("stream", "null"):
         iv_len = 0
     else:
@@ -693,7 +698,7 @@ def _keys12(builder, epoch: _Epoch, keys: KeyLog) -> list[_Dir12] | None:
     if version == 0x0300:
         block = ssl3_key_block(master, sr, cr, n)
     else:
-        block = prf(version, suite.prf, master, b"key expansion", sr + cr, n)
+        block = prf(kdf_version, suite.prf, master, b"key expansion", sr + cr, n)
     parts = []
     pos = 0
     for size in (mac_len, mac_len, suite.key_len, suite.key_len, iv_len, iv_len):
@@ -772,6 +777,25 @@ def _messages(chunks: Iterable[bytes]) -> Iterable[bytes]:
             del buf[:end]
 
 
+def _dtls_handshake(rtype: int, data: bytes) -> bytes:
+    """A decrypted DTLS handshake record as TLS messages: each 12-byte DTLS header (with
+    message_seq and fragment fields) becomes the 4-byte TLS one.  Protected handshake
+    messages (Finished) are small and never fragmented in practice; a fragment is left out."""
+    if rtype != 22:
+        return data
+    out = bytearray()
+    pos = 0
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos + 1 : pos + 4], "big")
+        foff = int.from_bytes(data[pos + 6 : pos + 9], "big")
+        flen = int.from_bytes(data[pos + 9 : pos + 12], "big")
+        body = data[pos + 12 : pos + 12 + flen]
+        if foff == 0 and flen == length and len(body) == flen:
+            out += data[pos : pos + 4] + body
+        pos += 12 + flen
+    return bytes(out)
+
+
 def _tls12_side(builder, side: int, epochs: list[_Dir12]) -> list[_Plain]:
     """Open one direction's records from its first encrypted Finished on, seq 0 upward.
 
@@ -779,6 +803,7 @@ def _tls12_side(builder, side: int, epochs: list[_Dir12]) -> list[_Plain]:
     sequence numbers start again at 0 after that side's ChangeCipherSpec.
     """
     sealed = builder.sealed[side]
+    dtls = getattr(builder.s, "transport", "tcp") == "udp"
     start = next((i for i, r in enumerate(sealed) if r.rtype == 22), None)
     if start is None:
         start = next((i for i, r in enumerate(sealed) if r.rtype == 21), 0)
@@ -798,6 +823,17 @@ def _tls12_side(builder, side: int, epochs: list[_Dir12]) -> list[_Plain]:
             seq, gap = seq + 1, True
             continue
         body = bytes(rec.body)
+        if dtls:
+            # A DTLS record names its own epoch and sequence number (kept in ``index``).
+            got = keys.open(range(rec.index, rec.index + 1), rec.rtype, body)
+            if got is None:
+                fails += 1
+                if fails >= 2 * MAX_FAILS:
+                    break
+                continue
+            plains.append(_Plain(rec, rec.rtype, _dtls_handshake(rec.rtype, got[1])))
+            fails, ever = 0, True
+            continue
         # Try a few numbers: an encrypted heartbeat (not kept) also used one.
         got = keys.open(range(seq, seq + 3), rec.rtype, body)
         if got is None and cur + 1 < len(epochs):

@@ -13,7 +13,7 @@ CONNECTION_CLOSE, Handshake packets that cannot be opened) are added as ladder r
 
 from __future__ import annotations
 
-from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions
+from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions, decrypt_session
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls import dtls, names
@@ -230,7 +230,7 @@ class UdpTracker:
             end=ts,
             transport="udp",
         )
-        builder = SessionBuilder(session, keep_sealed=False)
+        builder = SessionBuilder(session, keep_sealed=self.keylog is not None)
         rk = (key[n:] + key[:n], dport, sport)
         conn = _Dtls((k, rk), builder)
         self.flows[k] = (conn, 0)
@@ -271,7 +271,12 @@ class UdpTracker:
             elif rtype == 21:
                 # The epoch says whether the alert is protected (no CCS needed to know).
                 b.enc[side] = epoch > 0
+            sealed_before = b.sealed_count[side]
             b.on_record(side, rtype, version, len(body), body, frame, frame, ts)
+            rec = b.last_rec[side]
+            if b.sealed_count[side] != sealed_before and rec is not None:
+                # Key-log decryption needs the record's own epoch and sequence number.
+                rec.index = (epoch << 48) | _seq
 
     def _finish_dtls(self, conn: _Dtls) -> Session:
         b = conn.builder
@@ -293,6 +298,8 @@ class UdpTracker:
                     f"{SIDES[side]}: {conn.dup[side]} retransmitted ChangeCipherSpec/Finished "
                     "record(s) shown once"
                 )
+        if self.keylog is not None:
+            decrypt_session(b, self.keylog)
         b.finish()
         s.transport = "udp"
         return s
