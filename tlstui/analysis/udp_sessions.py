@@ -13,6 +13,8 @@ CONNECTION_CLOSE, Handshake packets that cannot be opened) are added as ladder r
 
 from __future__ import annotations
 
+import struct
+
 from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions, decrypt_session
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
@@ -84,6 +86,11 @@ class _Quic:
         self.client_hs_len = 0
 
 
+# Ethernet type, IPv4 version/IHL, total length, fragment field, protocol, then UDP ports and
+# length: the common frame's headers in one unpack (as the engine does for TCP).
+_eth_ip_udp = struct.Struct("!12xHBxH2xHxB10xHHH").unpack_from
+_TUNNEL_PROTOS = frozenset({4, 41, 47})  # IP-in-IP, IPv6-in-IPv4, GRE
+_TUNNEL_PORTS = frozenset({tunnels.VXLAN_PORT, tunnels.GENEVE_PORT})
 DTLS_IDLE = 60.0  # seconds of silence after which the same 4-tuple is a new connection
 
 
@@ -128,6 +135,29 @@ class UdpTracker:
     ):
         """Handle one frame the TCP decoder did not take.  Returns the TCP tuple of a segment
         found inside a tunnel (for the engine's TCP path), else None."""
+        if link == 1 and caplen >= 42 and not depth:
+            # Fast path: Ethernet + IPv4 without options + UDP, not a tunnel port: one unpack,
+            # and datagrams of flows we do not follow that cannot start one cost no slicing.
+            etype, vihl, total, frag, proto, sport, dport, ulen = _eth_ip_udp(buf, off)
+            if etype == 0x0800 and vihl == 0x45 and not frag & 0x3FFF:
+                if proto != 17:
+                    if proto not in _TUNNEL_PROTOS:
+                        return None
+                elif dport not in _TUNNEL_PORTS and sport not in _TUNNEL_PORTS:
+                    pay = off + 42
+                    plen = min(ulen - 8, total - 28, caplen - 42)
+                    if plen < 8:
+                        return None
+                    first = buf[pay]
+                    if (
+                        not self.flows
+                        and first != 22
+                        and not (first & 0xC0 == 0xC0 and plen >= 1200)
+                    ):
+                        return None
+                    return self._udp(
+                        buf, (buf[off + 26 : off + 34], sport, dport), pay, plen, frame, ts, path
+                    )
         inner = tunnels.decap(buf, off, caplen, link)
         if inner is not None:
             if depth >= tunnels.MAX_DEPTH:
@@ -150,7 +180,10 @@ class UdpTracker:
         key, sport, dport, pay, plen = r
         if plen < 8:
             return None
-        k = (key, sport, dport)
+        return self._udp(buf, (key, sport, dport), pay, plen, frame, ts, path)
+
+    def _udp(self, buf, k: tuple, pay: int, plen: int, frame: int, ts: float, path: str):
+        """One UDP datagram of flow *k*: an existing QUIC/DTLS connection, or the start of one."""
         if path and k not in self.tunnels and len(self.tunnels) < 2 * MAX_UDP_FLOWS:
             self.tunnels[k] = path
         ent = self.flows.get(k)
