@@ -49,6 +49,21 @@ def test_ok_without_keys_is_still_ok_from_1rtt_traffic() -> None:
     ]
 
 
+def test_application_close_in_1rtt_is_read_with_the_key_log() -> None:
+    s = one("quic-ok")
+    assert s.quic is not None and s.quic.close is not None
+    c = s.quic.close
+    assert (c.frame, c.sender, c.packet_type, c.error_code, c.frame_type) == (
+        10,
+        "client",
+        "1-RTT",
+        0,
+        None,
+    )
+    assert s.status == "ok"  # an application close with NO_ERROR after the handshake
+    assert one("quic-ok", keylog=False).quic.close is None  # type: ignore[union-attr]
+
+
 def test_alpn_mismatch_crypto_error_is_a_tls_alert() -> None:
     s = one("quic-alpn-mismatch")
     assert s.status == "failed"
@@ -123,6 +138,8 @@ def _tshark(path: Path) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
             "tls.handshake.type",
             "-e",
             "quic.cc.error_code",
+            "-e",
+            "quic.cc.error_code.app",
         ],
         capture_output=True,
         text=True,
@@ -132,9 +149,9 @@ def _tshark(path: Path) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     msgs: set[tuple[int, int]] = set()
     closes: set[tuple[int, int]] = set()
     for line in out.splitlines():
-        frame, types, codes = [*line.split("\t"), "", ""][:3]
+        frame, types, codes, app = [*line.split("\t"), "", "", ""][:4]
         msgs |= {(int(frame), int(t)) for t in types.split(",") if t}
-        closes |= {(int(frame), int(c)) for c in codes.split(",") if c}
+        closes |= {(int(frame), int(c)) for c in (codes + "," + app).split(",") if c}
     return msgs, closes
 
 

@@ -60,6 +60,7 @@ class _Quic:
         "dropped_noted",
         "client_hs_frame",
         "client_hs_len",
+        "app_keys",
     )
 
     def __init__(self, keys: tuple, client_dir: int, builder: SessionBuilder, info: QuicInfo):
@@ -70,7 +71,7 @@ class _Quic:
         self.odcid = b""
         self.initial: tuple[q.PacketKeys, q.PacketKeys] | None = None
         self.key_tries = 0
-        self.largest = [[-1, -1], [-1, -1]]  # [side][space]
+        self.largest = [[-1, -1, -1], [-1, -1, -1]]  # [side][Initial, Handshake, 1-RTT]
         self.streams = [[q.CryptoStream(), q.CryptoStream()], [q.CryptoStream(), q.CryptoStream()]]
         self.hs_keys: list[q.PacketKeys | None] | None = None  # [client, server], once known
         self.hs_packets = [0, 0]
@@ -84,6 +85,7 @@ class _Quic:
         self.dropped_noted = False
         self.client_hs_frame = 0  # first client Handshake packet that keys could not open
         self.client_hs_len = 0
+        self.app_keys: list[q.PacketKeys | None] | None = None  # 1-RTT, from the key log
 
 
 # Ethernet type, IPv4 version/IHL, total length, fragment field, protocol, then UDP ports and
@@ -380,6 +382,8 @@ class UdpTracker:
                             length=n - pos,
                             note="QUIC 1-RTT (short header) packet",
                         )
+                    if conn.app_keys is not None and not conn.info.close:
+                        self._short_packet(conn, side, data, pos, frame, ts)
                 return  # a short header runs to the end of the datagram
             hdr: q.LongHeader | None
             opened: tuple[int, bytes] | None
@@ -471,6 +475,23 @@ class UdpTracker:
         if frames.close is not None:
             self._close(conn, side, frames.close, ptype, frame, ts)
 
+    def _short_packet(self, conn: _Quic, side: int, data: bytes, pos: int, frame, ts) -> None:
+        """With the key log's traffic secrets, read a 1-RTT packet for a CONNECTION_CLOSE (an
+        application or transport close after the handshake).  Key updates are not followed."""
+        keys = conn.app_keys[side] if conn.app_keys is not None else None
+        # The Destination Connection ID is the one the receiver chose.
+        dcid_len = len(conn.info.server_cid if side == CLIENT else conn.info.client_cid)
+        if keys is None or pos + 1 + dcid_len + 20 > len(data):
+            return
+        largest = conn.largest[side][2]
+        r = q.unprotect(data, pos, pos + 1 + dcid_len, len(data), keys, largest)
+        if r is None:
+            return
+        conn.largest[side][2] = max(largest, r[0])
+        frames = q.parse_frames(r[1], short=True)
+        if frames.close is not None:
+            self._close(conn, side, frames.close, "1-RTT", frame, ts)
+
     def _handshake_keys(self, conn: _Quic) -> None:
         """With a key log, derive both sides' Handshake packet keys (once the suite is known)."""
         if self.keylog is None or conn.hs_keys is not None:
@@ -488,6 +509,13 @@ class UdpTracker:
             q.packet_keys(cs, conn.info.version, s.cipher_suite),
             q.packet_keys(ss, conn.info.version, s.cipher_suite),
         ]
+        ca = secrets.get("CLIENT_TRAFFIC_SECRET_0")
+        sa = secrets.get("SERVER_TRAFFIC_SECRET_0")
+        if ca is not None and sa is not None:
+            conn.app_keys = [
+                q.packet_keys(ca, conn.info.version, s.cipher_suite),
+                q.packet_keys(sa, conn.info.version, s.cipher_suite),
+            ]
 
     def _handshake_packet(
         self, conn: _Quic, side: int, hdr: q.LongHeader, data: bytes, pos: int, frame: int, ts

@@ -315,7 +315,6 @@ _QUIC_PACKETS = (
     ("QUIC Initial", " [Initial]"),
     ("QUIC Handshake", " [Handshake]"),
     ("QUIC 1-RTT", " [1-RTT]"),
-    ("QUIC CONNECTION_CLOSE", " [CONNECTION_CLOSE]"),
     ("last QUIC Handshake packet", " [Handshake]"),
 )
 
@@ -325,6 +324,9 @@ def quic_packet_suffix(event: Event) -> str:
     note = event.note
     if note is None or "QUIC" not in note:
         return ""
+    if note.startswith("QUIC CONNECTION_CLOSE"):  # "... (transport) in Initial: ..."
+        where = note.split(" in ", 1)[-1].split(":", 1)[0]
+        return f" [{where}]" if where in ("Initial", "Handshake", "1-RTT") else ""
     for prefix, suffix in _QUIC_PACKETS:
         if note.startswith(prefix):
             return suffix

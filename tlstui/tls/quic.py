@@ -363,8 +363,11 @@ class Frames:
     error: str | None = None  # why the walk stopped early
 
 
-def parse_frames(payload: bytes) -> Frames:
-    """Walk the frames of a decrypted packet; stop (with ``error``) at anything malformed."""
+def parse_frames(payload: bytes, short: bool = False) -> Frames:
+    """Walk the frames of a decrypted packet; stop (with ``error``) at anything malformed.
+
+    *short*: a 1-RTT packet, whose other frames (streams, flow control...) are skipped by
+    their lengths so a CONNECTION_CLOSE after them is still found."""
     out = Frames()
     p = 0
     n = len(payload)
@@ -427,10 +430,77 @@ def parse_frames(payload: bytes) -> Frames:
                 return out
             p = r1[1] + r1[0]
         else:
-            # Other frames do not occur in Initial/Handshake packets (RFC 9000 12.4).
-            out.error = f"frame type 0x{ft:x} not read"
-            return out
+            q = _skip_frame(payload, p, ft) if short else None
+            if q is None:
+                # Other frames do not occur in Initial/Handshake packets (RFC 9000 12.4).
+                out.error = f"frame type 0x{ft:x} not read"
+                return out
+            p = q
     return out
+
+
+# 1-RTT frame types made of a fixed number of varints (RFC 9000 19).
+_VARINT_FRAMES = {
+    0x04: 3,  # RESET_STREAM
+    0x05: 2,  # STOP_SENDING
+    0x10: 1,  # MAX_DATA
+    0x11: 2,  # MAX_STREAM_DATA
+    0x12: 1,
+    0x13: 1,  # MAX_STREAMS
+    0x14: 1,  # DATA_BLOCKED
+    0x15: 2,  # STREAM_DATA_BLOCKED
+    0x16: 1,
+    0x17: 1,  # STREAMS_BLOCKED
+    0x19: 1,  # RETIRE_CONNECTION_ID
+}
+
+
+def _skip_frame(buf: bytes, p: int, ft: int) -> int | None:
+    """Position after a 1-RTT frame of type *ft* whose body starts at *p*, or None."""
+    n = _VARINT_FRAMES.get(ft)
+    if n is not None:
+        for _ in range(n):
+            r = decode_varint(buf, p)
+            if r is None:
+                return None
+            p = r[1]
+        return p
+    if 0x08 <= ft <= 0x0F:  # STREAM: id, [offset], [length], data
+        r = decode_varint(buf, p)
+        if r is None:
+            return None
+        p = r[1]
+        if ft & 0x04:
+            r = decode_varint(buf, p)
+            if r is None:
+                return None
+            p = r[1]
+        if not ft & 0x02:
+            return len(buf)  # data runs to the end of the packet
+        r = decode_varint(buf, p)
+        if r is None or r[1] + r[0] > len(buf):
+            return None
+        return r[1] + r[0]
+    if ft == 0x18:  # NEW_CONNECTION_ID: seq, retire, len(1), cid, 16-byte token
+        for _ in range(2):
+            r = decode_varint(buf, p)
+            if r is None:
+                return None
+            p = r[1]
+        if p >= len(buf):
+            return None
+        p += 1 + buf[p] + 16
+        return p if p <= len(buf) else None
+    if ft in (0x1A, 0x1B):  # PATH_CHALLENGE / PATH_RESPONSE
+        return p + 8 if p + 8 <= len(buf) else None
+    if ft in (0x30, 0x31):  # DATAGRAM
+        if ft == 0x30:
+            return len(buf)
+        r = decode_varint(buf, p)
+        if r is None or r[1] + r[0] > len(buf):
+            return None
+        return r[1] + r[0]
+    return None
 
 
 def _skip_ack(buf: bytes, p: int, ecn: bool) -> int | None:
