@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import struct
 
-from tlstui.analysis.decrypt import KeyLog, _alpn_of_extensions, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls import dtls, names
 from tlstui.tls import quic as q
+from tlstui.tls.keylog import KeyLog
+from tlstui.tls.messages import alpn_of_extensions
 from tlstui.tls.model import AlertMsg
 from tlstui.wire import tunnels
 from tlstui.wire.packet import decode_tcp, format_ip
@@ -196,7 +198,7 @@ class UdpTracker:
                 if ts - conn.end > DTLS_IDLE and dtls.looks_like_dtls_client_hello(buf, pay, plen):
                     self._retire(conn)
                 else:
-                    self._dtls(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
+                    self._dtls(conn, d, bytes(buf[pay : pay + plen]), frame, ts)
                     return None
             elif first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
                 self._retire(conn)
@@ -466,7 +468,7 @@ class UdpTracker:
                 if mtype == 2 and space == 0:
                     self._handshake_keys(conn)
                 elif mtype == 8 and b.s.server_hello is not None:
-                    alpn = _alpn_of_extensions(body)
+                    alpn = alpn_of_extensions(body)
                     if alpn is not None:
                         b.s.server_hello.alpn = alpn
         if stream.dropped and not conn.dropped_noted:

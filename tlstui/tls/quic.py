@@ -268,7 +268,7 @@ def unprotect(
     header = bytes([first]) + bytes(buf[pos + 1 : pn_offset]) + pn_bytes
     nonce = (int.from_bytes(keys.iv, "big") ^ pn).to_bytes(12, "big")
     try:
-        plain = keys.aead().decrypt(nonce, bytes(buf[pn_offset + pn_len : end]), header)  # type: ignore[union-attr]
+        plain = keys.aead().decrypt(nonce, bytes(buf[pn_offset + pn_len : end]), header)
     except (InvalidTag, ValueError, OverflowError):
         return None
     return pn, plain
