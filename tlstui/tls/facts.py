@@ -70,10 +70,10 @@ def suite_class(code: int) -> SuiteClass:
 
 def is_tls13_version(version: int | None) -> bool:
     """TLS 1.3 or one of its drafts: 0x0304, IETF drafts 0x7fNN, Facebook's 0xfbNN, and the
-    experimental 0x7e01-0x7e03 (all negotiate with TLS 1.3's message flow and key schedule)."""
+    experimental 0x7e01/0x7e02 (all negotiate with TLS 1.3's message flow and key schedule)."""
     return version is not None and (
         version == 0x0304
         or 0x7F00 <= version <= 0x7FFF
-        or version in (0x7E01, 0x7E02, 0x7E03)
+        or version in (0x7E01, 0x7E02)
         or 0xFB00 <= version <= 0xFBFF
     )
