@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS, ORACLE
 
 from tlstui.analysis.engine import analyze
 from tlstui.tls.names import version_name
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-ORACLE = CORPUS / "oracle.jsonl"
-
-pytestmark = pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present")
+pytestmark = pytest.mark.corpus
 
 
 def _entries() -> list[dict]:

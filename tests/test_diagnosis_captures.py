@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES
 
 from tlstui.analysis.diagnosis import CAUSE_TITLES
 from tlstui.analysis.diagnosis import positions as pos
 
-CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 engine = pytest.importorskip("tlstui.analysis.engine")
 
 # file -> {session id: (cause, confidence, evidence)}, with the key log beside the capture.

@@ -166,6 +166,11 @@ class Session:
     diagnosis: Diagnosis | None = None
     transport: str = "tcp"  # "tcp" | "udp" (DTLS) | "quic"
     quic: QuicInfo | None = None
+    capture: str | None = None  # the file it came from, when several captures were opened
+    # Proxy legs (analysis.legs): this session's server opened ``upstream_leg`` on its behalf,
+    # or this session is the upstream leg of ``client_leg``.
+    upstream_leg: Session | None = None
+    client_leg: Session | None = None
 
     @property
     def client_hello(self) -> ClientHello | None:
@@ -196,8 +201,9 @@ class CaptureInfo:
 
 @dataclass(slots=True)
 class Report:
-    capture: CaptureInfo
+    capture: CaptureInfo  # the first capture when there are several
     sessions: list[Session] = field(default_factory=list)
+    captures: list[CaptureInfo] = field(default_factory=list)  # all of them; [] for one file
 
     @property
     def failed(self) -> list[Session]:

@@ -113,6 +113,11 @@ def diagnose_report(report: Report) -> None:
     index = NeighbourIndex.build(report)
     for session in sorted(report.sessions, key=lambda s: (s.start, s.id)):
         session.diagnosis = diagnose_session(session, report, index)
+    # Proxy legs: a client leg that failed after its upstream leg is explained by it.
+    from tlstui.analysis.legs import explain_client_legs, link_legs
+
+    if link_legs(report):
+        explain_client_legs(report)
 
 
 def group_failures(report: Report, include_incomplete: bool = False) -> list[FailureGroup]:
