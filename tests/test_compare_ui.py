@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import wait_for_load
 
 from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Report
 from tlstui.ui import make_app
-from tlstui.ui.app import TlsApp, wait_for_load
+from tlstui.ui.app import TlsApp
 from tlstui.ui.screens.compare import CompareScreen, side_values
 from tlstui.ui.screens.main import MainScreen
 from tlstui.ui.view import fingerprint_counts

@@ -219,9 +219,7 @@ SEVERAL = [
 def several_app() -> TlsApp:
     from tlstui.cli import _several_for_ui
 
-    result = make_app(SEVERAL[0], analyze=_several_for_ui(SEVERAL))
-    result.animation_level = "none"
-    return result
+    return quiet_app(SEVERAL[0], analyze=_several_for_ui(SEVERAL))
 
 
 class TestSeveralCaptures:
