@@ -83,3 +83,14 @@ def test_retry_and_v2_are_in_the_ladder() -> None:
     (s2,) = v2.sessions
     assert s2.quic is not None and s2.quic.version == 0x6B3343CF
     assert s2.cipher_suite == 0x1301
+
+
+def test_quic_ja4_starts_with_q_and_matches_foxio() -> None:
+    """JA4 names the protocol in its first character (q = QUIC); the Chrome -> Cloudflare
+    connection (client port 50280) is FoxIO's published QUIC example."""
+    report = analyze(CORPUS / "suricata-verify/ja4-tls-quic/input.pcap", diagnose=False)
+    quic = next(s for s in report.sessions if s.transport == "quic")
+    tcp = next(s for s in report.sessions if s.transport == "tcp")
+    assert quic.client.port == 50280
+    assert quic.ja4 == "q13d0310h3_55b375c5d22e_cd85d2d88918"
+    assert tcp.ja4 is not None and tcp.ja4.startswith("t13")

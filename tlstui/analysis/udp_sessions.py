@@ -658,6 +658,8 @@ class UdpTracker:
             )
         b.finish()
         s.transport = "quic"
+        if s.ja4 is not None and s.ja4.startswith("t"):
+            s.ja4 = "q" + s.ja4[1:]  # JA4's first character names the protocol: q = QUIC
         info = conn.info
         close = info.close
         error_close = close is not None and (
