@@ -106,6 +106,7 @@ HS = {
 }
 
 
+@pytest.mark.tshark
 @pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 @pytest.mark.parametrize("path", DTLS_CAPS, ids=lambda p: p.stem)
 def test_agrees_with_tshark(path: Path) -> None:

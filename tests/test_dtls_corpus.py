@@ -13,7 +13,10 @@ from tlstui.analysis.engine import analyze
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ORACLE = CORPUS / "oracle.jsonl"
-pytestmark = pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present")
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present"),
+]
 
 
 def _udp_oracles() -> list[tuple[str, dict]]:

@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,6 +149,7 @@ def test_dtls_lying_fragment_lengths_are_bounded() -> None:
     assert len(r.partial) == dtls.MAX_PENDING
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(CAPS), st.integers(0, 2**32), st.integers(1, 12))
 def test_pipeline_on_mutated_udp_captures(path: Path, seed: int, n: int) -> None:

@@ -165,6 +165,7 @@ HS_TYPES = {
 }
 
 
+@pytest.mark.tshark
 @pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
 @pytest.mark.parametrize("path", QUIC_CAPS, ids=lambda p: p.stem)
 def test_agrees_with_tshark(path: Path) -> None:

@@ -19,7 +19,10 @@ from tlstui.analysis.model import Session
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ORACLE = CORPUS / "quic-oracle.jsonl"
-pytestmark = pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present")
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present"),
+]
 
 
 def _oracle() -> dict[str, list[dict]]:
