@@ -47,7 +47,9 @@ def client_rejection(s: Session, ctx: Context) -> Rejection | None:
         return None
     a = ctx.alert
     if a is not None:
-        if a.sender != "client" or ctx.position != "P3":
+        if a.sender != "client":
+            return None
+        if ctx.position != "P3" and not pos.late_client_refusal(s, a):
             return None
         if a.code is None:
             return Rejection(
