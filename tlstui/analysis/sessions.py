@@ -687,6 +687,28 @@ class SessionBuilder:
         closed, data = self.close_frame[peer], self.first_appdata_frame[peer]
         return bool(closed and data) and data < closed < a.frame
 
+    def _answers_renegotiation(self, a: Alert) -> bool:
+        """TLS <=1.2: an alert sent after the peer started a second handshake on an
+        established connection (a renegotiation the sender refuses). The first handshake
+        worked; the refusal ends the connection, not the handshake."""
+        if self.tls13 or not self.s.established:
+            return False
+        done: set[str] = set()
+        ccs: set[str] = set()
+        for e in self.s.events:
+            if e.frame >= a.frame:
+                return False
+            if e.type == "ChangeCipherSpec":
+                ccs.add(e.sender)
+            elif e.type in ("Finished", "EncryptedHandshake") and e.sender in ccs:
+                if done == {"client", "server"} and e.sender != a.sender:
+                    return True
+                done.add(e.sender)
+            elif e.type in ("ClientHello", "HelloRequest") and done == {"client", "server"}:
+                if e.sender != a.sender:
+                    return True
+        return False
+
     def _refused_before_peer_finished(self) -> bool:
         """TLS <=1.2: an unreadable alert sent before the peer's Finished and before any
         application data. NSS checks the server certificate after sending its own Finished
@@ -727,6 +749,8 @@ class SessionBuilder:
             if a.code is None:
                 continue
             if a.code in _BENIGN or self._answers_truncation(a):
+                continue
+            if self._answers_renegotiation(a):
                 continue
             if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
                 return "failed"
