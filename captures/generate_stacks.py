@@ -30,12 +30,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generate as g  # noqa: E402  (the sibling generator, imported by path)
+import generate as g
 
 HERE = g.HERE
 SRC = HERE / "stacks_src"

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 
+from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
     rules_cert,
     rules_hello,
     rules_stacks,
     rules_wire,
 )
-from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import (
     CONFIDENCE_RANK,
     RULES,

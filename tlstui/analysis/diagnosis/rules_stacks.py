@@ -240,13 +240,17 @@ def _renegotiation_refused(s: Session) -> Cause | None:
     if refusal is None or refusal.code == 0:
         return None
     said = alert_text(refusal) if refusal.code is not None else "an encrypted alert"
+    what = (
+        "a ClientHello"
+        if reneg.type == "ClientHello"
+        else "an encrypted handshake record after the Finished messages"
+    )
     return make(
         "ok",
         "high",
         f"Handshake completed; the {refusal.sender} then refused a renegotiation",
         f"Both sides finished the handshake. In frame {reneg.frame} the {reneg.sender} "
-        f"started a second handshake on the encrypted connection (a renegotiation: "
-        f"{'a ClientHello' if reneg.type == 'ClientHello' else 'an encrypted handshake record after the Finished messages'}"
+        f"started a second handshake on the encrypted connection (a renegotiation: {what}"
         f"), and the {refusal.sender} answered {said} in frame {refusal.frame}. The first "
         f"handshake was fine; the {refusal.sender} does not allow renegotiation (Go's "
         f"crypto/tls servers never do and answer unexpected_message (10); others send "
