@@ -753,6 +753,9 @@ class SessionBuilder:
             if self._answers_renegotiation(a):
                 continue
             if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
+                # refused right after the Finished messages, before any data: not established
+                if s.established and not any(f and f < a.frame for f in self.first_appdata_frame):
+                    s.established = False
                 return "failed"
         if s.established:
             return "ok"
