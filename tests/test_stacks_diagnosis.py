@@ -35,9 +35,9 @@ BOTH = pytest.mark.parametrize("keys", [True, False], ids=["keys", "alone"])
 def test_java_server_sends_42_for_missing_tls13_client_cert(keys):
     s = one("java-server-client-cert-missing-tls13", keys)
     assert s.status == "failed" and not s.established
-    # 42 does not name a missing certificate: medium both ways (the empty Certificate is
-    # read with keys; without them the client's 25-byte flight record shows it)
-    want = ("client_cert_missing", "medium")
+    # with keys the empty Certificate is read; without them the small client flight and a
+    # 35-byte (padded) server record after it are the shape
+    want = ("client_cert_missing", "high" if keys else "medium")
     assert (s.diagnosis.best.cause, s.diagnosis.best.confidence) == want
     if keys:
         assert [(a.sender, a.code) for a in s.alerts] == [("server", 42)]
@@ -54,7 +54,7 @@ def test_go_server_sends_42_for_missing_tls13_client_cert_not_rejected(keys):
     assert verdict("go-server-client-cert-missing-tls13", keys) == (
         "failed",
         "client_cert_missing",
-        "medium",
+        "high" if keys else "medium",
     )
 
 
@@ -195,3 +195,9 @@ def test_go_client_withholds_cert_from_unlisted_ca(keys):
         "client_cert_missing",
         "high" if keys else "medium",
     )
+
+
+def test_go_server_42_for_empty_certificate_explained_with_keys():
+    d = one("go-server-client-cert-missing-tls13", True).diagnosis.best
+    assert d.rule == "empty_client_certificate_refused"
+    assert "bad_certificate (42)" in d.summary and "not certificate_required" in d.explanation

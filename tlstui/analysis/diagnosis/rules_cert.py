@@ -49,16 +49,21 @@ def client_rejection(s: Session, ctx: Context) -> Rejection | None:
     if a is not None:
         if a.sender != "client":
             return None
-        if ctx.position != "P3" and not pos.late_client_refusal(s, a):
+        late = ctx.position != "P3"
+        if late and not pos.late_client_refusal(s, a):
             return None
+        sent = f"the client sent {alert_text(a)} in frame {a.frame}"
+        if late:
+            fin = pos.last_before(s, pos.alert_index(s, a), "client", pos.CLIENT_FLIGHT2)
+            sent += (
+                f" (late: after its own Finished{f' in frame {fin.frame}' if fin else ''} and "
+                f"before any data; the client checked the server certificate only after the "
+                f"key exchange, as NSS does, so the ladder looks complete)"
+            )
         if a.code is None:
-            return Rejection(
-                "encrypted", a.frame, None, f"the client sent {alert_text(a)} in frame {a.frame}"
-            )
+            return Rejection("encrypted", a.frame, None, sent)
         if a.code in CERT_ALERTS or a.code == 40:
-            return Rejection(
-                "alert", a.frame, a.code, f"the client sent {alert_text(a)} in frame {a.frame}"
-            )
+            return Rejection("alert", a.frame, a.code, sent)
         return None
     close = pos.first_close(s)
     if close and close.sender == "client" and pos.close_position(s, close) == "P3":

@@ -260,3 +260,49 @@ def _renegotiation_refused(s: Session) -> Cause | None:
         reneg.sender,
         [],
     )
+
+
+# Alerts servers send for a client certificate they required and did not get: 116 (OpenSSL,
+# GnuTLS, NSS in TLS 1.3), 42 (Go, JSSE in TLS 1.3; NSS, Go in TLS 1.2), 40 (OpenSSL, JSSE
+# in TLS 1.2), 46 and 49 from some others.
+MISSING_CERT_ALERTS = frozenset({40, 42, 46, 49, 116})
+
+
+@rule(priority=34)
+def empty_client_certificate_refused(s: Session, ctx: Context) -> Cause | None:
+    """client_cert_missing (high): TLS 1.3 with keys, the client's Certificate was read and is
+    empty, and the server refused right after the client's flight with a readable alert."""
+    a = ctx.alert
+    if not ctx.failed or not ctx.tls13 or a is None or a.sender != "server":
+        return None
+    if a.code not in MISSING_CERT_ALERTS or ctx.position not in ("P4", "P5"):
+        return None
+    ccert = pos.first(s, "Certificate", "client")
+    if ccert is None or s.client_certificates != []:
+        return None
+    creq = pos.first(s, "CertificateRequest", "server")
+    habit = {
+        42: " Go's crypto/tls and Java's JSSE send bad_certificate (42) here, not "
+        "certificate_required (116).",
+        116: "",
+    }.get(a.code, "")
+    return make(
+        "client_cert_missing",
+        "high",
+        f"The server requires a client certificate and the client sent an empty one "
+        f"({alert_text(a)})",
+        (
+            f"The server asked for a client certificate (CertificateRequest, frame {creq.frame}). "
+            if creq
+            else ""
+        )
+        + f"The client's Certificate (frame {ccert.frame}, read with the key log) is empty, "
+        f"and the server answered with {alert_text(a)} in frame {a.frame}, after the client's "
+        f"Finished: the client already thought it was connected.{habit} A client that holds "
+        f"a certificate from a CA the server did not list in its CertificateRequest withholds "
+        f"it silently (Go, NSS): check the client's certificate and the server's client-CA "
+        f"list.",
+        [_ch_frame(s), creq.frame if creq else None, ccert.frame, a.frame],
+        "client",
+        ["Configure the client with a certificate from a CA the server accepts"],
+    )
