@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "captures"))
 
+import tlstui.analysis.diagnosis as diagnosis  # noqa: E402
 from tlstui.analysis.engine import analyze  # noqa: E402
 from tlstui.output.json_report import to_json  # noqa: E402
 
@@ -117,6 +118,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--detail", action="store_true", help="one line per session")
     args = ap.parse_args()
+    diagnosis.STRICT = True  # a rule that raises is a bug to see, not a rule to skip
     scores = score_all()
     if args.detail:
         for s in scores:

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from tlstui.analysis.engine import analyze
-from tlstui.analysis.sessions import HS_EVENT
+from tlstui.tls.names import HANDSHAKE_EVENTS
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 FILES = sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
 TSHARK = shutil.which("tshark")
 
 pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
-TYPE_OF = {name: code for code, name in HS_EVENT.items()}
+TYPE_OF = {name: code for code, name in HANDSHAKE_EVENTS.items()}
 
 
 def _tshark(path: Path) -> tuple[Counter, Counter]:

@@ -25,11 +25,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tlstui.analysis import decrypt
-from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Endpoint, Session
 from tlstui.analysis.sessions import SessionBuilder
+from tlstui.tls import keylog
+from tlstui.tls.keylog import KeyLog
 from tlstui.tls.model import ClientHello, ServerHello
 from tlstui.tls.names import cipher_suite_name
 
@@ -98,7 +99,7 @@ def test_keylog_reads_labels_and_skips_everything_else() -> None:
 
 
 def test_keylog_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(decrypt, "MAX_LINES", 3)
+    monkeypatch.setattr(keylog, "MAX_LINES", 3)
     lines = [f"CLIENT_RANDOM {(bytes([i]) * 32).hex()} {SECRET.hex()}" for i in range(10)]
     assert len(KeyLog.parse(lines)) == 3
 

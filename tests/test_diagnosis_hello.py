@@ -26,6 +26,7 @@ def test_version_70_old_client():
     assert d.best.confidence == "high"
     assert d.best.fault == "client"
     assert d.best.evidence == [4, 5]
+    assert d.best.rule == "protocol_version_mismatch"
     assert "TLS 1.0" in d.best.summary and "RFC 8996" in d.best.explanation
 
 
@@ -61,12 +62,25 @@ def test_version_client_refuses_server_choice():
     assert d.best.cause == "protocol_version_mismatch"
     assert d.best.fault == "server"
     assert d.best.evidence == [4, 5, 6]
+    # The ServerHello says TLS 1.2 (legacy_version), offered: the client's minimum is higher.
+    assert (d.best.confidence, d.best.rule) == ("high", "version_below_client_minimum")
+    assert "refuses TLS 1.2" in d.best.summary
+
+
+def test_version_chosen_but_not_offered():
+    # A TLS 1.3-only client gets a TLS 1.2 ServerHello and refuses it.
+    s = Kit().ch(versions=[0x0304]).sh(version=0x0303, suite=0xC02F).alert("client", 70).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.fault) == ("protocol_version_mismatch", "high", "server")
+    assert c.rule == "version_not_offered"
+    assert "TLS 1.2, which the client did not offer" in c.summary
 
 
 def test_version_downgrade_sentinel():
     s = Kit().ch().sh(version=0x0303, suite=0xC02F, sentinel="TLS 1.2").alert("client", 47).build()
     c = diag(s).best
     assert c.cause == "protocol_version_mismatch" and c.fault == "path"
+    assert (c.confidence, c.rule) == ("high", "version_downgrade_sentinel")
     assert "sentinel" in c.summary
 
 
@@ -80,6 +94,7 @@ def test_version_legacy_renegotiation():
     )
     c = diag(s).best
     assert c.cause == "protocol_version_mismatch" and c.confidence == "medium"
+    assert c.rule == "no_secure_renegotiation"
     assert "renegotiation" in c.summary
 
 
@@ -327,6 +342,10 @@ def test_alpn_mismatch():
     "rule",
     [
         rh.protocol_version_mismatch,
+        rh.version_downgrade_sentinel,
+        rh.version_not_offered,
+        rh.version_below_client_minimum,
+        rh.no_secure_renegotiation,
         rh.fallback_detected,
         rh.no_shared_cipher,
         rh.no_common_group,

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tlstui.tls import names
+from tlstui.tls.facts import is_weak_suite
 from tlstui.tls.names import (
     alert_level_name,
     alert_name,
@@ -17,7 +18,6 @@ from tlstui.tls.names import (
     handshake_type_name,
     is_grease,
     is_tls13_suite,
-    is_weak_suite,
     kex_of_suite,
     sigalg_name,
     version_name,

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = analyze(args.capture, keylog=args.keylog)
     except CaptureError as exc:
-        # safe_text (issue 6): the message names the path, which may hold a newline or an
+        # Through safe_text: the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
         print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
         return 2
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         # `tlstui cap --json | head` is fine: stop quietly.
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
     return 0
 
 

@@ -39,13 +39,6 @@ def safe_text(value: str | bytes | None, limit: int = 512) -> str:
     return _UNSAFE.sub(_escape, value)
 
 
-def safe_markup(value: str | bytes | None, limit: int = 512) -> str:
-    """``safe_text`` plus Rich markup escaping, for places that build markup strings."""
-    from rich.markup import escape
-
-    return escape(safe_text(value, limit))
-
-
 def printable_preview(data: bytes, limit: int = 48) -> str:
     """Show the first bytes of a non-TLS payload: text where it is text, hex otherwise.
 

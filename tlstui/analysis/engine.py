@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlstui.analysis.decrypt import KeyLog, decrypt_session
+from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.tls.keylog import KeyLog
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
@@ -137,7 +138,7 @@ def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
     if keylog is False:
         return None
     lines: list[str] = list(cap.keylog_lines)
-    candidates = [Path(keylog)] if keylog else []
+    candidates = [Path(keylog)] if keylog and keylog is not True else []
     if not keylog and str(path) != "-":
         p = Path(path)
         candidates += [p.with_suffix(".keys"), p.with_name(p.name + ".keys")]
@@ -283,18 +284,32 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
 
     info.packets = frame
     info.damaged = damaged
-    info.truncated = cap.truncated
     info.snaplen_truncated = snapcut
-    info.link_types = cap.link_type_names()
     info.first_time = first_ts
     info.last_time = ts if frame else None
+    return _summarize(cap, info, conns, finished, unsupported, keys, progress)
+
+
+def _summarize(
+    cap: Capture,
+    info: CaptureInfo,
+    conns: dict[tuple, tuple[_Conn, int]],
+    finished: list[_Conn],
+    unsupported: set[int],
+    keys: KeyLog | None,
+    progress: Callable[[Progress], None] | None,
+) -> list[Session]:
+    """After the last frame: capture warnings, then every TLS connection finished into a
+    ``Session`` (retired ones first, then those still open), numbered in capture order."""
+    info.truncated = cap.truncated
+    info.link_types = cap.link_type_names()
     info.warnings.extend(cap.warnings)
     for lt in sorted(unsupported):
         info.warnings.append(f"link type {lt} is not supported; its frames were skipped")
-    if snapcut:
+    if info.snaplen_truncated:
         info.warnings.append(
-            f"{snapcut} frames were cut short by the capture's snaplen; TLS records in them "
-            f"are incomplete (capture with -s 0 to see everything)"
+            f"{info.snaplen_truncated} frames were cut short by the capture's snaplen; TLS "
+            f"records in them are incomplete (capture with -s 0 to see everything)"
         )
 
     seen: set[int] = set()
@@ -316,7 +331,7 @@ def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> 
     for i, s in enumerate(sessions, 1):
         s.id = i
     if progress is not None:
-        progress(Progress(cap.size, cap.size, frame, len(sessions)))
+        progress(Progress(cap.size, cap.size, info.packets, len(sessions)))
     return sessions
 
 

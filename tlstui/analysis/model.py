@@ -24,29 +24,6 @@ Side = Literal["client", "server"]
 Status = Literal["ok", "failed", "incomplete"]
 Confidence = Literal["high", "medium", "low"]
 
-# Ladder event types, exactly as the JSON report names them.
-EVENT_TYPES = (
-    "ClientHello",
-    "ServerHello",
-    "HelloRetryRequest",
-    "Certificate",
-    "ServerKeyExchange",
-    "CertificateRequest",
-    "ServerHelloDone",
-    "CertificateVerify",
-    "ClientKeyExchange",
-    "Finished",
-    "NewSessionTicket",
-    "EncryptedExtensions",
-    "KeyUpdate",
-    "ChangeCipherSpec",
-    "Alert",
-    "EncryptedHandshake",
-    "ApplicationData",
-    "FIN",
-    "RST",
-)
-
 
 @dataclass(slots=True, frozen=True)
 class Endpoint:
@@ -77,7 +54,7 @@ class Event:
     frame: int  # frame where it completed (as Wireshark shows)
     time: float  # epoch seconds of that frame
     sender: Side
-    type: str  # one of EVENT_TYPES
+    type: str  # a handshake message (names.HANDSHAKE_EVENTS), Alert, FIN, RST, ...
     detail: Detail = None  # decoded content when there is any
     encrypted: bool = False  # carried in a protected record
     length: int = 0  # record (or message) length in bytes

@@ -9,53 +9,18 @@ keys), and the status.  The rules for "established" follow the oracle in
 
 from __future__ import annotations
 
-from tlstui.analysis.model import Alert, Event, Session
+from tlstui.analysis.model import Alert, Detail, Event, Session, Side, Status
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
+from tlstui.tls.facts import BENIGN_ALERTS, WARNING_OK_ALERTS, is_tls13_version
 from tlstui.tls.model import AlertMsg, ServerHello, ServerKeyExchange
 
 CLIENT, SERVER = 0, 1
-SIDES = ("client", "server")
+SIDES: tuple[Side, Side] = ("client", "server")
 MAX_EVENTS = 2000  # per session: a 50,000-message handshake stays bounded
 MAX_NOTES = 50
 MAX_SEALED = 256  # encrypted records remembered per direction (for key logs)
 MAX_HELLOS = 4
-
-HS_EVENT = {
-    0: "HelloRequest",
-    1: "ClientHello",
-    2: "ServerHello",
-    3: "HelloVerifyRequest",
-    4: "NewSessionTicket",
-    5: "EndOfEarlyData",
-    8: "EncryptedExtensions",
-    11: "Certificate",
-    12: "ServerKeyExchange",
-    13: "CertificateRequest",
-    14: "ServerHelloDone",
-    15: "CertificateVerify",
-    16: "ClientKeyExchange",
-    20: "Finished",
-    21: "CertificateURL",
-    22: "CertificateStatus",
-    23: "SupplementalData",
-    24: "KeyUpdate",
-    25: "CompressedCertificate",
-    254: "MessageHash",
-}
-
-# Alert codes that are not errors at warning level in TLS <= 1.2 (RFC 5246 7.2, RFC 6066).
-_BENIGN = {0, 90}
-_WARNING_OK = {100, 112}
-
-
-def is_tls13(version: int | None) -> bool:
-    return version is not None and (
-        version == 0x0304
-        or 0x7F00 <= version <= 0x7FFF
-        or version == 0x7E01
-        or 0xFB00 <= version <= 0xFBFF
-    )
 
 
 def alert_size(cipher_suite: int | None) -> int:
@@ -385,49 +350,7 @@ class SessionBuilder:
         time: float,
     ) -> None:
         self.data_seen[side] = True
-        etype = HS_EVENT.get(mtype, f"Handshake{mtype}")
-        detail = None
-        malformed = None
-        s = self.s
-        try:
-            if mtype == 1:
-                detail = msgs.decode_client_hello(body, version)
-                if len(s.client_hellos) < MAX_HELLOS:
-                    s.client_hellos.append(detail)
-            elif mtype == 2:
-                detail = msgs.decode_server_hello(body, version)
-                self._server_hello(detail)
-                if detail.is_hrr:
-                    etype = "HelloRetryRequest"
-            elif mtype == 11:
-                detail = msgs.decode_certificate(body, self.tls13)
-                bad = [(i, c.error) for i, c in enumerate(detail.chain, 1) if c.error]
-                if bad:
-                    malformed = "; ".join(f"certificate #{i}: {err}" for i, err in bad[:3])
-                if side == SERVER:
-                    s.server_certificates = detail.chain
-                else:
-                    s.client_certificates = detail.chain
-            elif mtype == 12:
-                cs = s.cipher_suite or 0
-                detail = msgs.decode_server_key_exchange(body, cs, s.version or version)
-                s.server_key_exchange = detail
-                if isinstance(detail, ServerKeyExchange) and detail.named_group is not None:
-                    s.group = detail.named_group
-            elif mtype == 13:
-                detail = msgs.decode_certificate_request(body, self.tls13, s.version or version)
-                s.certificate_request = True
-            elif mtype == 4:
-                detail = msgs.decode_new_session_ticket(body, self.tls13)
-            elif mtype == 20:
-                self.finished[side] = True
-        except msgs.DecodeError as exc:
-            malformed = str(exc)
-            self._note(f"frame {frame}: {etype} malformed: {exc}")
-            if mtype == 13:
-                s.certificate_request = True
-            if mtype == 11 and side == CLIENT and s.client_certificates is None:
-                s.client_certificates = None
+        etype, detail, malformed = self.message(side, mtype, body, version, frame)
         self._event(
             side,
             etype,
@@ -438,6 +361,70 @@ class SessionBuilder:
             first_frame=first_frame,
             malformed=malformed,
         )
+
+    def message(
+        self, side: int, mtype: int, body: bytes, version: int, frame: int, decrypted: bool = False
+    ) -> tuple[str, Detail, str | None]:
+        """Decode one handshake message and record the session facts it carries.
+
+        The one dispatch for plaintext messages and for those a key log opened (*decrypted*);
+        returns the ladder row's type, detail and malformed text.  Encrypted hellos and key
+        exchanges belong to a renegotiation: the session keeps the first negotiation's facts.
+        """
+        etype = names.HANDSHAKE_EVENTS.get(mtype, f"Handshake{mtype}")
+        detail: Detail = None
+        malformed = None
+        s = self.s
+        try:
+            if mtype == 1 and not decrypted:
+                ch = msgs.decode_client_hello(body, version)
+                detail = ch
+                if len(s.client_hellos) < MAX_HELLOS:
+                    s.client_hellos.append(ch)
+            elif mtype == 2 and not decrypted:
+                sh = msgs.decode_server_hello(body, version)
+                detail = sh
+                self._server_hello(sh)
+                if sh.is_hrr:
+                    etype = "HelloRetryRequest"
+            elif mtype == 11:
+                cert = msgs.decode_certificate(body, self.tls13)
+                detail = cert
+                bad = [(i, c.error) for i, c in enumerate(cert.chain, 1) if c.error]
+                if bad:
+                    malformed = "; ".join(f"certificate #{i}: {err}" for i, err in bad[:3])
+                if side == SERVER:
+                    s.server_certificates = cert.chain
+                else:
+                    s.client_certificates = cert.chain
+            elif mtype == 12 and not decrypted:
+                cs = s.cipher_suite or 0
+                ske = msgs.decode_server_key_exchange(body, cs, s.version or version)
+                detail = ske
+                s.server_key_exchange = ske
+                if isinstance(ske, ServerKeyExchange) and ske.named_group is not None:
+                    s.group = ske.named_group
+            elif mtype == 13:
+                s.certificate_request = True
+                detail = msgs.decode_certificate_request(body, self.tls13, s.version or version)
+            elif mtype == 4:
+                detail = msgs.decode_new_session_ticket(body, self.tls13)
+                if decrypted and self.tls13 and side == SERVER:
+                    self.finished[CLIENT] = True  # tickets follow the client's Finished (4.6.1)
+            elif mtype == 8 and s.server_hello is not None:
+                alpn = msgs.alpn_of_extensions(body)
+                if alpn is not None:
+                    s.server_hello.alpn = alpn
+            elif mtype == 20:
+                self.finished[side] = True
+        except msgs.DecodeError as exc:
+            malformed = str(exc)
+            self._note(f"frame {frame}: {etype} malformed: {exc}")
+        return etype, detail, malformed
+
+    def has_room(self, pending: int = 0) -> bool:
+        """Whether the ladder takes *pending* + 1 more rows (``MAX_EVENTS`` per session)."""
+        return len(self.s.events) + pending < MAX_EVENTS
 
     def _server_hello(self, sh: ServerHello) -> None:
         s = self.s
@@ -451,7 +438,7 @@ class SessionBuilder:
         s.cipher_suite = sh.cipher_suite
         if sh.key_share_group is not None:
             s.group = sh.key_share_group
-        if is_tls13(sh.version):
+        if is_tls13_version(sh.version):
             self.tls13 = True
             self.enc[SERVER] = True
             s.resumed = sh.psk_selected
@@ -667,7 +654,7 @@ class SessionBuilder:
                 self.finished[CLIENT]
                 and self.finished[SERVER]
                 and not any(
-                    a.decrypted and a.code not in _BENIGN and not self._answers_truncation(a)
+                    a.decrypted and a.code not in BENIGN_ALERTS and not self._answers_truncation(a)
                     for a in s.alerts
                 )
             )
@@ -738,7 +725,7 @@ class SessionBuilder:
                 return True
         return False
 
-    def _status(self) -> str:
+    def _status(self) -> Status:
         s = self.s
         if s.non_tls_reply is not None:
             return "failed"
@@ -748,11 +735,11 @@ class SessionBuilder:
         for a in s.alerts:
             if a.code is None:
                 continue
-            if a.code in _BENIGN or self._answers_truncation(a):
+            if a.code in BENIGN_ALERTS or self._answers_truncation(a):
                 continue
             if self._answers_renegotiation(a):
                 continue
-            if a.level == "fatal" or self.tls13 or a.code not in _WARNING_OK:
+            if a.level == "fatal" or self.tls13 or a.code not in WARNING_OK_ALERTS:
                 # refused right after the Finished messages, before any data: not established
                 if s.established and not any(f and f < a.frame for f in self.first_appdata_frame):
                     s.established = False

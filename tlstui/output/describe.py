@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from tlstui.analysis.diagnosis import CAUSE_TITLES
 from tlstui.analysis.model import Alert, Cause, Event, Report, Session, Status
 from tlstui.textsafe import printable_preview, safe_text
 from tlstui.tls import names
+from tlstui.tls.facts import BENIGN_ALERTS, NOT_ERROR_ALERTS
 from tlstui.tls.model import (
     AlertMsg,
     CertificateInfo,
@@ -92,10 +94,6 @@ def capture_origin(report: Report) -> float:
         return report.capture.first_time
     starts = [s.start for s in report.sessions]
     return min(starts) if starts else 0.0
-
-
-def endpoint_text(session: Session) -> str:
-    return f"{session.client} -> {session.server}"
 
 
 def sni_text(session: Session, limit: int = 253) -> str:
@@ -198,7 +196,7 @@ def close_text(session: Session) -> str:
 def error_alert(session: Session) -> Alert | None:
     """The first alert that is not a plain close_notify / user_canceled."""
     for alert in session.alerts:
-        if alert.code not in (0, 90):
+        if alert.code not in BENIGN_ALERTS:
             return alert
     return None
 
@@ -238,10 +236,6 @@ def outcome_short(session: Session) -> str:
 
 
 def cause_title(cause: str) -> str:
-    try:
-        from tlstui.analysis.diagnosis import CAUSE_TITLES
-    except ImportError:  # pragma: no cover - the diagnosis package is optional here
-        return cause.replace("_", " ")
     return CAUSE_TITLES.get(cause, cause.replace("_", " "))
 
 
@@ -348,7 +342,7 @@ def is_fatal_alert(event: Event) -> bool:
         return False
     detail = event.detail
     if isinstance(detail, AlertMsg):
-        return detail.level == 2 or detail.code not in (0, 90, 100, 112)
+        return detail.level == 2 or detail.code not in NOT_ERROR_ALERTS
     return True
 
 

@@ -15,28 +15,6 @@ from tlstui.analysis.model import Event, Report, Session
 from tlstui.tls.model import CertificateInfo
 from tlstui.tls.names import cipher_suite_name, version_name
 
-SPEC_EVENT_TYPES = {
-    "ClientHello",
-    "ServerHello",
-    "HelloRetryRequest",
-    "Certificate",
-    "ServerKeyExchange",
-    "CertificateRequest",
-    "ServerHelloDone",
-    "CertificateVerify",
-    "ClientKeyExchange",
-    "Finished",
-    "NewSessionTicket",
-    "EncryptedExtensions",
-    "KeyUpdate",
-    "ChangeCipherSpec",
-    "Alert",
-    "EncryptedHandshake",
-    "ApplicationData",
-    "FIN",
-    "RST",
-}
-
 
 def _iso(dt: datetime | None) -> str | None:
     if dt is None:

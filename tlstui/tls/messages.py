@@ -32,6 +32,7 @@ __all__ = [
     "MAX_CA_NAMES",
     "MAX_CERTS",
     "DecodeError",
+    "alpn_of_extensions",
     "decode_certificate",
     "decode_certificate_request",
     "decode_client_hello",
@@ -600,6 +601,23 @@ def _oid_text(content: bytes) -> str:
 
 
 # --- NewSessionTicket -------------------------------------------------------------------------
+
+
+def alpn_of_extensions(body: bytes) -> str | None:
+    """The protocol an EncryptedExtensions body selects (RFC 7301), if any; never raises."""
+    if len(body) < 2:
+        return None
+    end = min(len(body), 2 + int.from_bytes(body[:2], "big"))
+    pos = 2
+    while pos + 4 <= end:
+        etype, elen = struct.unpack(">HH", body[pos : pos + 4])
+        data = body[pos + 4 : pos + 4 + elen]
+        pos += 4 + elen
+        if etype == 16 and len(data) >= 3:
+            n = data[2]
+            if 3 + n <= len(data):
+                return data[3 : 3 + n].decode("utf-8", "replace")
+    return None
 
 
 def decode_new_session_ticket(body: bytes, tls13: bool) -> NewSessionTicket:

@@ -10,12 +10,11 @@ as hex (``0x1234``), never dropped and never an exception.
 
 from __future__ import annotations
 
-import re
-
 __all__ = [
     "ALERT_DESCRIPTIONS",
     "CIPHER_SUITES",
     "EXTENSION_TYPES",
+    "HANDSHAKE_EVENTS",
     "HANDSHAKE_TYPES",
     "SIGNATURE_SCHEMES",
     "SSL2_CIPHER_SPECS",
@@ -29,7 +28,6 @@ __all__ = [
     "handshake_type_name",
     "is_grease",
     "is_tls13_suite",
-    "is_weak_suite",
     "kex_of_suite",
     "sigalg_name",
     "version_name",
@@ -734,6 +732,32 @@ HANDSHAKE_TYPES: dict[int, str] = {
     254: "message_hash",
 }
 
+# Handshake type -> the ladder's name for the message (CamelCase as in the RFCs' structs).  The
+# one table both the plaintext and the decrypted handshake path dispatch on; a type not in it is
+# shown as ``Handshake<n>`` and, inside decrypted bytes, taken for the middle of a lost message.
+HANDSHAKE_EVENTS: dict[int, str] = {
+    0: "HelloRequest",
+    1: "ClientHello",
+    2: "ServerHello",
+    3: "HelloVerifyRequest",
+    4: "NewSessionTicket",
+    5: "EndOfEarlyData",
+    8: "EncryptedExtensions",
+    11: "Certificate",
+    12: "ServerKeyExchange",
+    13: "CertificateRequest",
+    14: "ServerHelloDone",
+    15: "CertificateVerify",
+    16: "ClientKeyExchange",
+    20: "Finished",
+    21: "CertificateURL",
+    22: "CertificateStatus",
+    23: "SupplementalData",
+    24: "KeyUpdate",
+    25: "CompressedCertificate",
+    254: "MessageHash",
+}
+
 VERSIONS: dict[int, str] = {
     0x0002: "SSL 2.0",
     0x0300: "SSL 3.0",
@@ -914,17 +938,6 @@ def kex_of_suite(code: int) -> str:
         return "GOST"
     head = name.split("_", 1)[0]
     return _SM_KEX.get(head, "unknown")
-
-
-_WEAK = re.compile(r"NULL|EXPORT|RC4|RC2|_DES|DES40|3DES|anon|MD5|TLS_SHA(256|384)_SHA")
-
-
-def is_weak_suite(code: int) -> bool:
-    """NULL/integrity-only, EXPORT, RC4, RC2, DES, 3DES, anonymous or MD5 suites."""
-    name = CIPHER_SUITES.get(code) if code <= 0xFFFF else SSL2_CIPHER_SPECS.get(code)
-    if name is None:
-        return False
-    return _WEAK.search(name) is not None
 
 
 # --- compact names (OpenSSL-like) ------------------------------------------------------------

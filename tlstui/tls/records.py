@@ -234,7 +234,7 @@ class RecordReader:
             self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame, time)
 
     def _find_header(self, pos: int) -> int:
-        # Hardening (issue 6): the candidates are found by a compiled regex (C speed) instead
+        # Garbage costs C speed: the candidates are found by a compiled regex (C speed) instead
         # of a Python loop over every byte, so a peer that sends 50 MB of garbage costs
         # about 0.1 s per MB rather than 0.4 s; only the candidates' lengths are checked here.
         buf = self.buf
@@ -254,7 +254,7 @@ class RecordReader:
     def finish(self) -> None:
         """End of the stream: report a record that began but never completed.
 
-        Hardening (issue 6): without this, a record whose length field lies (e.g. a
+        Without this, a record whose length field lies (e.g. a
         ClientHello claiming 18432 bytes when 250 follow) vanished without a trace and the
         session looked as if that side had sent nothing.  Called once per direction after
         the last segment was delivered; reported as garbage with the frame where it began.
@@ -268,10 +268,7 @@ class RecordReader:
             return
         frame, time = self._frame_at(1)
         have = len(buf) - 5
-        on_cut = getattr(self.sink, "on_cut_record", None)
-        if on_cut is not None:
-            on_cut(self.side, b0, length, have, frame, time)
-        elif self.records or self.side == 0:
+        if self.records or self.side == 0:
             # Not for a server that sent nothing else: the builder would take it for a
             # non-TLS reply (on_garbage before any server record means "not TLS").
             self.sink.on_garbage(

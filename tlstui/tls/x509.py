@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448
-from cryptography.x509.oid import ExtensionOID
 
 from tlstui.tls.model import CertificateInfo
 
@@ -87,7 +86,7 @@ def _utc(cert: x509.Certificate, attr: str) -> datetime | None:
 
 def _san(cert: x509.Certificate) -> list[str]:
     try:
-        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except Exception:
         return []
     names: list[str] = []
@@ -104,7 +103,7 @@ def _san(cert: x509.Certificate) -> list[str]:
 
 def _is_ca(cert: x509.Certificate) -> bool | None:
     try:
-        return cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except Exception:
         return None
 

@@ -161,7 +161,7 @@ class Capture:
                 or blen > MAX_FRAME + 4096
                 or (off + blen <= end and u32(data, off + blen - 4)[0] != blen)
             ):
-                # Hardening (issue 6): a block's length is repeated at its end; when the two
+                # A block's length is repeated at its end; when the two
                 # disagree (or the length is impossible) the block is damaged.  Look for the
                 # next block whose two length fields agree and carry on from there, counting
                 # the damaged stretch as one damaged frame, instead of dropping the rest.
@@ -216,7 +216,7 @@ class Capture:
                     stype == 0x544C534B
                     and body + 8 + slen <= body_end
                     and len(self.keylog_lines) < MAX_KEYLOG_LINES
-                ):  # bounded (issue 6)
+                ):  # key log lines from a capture are bounded like a key log file
                     text = bytes(data[body + 8 : body + 8 + slen]).decode("utf-8", "replace")
                     self.keylog_lines.extend(text.splitlines())
             elif btype == 0x0A0D0D0A:
@@ -295,7 +295,7 @@ def _load(path: str | Path) -> tuple[bytes | mmap.mmap, int]:
         with open(p, "rb") as fh:
             st = os.fstat(fh.fileno())
             if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
-                # Hardening (issue 6): a pipe (``tlstui <(zcat x.gz)``) reports size 0; read
+                # A pipe (``tlstui <(zcat x.gz)``) reports size 0; read
                 # it as a stream instead of calling it an empty file, but look at its first
                 # bytes before reading everything.
                 data = fh.read(4)
@@ -339,7 +339,7 @@ def _gunzip(data: bytes | mmap.mmap, path: str | Path) -> bytes:
 
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            # Hardening (issue 6): look at the first bytes before inflating everything, so a
+            # Look at the first bytes before inflating everything, so a
             # gzip bomb (or any compressed non-capture) is refused without expanding it.
             head = gz.read(4)
             if len(head) == 4 and head not in _PCAP_MAGIC and head != b"\x0a\x0d\x0d\x0a":

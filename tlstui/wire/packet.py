@@ -85,7 +85,7 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
     lies: when the whole frame was captured (``origlen <= caplen``) an IP length beyond the
     frame is a lie, the payload is what the frame holds and ``cut`` is 0.
     """
-    if link < 0:  # the reader's marker for a damaged capture block (issue 6)
+    if link < 0:  # the reader's marker for a damaged capture block: counted, not parsed
         return DAMAGED
     end = off + caplen
     proto, p = _network_offset(buf, off, end, link)
@@ -151,14 +151,14 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
     cut = 0
     if ip_end > end:
         if origlen is not None and origlen <= caplen:
-            # Hardening (issue 6): nothing was cut, the IP length lies; treating it as a
-            # snaplen cut made the reassembler skip up to 64 KB of sequence space and drop
-            # the rest of that direction as "retransmissions".
+            # Nothing was cut, so the IP length lies: the frame's end bounds the payload.
+            # Treating it as a snaplen cut would make the reassembler skip up to 64 KB of
+            # sequence space and drop the rest of that direction as "retransmissions".
             ip_end = end
         else:
-            # Hardening (issue 6): the snaplen may cut inside the TCP options (e.g. -s 60
+            # The snaplen may cut inside the TCP options (e.g. -s 60
             # with timestamps), leaving the payload start beyond the frame; then no payload
-            # was captured (the old code returned a negative payload length).
+            # was captured and the payload length must not go negative.
             cut = ip_end - max(end, pay)
             ip_end = end
     return key, sport, dport, seq, ack, flags, pay, max(0, ip_end - pay), cut

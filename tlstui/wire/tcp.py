@@ -33,8 +33,6 @@ class HalfStream:
         "retransmits",
         "gaps",
         "bytes",
-        "fin_frame",
-        "rst_frame",
         "isn",
     )
 
@@ -47,8 +45,6 @@ class HalfStream:
         self.retransmits = 0
         self.gaps = 0
         self.bytes = 0
-        self.fin_frame = 0
-        self.rst_frame = 0
 
     def syn(self, seq: int) -> None:
         self.isn = seq
@@ -90,6 +86,7 @@ class HalfStream:
 
     def _deliver(self, data, frame: int, time: float) -> None:
         n = len(data)
+        assert self.next_seq is not None  # delivery only follows a known next byte
         self.next_seq = (self.next_seq + n) % _MOD
         self.bytes += n
         if self.consumer is not None:
@@ -101,6 +98,7 @@ class HalfStream:
         pending = self.pending
         while pending:
             nxt = self.next_seq
+            assert nxt is not None  # segments are held only once the next byte is known
             hit = pending.pop(nxt, None)
             if hit is not None:
                 self.pending_bytes -= len(hit[0])

@@ -16,9 +16,8 @@ after the server's Certificate (P3) is about the certificate, and so on.
 
 from __future__ import annotations
 
-from tlstui.analysis.diagnosis import _names
 from tlstui.analysis.model import Alert, Event, Session
-from tlstui.tls.model import ClientHello
+from tlstui.tls.facts import BENIGN_ALERTS, is_tls13_version
 
 SERVER_FLIGHT = frozenset(
     {
@@ -41,22 +40,14 @@ CLIENT_FLIGHT2 = frozenset(
         "EncryptedHandshake",
     }
 )
-# Alerts that are not a reason for a failure.
-BENIGN_ALERTS = frozenset({0, 90})
 
 
 def is_tls13(session: Session) -> bool:
-    if session.version is not None:
-        return session.version == 0x0304
-    sh = session.server_hello
-    return bool(sh and sh.version == 0x0304)
-
-
-def offered_versions(ch: ClientHello) -> list[int]:
-    """supported_versions without GREASE, else the legacy version (RFC 8446 §4.2.1)."""
-    if ch.supported_versions:
-        return [v for v in ch.supported_versions if not _names.is_grease(v)]
-    return [ch.legacy_version]
+    """The session negotiated TLS 1.3 (or one of its drafts)."""
+    version = session.version
+    if version is None and session.server_hello is not None:
+        version = session.server_hello.version
+    return is_tls13_version(version)
 
 
 def first(session: Session, type_: str, sender: str | None = None) -> Event | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tlstui.analysis.diagnosis import positions as pos
-from tlstui.analysis.model import Alert, Cause, Report, Session
+from tlstui.analysis.model import Alert, Cause, Confidence, Report, Session
 from tlstui.tls.model import CertificateInfo
 
 RuleFunc = Callable[[Session, "Context"], Cause | None]
@@ -45,7 +45,7 @@ def rule(priority: int, name: str | None = None) -> Callable[[RuleFunc], RuleFun
 
 def make(
     cause: str,
-    confidence: str,
+    confidence: Confidence,
     summary: str,
     explanation: str,
     evidence: Iterable[int | None],
@@ -57,7 +57,7 @@ def make(
     return Cause(
         cause=cause,
         confidence=confidence,
-        summary=summary,  # type: ignore[arg-type]
+        summary=summary,
         explanation=explanation,
         evidence=frames,
         fault=fault,

@@ -14,7 +14,8 @@ from tlstui.analysis.diagnosis import certs
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, ServerChain, make, rule
 from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
-from tlstui.analysis.model import Cause, Session
+from tlstui.analysis.model import Cause, Confidence, Session
+from tlstui.tls import names
 from tlstui.tls.model import CertificateRequest
 
 CERT_ALERTS = frozenset({42, 43, 44, 45, 46, 48, 113})
@@ -108,10 +109,8 @@ def _show_certs(s: Session) -> str:
 
 
 def _grease_client(s: Session) -> bool:
-    from tlstui.analysis.diagnosis import _names
-
     ch = s.client_hello
-    return bool(ch and any(_names.is_grease(c) for c in ch.cipher_suites))
+    return bool(ch and any(names.is_grease(c) for c in ch.cipher_suites))
 
 
 def _stack_note(s: Session, code: int | None) -> str:
@@ -165,7 +164,7 @@ def _validity_rule(s: Session, ctx: Context, kind: str) -> Cause | None:
             )
         return None
     if chain.borrowed:
-        confidence = "medium"
+        confidence: Confidence = "medium"
     elif rej.kind == "alert":
         confidence = "high" if rej.code in (42, 45, 46) else "medium" if rej.code == 40 else "low"
     else:
@@ -233,9 +232,7 @@ _GENERIC_40 = (
 
 
 def alert_text_code(code: int | None) -> str:
-    from tlstui.analysis.diagnosis import _names
-
-    return f"{_names.alert_name(code)} ({code})" if code is not None else "an unreadable alert"
+    return f"{names.alert_name(code)} ({code})" if code is not None else "an unreadable alert"
 
 
 @rule(priority=40)
@@ -267,7 +264,7 @@ def hostname_mismatch(s: Session, ctx: Context) -> Cause | None:
     if finding is None:
         return None
     if chain.borrowed or rej.kind != "alert" or sni is None:
-        confidence = "medium"
+        confidence: Confidence = "medium"
     else:
         confidence = "high" if rej.code in (42, 46) else "medium" if rej.code == 40 else "low"
     reading = ""
@@ -558,7 +555,7 @@ def bad_certificate(s: Session, ctx: Context) -> Cause | None:
         44: "the client says the certificate is revoked (a CRL or OCSP answer it holds)",
         46: "the certificate was rejected for an unspecified reason",
         113: "the client rejected the stapled OCSP response",
-    }[rej.code]  # type: ignore[index]
+    }[rej.code]
     head = _chain_phrase(chain) if chain else "The server's certificate is not visible."
     body = (
         " ".join(f.text for f in weak)
@@ -569,7 +566,7 @@ def bad_certificate(s: Session, ctx: Context) -> Cause | None:
             "revocation or policy."
         )
     )
-    confidence = "high" if rej.code == 44 or weak else "medium"
+    confidence: Confidence = "high" if rej.code == 44 or weak else "medium"
     return make(
         "bad_certificate",
         confidence,
@@ -627,11 +624,11 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
     ccert = pos.first(s, "Certificate", "client")
     ca_names = ""
     if creq is not None and isinstance(creq.detail, CertificateRequest) and creq.detail.ca_names:
-        names = creq.detail.ca_names
+        issuers = creq.detail.ca_names
         ca_names = (
             " It lists the acceptable issuers: "
-            + ", ".join(q(n) for n in names[:4])
-            + ("…" if len(names) > 4 else "")
+            + ", ".join(q(n) for n in issuers[:4])
+            + ("…" if len(issuers) > 4 else "")
             + "."
         )
     checks = [
@@ -660,7 +657,7 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
             "an empty Certificate message" if ccert is not None else "no Certificate message at all"
         )
         if kind == "alert" and code in (40, 41, 42, 46, 49):
-            confidence = "high"
+            confidence: Confidence = "high"
         elif kind == "close":
             confidence = "medium"
         else:
@@ -753,9 +750,7 @@ def _early_data_note(s: Session, frame: int) -> str:
 
 
 def _names_suite(code: int | None) -> str:
-    from tlstui.analysis.diagnosis import _names
-
-    return _names.suite_name(code) if code is not None else "this suite"
+    return names.cipher_suite_name(code) if code is not None else "this suite"
 
 
 POSITION_TEXT_P5 = (
@@ -798,7 +793,7 @@ def client_cert_rejected(s: Session, ctx: Context) -> Cause | None:
             f"{text[0].upper() + text[1:]}, after the client's certificate"
             + (f" (frame {ccert.frame})" if ccert else "")
             + f": {reasons[code]}."
-        ]  # type: ignore[index]
+        ]
         chain = s.client_certificates or []
         if chain:
             leaf = chain[0]

@@ -4,11 +4,11 @@ offer lacks; a success of the same server in another session turns *likely* into
 
 from __future__ import annotations
 
-from tlstui.analysis.diagnosis import _names
+from dataclasses import dataclass
+
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.certs import _is_ip
 from tlstui.analysis.diagnosis.registry import Context, make, rule
-from tlstui.analysis.diagnosis.rules_wire import PQ_GROUPS
 from tlstui.analysis.diagnosis.text import (
     alert_text,
     groups_text,
@@ -17,17 +17,17 @@ from tlstui.analysis.diagnosis.text import (
     suites_text,
     versions_text,
 )
-from tlstui.analysis.model import Cause, Session
-from tlstui.tls.model import ClientHello
+from tlstui.analysis.model import Alert, Cause, Confidence, Session
+from tlstui.tls import names
+from tlstui.tls.facts import PQ_GROUPS, suite_class
+from tlstui.tls.model import ClientHello, ServerHello
 
 SCSVS = frozenset({0x00FF, 0x5600})
-TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303, 0x1304, 0x1305})
 MAINSTREAM_GROUPS = frozenset({23, 24, 25, 29, 30})
 # TLS 1.3 suites every mainstream stack enables by default (CCM and CCM_8 are opt-in).
 DEFAULT_TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303})
 FFDHE_GROUPS = frozenset({256, 257, 258, 259, 260})
 RSA_PSS_RSAE = frozenset({0x0804, 0x0805, 0x0806})
-WEAK_MARKERS = ("RC4", "3DES", "DES_", "DES40", "EXPORT", "NULL", "anon", "MD5", "IDEA")
 
 
 def _ch_frame(s: Session) -> int | None:
@@ -35,21 +35,7 @@ def _ch_frame(s: Session) -> int | None:
 
 
 def real_suites(ch: ClientHello) -> list[int]:
-    return [c for c in ch.cipher_suites if not _names.is_grease(c) and c not in SCSVS]
-
-
-def suite_class(code: int) -> str:
-    """'tls13' | 'modern' (ECDHE/DHE + AEAD) | 'legacy' (RSA kex or CBC) | 'weak' | 'unknown'."""
-    if code in TLS13_SUITES:
-        return "tls13"
-    name = _names.suite_name(code)
-    if not name.startswith("TLS_") and not name.startswith("SSL_"):
-        return "unknown"
-    if any(m in name for m in WEAK_MARKERS):
-        return "weak"
-    aead = any(m in name for m in ("GCM", "CHACHA20", "CCM"))
-    fs = "_ECDHE_" in name or "_DHE_" in name
-    return "modern" if aead and fs else "legacy"
+    return [c for c in ch.cipher_suites if not names.is_grease(c) and c not in SCSVS]
 
 
 def offer_profile(ch: ClientHello) -> dict[str, list[int]]:
@@ -66,7 +52,7 @@ def offer_profile(ch: ClientHello) -> dict[str, list[int]]:
 
 
 def real_groups(ch: ClientHello) -> list[int]:
-    return [g for g in ch.supported_groups if not _names.is_grease(g)]
+    return [g for g in ch.supported_groups if not names.is_grease(g)]
 
 
 def _p1_refusal(ctx: Context, *codes: int) -> bool:
@@ -102,85 +88,143 @@ def _refusal_phrase(ctx: Context, s: Session) -> tuple[str, int | None]:
 # --- versions --------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _VersionRefusal:
+    """A client that refused the server's choice: the ServerHello it answered, the alert."""
+
+    ch: ClientHello
+    sh: ServerHello
+    a: Alert
+    offered: list[int]
+    chf: int | None
+    shf: int | None
+
+
+def _client_refuses_choice(s: Session, ctx: Context) -> _VersionRefusal | None:
+    """A failed session whose client alerted right after the ServerHello (P2/P3)."""
+    ch, sh, a = s.client_hello, s.server_hello, ctx.alert
+    if not ctx.failed or ch is None or sh is None or a is None:
+        return None
+    if a.sender != "client" or ctx.position not in ("P2", "P3"):
+        return None
+    shf = pos.frame_of(s, "ServerHello", "server")
+    return _VersionRefusal(ch, sh, a, ch.offered_versions, _ch_frame(s), shf)
+
+
+def _sentinel(r: _VersionRefusal) -> bool:
+    return bool(r.sh.downgrade_sentinel) and 0x0304 in r.offered
+
+
+def _version_checks(s: Session) -> list[str]:
+    return [s_client(s, "-tls1_2"), s_client(s, "-tls1_3")]
+
+
+@rule(priority=20)
+def version_downgrade_sentinel(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: a client offering TLS 1.3 aborts on a ServerHello that carries
+    the RFC 8446 4.1.3 downgrade sentinel."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or not _sentinel(r):
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    return make(
+        "protocol_version_mismatch",
+        "high",
+        "Downgrade detected: the ServerHello carries the TLS 1.3 downgrade sentinel",
+        f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
+        f"frame {shf} chose {names.version_name(sh.version)} and its random ends with "
+        f"the RFC 8446 sentinel for {sh.downgrade_sentinel}. The client aborted with "
+        f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
+        f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
+        f"that speaks only TLS 1.2 to the server.",
+        [chf, shf, a.frame],
+        "path",
+        [s_client(s, "-tls1_3"), "Look for a TLS-inspecting proxy on the path"],
+    )
+
+
+@rule(priority=20)
+def version_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: the server chose a version the client did not offer, and the
+    client refused it (70, 47, 40 or an unreadable alert)."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version in r.offered:
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    if a.code not in (70, 47, 40, None):
+        return None
+    return make(
+        "protocol_version_mismatch",
+        "high" if a.code is not None else "medium",
+        f"The server chose {names.version_name(sh.version)}, which the client did not offer",
+        f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
+        f"frame {shf} selected {names.version_name(sh.version)}, and the client "
+        f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
+        f"that rewrote the hello) is at fault.",
+        [chf, shf, a.frame],
+        "server",
+        _version_checks(s),
+    )
+
+
+@rule(priority=20)
+def version_below_client_minimum(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: the client answers an offered but too old version with 70."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version not in r.offered or r.a.code != 70:
+        return None
+    sh, a, chf, shf = r.sh, r.a, r.chf, r.shf
+    return make(
+        "protocol_version_mismatch",
+        "high",
+        f"The client refuses {names.version_name(sh.version)}, chosen by the server",
+        f"The server chose {names.version_name(sh.version)} in frame {shf}; the client "
+        f"rejected it with protocol_version (70) in frame {a.frame}: the version is "
+        f"below the client's configured minimum. Upgrade the server's TLS stack.",
+        [chf, shf, a.frame],
+        "server",
+        _version_checks(s),
+    )
+
+
+@rule(priority=20)
+def no_secure_renegotiation(s: Session, ctx: Context) -> Cause | None:
+    """protocol_version_mismatch: a TLS <= 1.2 ServerHello without renegotiation_info (RFC 5746)
+    answered by the client's handshake_failure, the client having signalled support."""
+    r = _client_refuses_choice(s, ctx)
+    if r is None or _sentinel(r) or r.sh.version not in r.offered or r.a.code != 40:
+        return None
+    ch, sh, a, chf, shf = r.ch, r.sh, r.a, r.chf, r.shf
+    client_ri = any(e.type == 0xFF01 for e in ch.extensions) or 0x00FF in ch.cipher_suites
+    if sh.version > 0x0303 or not client_ri or any(e.type == 0xFF01 for e in sh.extensions):
+        return None
+    return make(
+        "protocol_version_mismatch",
+        "medium",
+        "The server lacks secure renegotiation (RFC 5746); the client refuses legacy servers",
+        f"The ServerHello in frame {shf} has no renegotiation_info extension, and the "
+        f"client aborted with handshake_failure (40) in frame {a.frame}, right after "
+        f"it. OpenSSL 3 clients refuse such servers by default (unsafe legacy "
+        f"renegotiation disabled; SSL_OP_LEGACY_SERVER_CONNECT is no longer set). "
+        f"Upgrade the server, or allow legacy servers on the client as a stopgap.",
+        [chf, shf, a.frame],
+        "server",
+        [s_client(s, "-legacy_server_connect")],
+    )
+
+
 @rule(priority=20)
 def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
-    """protocol_version_mismatch: 70 at P1 (offer outside the server's range), a client refusing
-    the chosen version (P2), or the RFC 8446 downgrade sentinel."""
+    """protocol_version_mismatch: 70 at P1 (the offer is outside the server's range), or 40 or
+    a silent close at P1 from a server facing an old or SSLv2-format offer."""
     ch = s.client_hello
     if not ctx.failed or ch is None:
         return None
-    offered = pos.offered_versions(ch)
+    offered = ch.offered_versions
     top = max(offered) if offered else ch.legacy_version
-    sh = s.server_hello
     a = ctx.alert
     chf = _ch_frame(s)
-    checks = [s_client(s, "-tls1_2"), s_client(s, "-tls1_3")]
-
-    # Client refuses the server's choice (P2/P3): compare with the offer.
-    if sh is not None and a is not None and a.sender == "client" and ctx.position in ("P2", "P3"):
-        shf = pos.frame_of(s, "ServerHello", "server")
-        if sh.downgrade_sentinel and 0x0304 in offered:
-            return make(
-                "protocol_version_mismatch",
-                "high",
-                "Downgrade detected: the ServerHello carries the TLS 1.3 downgrade sentinel",
-                f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
-                f"frame {shf} chose {_names.version_name(sh.version)} and its random ends with "
-                f"the RFC 8446 sentinel for {sh.downgrade_sentinel}. The client aborted with "
-                f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
-                f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
-                f"that speaks only TLS 1.2 to the server.",
-                [chf, shf, a.frame],
-                "path",
-                [s_client(s, "-tls1_3"), "Look for a TLS-inspecting proxy on the path"],
-            )
-        if sh.version not in offered and a.code in (70, 47, 40, None):
-            return make(
-                "protocol_version_mismatch",
-                "high" if a.code is not None else "medium",
-                f"The server chose {_names.version_name(sh.version)}, which the client did not "
-                f"offer",
-                f"The client offered {versions_text(offered)} (frame {chf}); the ServerHello in "
-                f"frame {shf} selected {_names.version_name(sh.version)}, and the client "
-                f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
-                f"that rewrote the hello) is at fault.",
-                [chf, shf, a.frame],
-                "server",
-                checks,
-            )
-        if a.code == 70:
-            return make(
-                "protocol_version_mismatch",
-                "high",
-                f"The client refuses {_names.version_name(sh.version)}, chosen by the server",
-                f"The server chose {_names.version_name(sh.version)} in frame {shf}; the client "
-                f"rejected it with protocol_version (70) in frame {a.frame}: the version is "
-                f"below the client's configured minimum. Upgrade the server's TLS stack.",
-                [chf, shf, a.frame],
-                "server",
-                checks,
-            )
-        client_ri = any(e.type == 0xFF01 for e in ch.extensions) or 0x00FF in ch.cipher_suites
-        if (
-            a.code == 40
-            and sh.version <= 0x0303
-            and client_ri
-            and not any(e.type == 0xFF01 for e in sh.extensions)
-        ):
-            return make(
-                "protocol_version_mismatch",
-                "medium",
-                "The server lacks secure renegotiation (RFC 5746); the client refuses legacy "
-                "servers",
-                f"The ServerHello in frame {shf} has no renegotiation_info extension, and the "
-                f"client aborted with handshake_failure (40) in frame {a.frame}, right after "
-                f"it. OpenSSL 3 clients refuse such servers by default (unsafe legacy "
-                f"renegotiation disabled; SSL_OP_LEGACY_SERVER_CONNECT is no longer set). "
-                f"Upgrade the server, or allow legacy servers on the client as a stopgap.",
-                [chf, shf, a.frame],
-                "server",
-                [s_client(s, "-legacy_server_connect")],
-            )
+    checks = _version_checks(s)
 
     # The server refuses the offer (P1).
     if not (_p1_refusal(ctx, 70, 40) or _server_closed_at_p1(s, ctx)):
@@ -193,7 +237,7 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
     if others:
         o = others[0]
         seen_ok = (
-            f" The same server negotiated {_names.version_name(o.version or 0)} with "
+            f" The same server negotiated {names.version_name(o.version or 0)} with "
             f"session #{o.id} (ServerHello in frame "
             f"{pos.frame_of(o, 'ServerHello', 'server')})."
         )
@@ -209,7 +253,7 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         summary = "The client sent an SSLv2-format ClientHello; the server refuses it"
     elif top <= 0x0302:
         why = (
-            f"The client offers at most {_names.version_name(top)}. TLS 1.0 and 1.1 are "
+            f"The client offers at most {names.version_name(top)}. TLS 1.0 and 1.1 are "
             f"deprecated (RFC 8996) and disabled by default in current OpenSSL, Go, Java, "
             f"rustls and browsers. Enable TLS 1.2 on the client (or, as a stopgap, lower "
             f"the server's minimum version)."
@@ -232,7 +276,7 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         fault = "server" if 0x0303 in offered else "client"
         summary = f"No protocol version in common (client offers {versions_text(offered)})"
     if exact:
-        confidence = "high"
+        confidence: Confidence = "high"
     elif top <= 0x0302 or ch.sslv2_format:
         # 40 or a silent close: a version refusal would normally be 70, so stay cautious.
         confidence = "medium" if a is None else "low"
@@ -268,11 +312,11 @@ def fallback_detected(s: Session, ctx: Context) -> Cause | None:
     a = ctx.alert
     assert a is not None
     chf = _ch_frame(s)
-    offered = pos.offered_versions(ch)
+    offered = ch.offered_versions
     scsv = "carries TLS_FALLBACK_SCSV (0x5600)" if ch.fallback_scsv else "signals a fallback retry"
     lines = [
         f"The ClientHello in frame {chf} {scsv} and offers at most "
-        f"{_names.version_name(max(offered))}: the client is retrying with a lower version "
+        f"{names.version_name(max(offered))}: the client is retrying with a lower version "
         f"after an earlier failure. The server supports a higher version and refused with "
         f"inappropriate_fallback (86) in frame {a.frame} (RFC 7507). Its downgrade "
         f"protection worked; the real problem is the first attempt."
@@ -331,12 +375,12 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         and ctx.position in ("P2", "P3")
     ):
         shf = pos.frame_of(s, "ServerHello", "server")
+        chosen = names.cipher_suite_name(sh.cipher_suite)
         return make(
             "no_shared_cipher",
             "high" if a.code is not None else "medium",
-            f"The server chose {_names.suite_name(sh.cipher_suite)}, which the client did not "
-            f"offer",
-            f"The ServerHello in frame {shf} selected {_names.suite_name(sh.cipher_suite)}; the "
+            f"The server chose {chosen}, which the client did not offer",
+            f"The ServerHello in frame {shf} selected {chosen}; the "
             f"ClientHello in frame {chf} did not offer it, and the client refused with "
             f"{alert_text(a)} in frame {a.frame}. The server, or a middlebox that rewrote the "
             f"hello, is broken.",
@@ -348,7 +392,7 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         return None
     assert a is not None
     prof = offer_profile(ch)
-    versions = pos.offered_versions(ch)
+    versions = ch.offered_versions
     suites = real_suites(ch)
     evidence = [chf, a.frame]
     base = (
@@ -369,8 +413,8 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
                 "no_shared_cipher",
                 "high",
                 f"No cipher suite in common: the server uses "
-                f"{_names.suite_name(o.cipher_suite)}, which this client does not offer",
-                f"{base} The same server negotiated {_names.suite_name(o.cipher_suite)} with "
+                f"{names.cipher_suite_name(o.cipher_suite)}, which this client does not offer",
+                f"{base} The same server negotiated {names.cipher_suite_name(o.cipher_suite)} with "
                 f"session #{o.id} (frame {of}); this ClientHello does not offer it.{stacks}",
                 [*evidence, of],
                 "client" if not (prof["tls13"] or prof["modern"]) else "server",
@@ -515,10 +559,10 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
                 return make(
                     "no_common_group",
                     "high" if a and a.code == 47 else "medium",
-                    f"The server's HelloRetryRequest asked for {_names.group_name(g)}, {why}",
+                    f"The server's HelloRetryRequest asked for {names.group_name(g)}, {why}",
                     f"The ClientHello in frame {chf} lists {groups_text(groups)} with key "
                     f"shares for {groups_text(ch.key_share_groups)}. The HelloRetryRequest in "
-                    f"frame {hf} asked for {_names.group_name(g)}, {why}{tail}. RFC 8446 "
+                    f"frame {hf} asked for {names.group_name(g)}, {why}{tail}. RFC 8446 "
                     f"forbids this; the server (or a middlebox) is broken.",
                     ev,
                     "server",
@@ -529,9 +573,9 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
             return make(
                 "no_common_group",
                 "high" if a and a.code in (47, 40) else "medium",
-                f"The second ClientHello lacks the {_names.group_name(g)} key share the server "
+                f"The second ClientHello lacks the {names.group_name(g)} key share the server "
                 f"asked for",
-                f"The HelloRetryRequest in frame {hf} asked for {_names.group_name(g)}; the "
+                f"The HelloRetryRequest in frame {hf} asked for {names.group_name(g)}; the "
                 f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
                 f"{groups_text(s.client_hellos[1].key_share_groups)} instead{tail}. The "
                 f"client's TLS stack is broken.",
@@ -565,10 +609,10 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
             return make(
                 "no_common_group",
                 "high",
-                f"The server picked the curve {_names.group_name(ske.named_group)}, which the "
+                f"The server picked the curve {names.group_name(ske.named_group)}, which the "
                 f"client did not offer",
                 f"The ServerKeyExchange in frame {skf} uses "
-                f"{_names.group_name(ske.named_group)}; the client offered "
+                f"{names.group_name(ske.named_group)}; the client offered "
                 f"{groups_text(groups)} and refused with {alert_text(a)} in frame {a.frame}.",
                 [chf, skf, a.frame],
                 "server",
@@ -589,9 +633,9 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
         return make(
             "no_common_group",
             "high" if a.code is not None else "medium",
-            f"The server's key share uses {_names.group_name(sh.key_share_group)}, for which "
+            f"The server's key share uses {names.group_name(sh.key_share_group)}, for which "
             f"the client sent no share",
-            f"The ServerHello in frame {shf} answers with a {_names.group_name(sh.key_share_group)}"
+            f"The ServerHello in frame {shf} answers with a {names.group_name(sh.key_share_group)}"
             f" key share; the ClientHello sent shares only for "
             f"{groups_text(last_ch.key_share_groups)}. The client refused with {alert_text(a)} "
             f"in frame {a.frame}.",
@@ -602,7 +646,7 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
     if not _p1_refusal(ctx, 40, 47, 71, 109):
         return None
     assert a is not None
-    versions = pos.offered_versions(ch)
+    versions = ch.offered_versions
     base = (
         f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
         f"{a.frame}, before any ServerHello."
@@ -614,15 +658,15 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
                 "no_common_group",
                 "high",
                 f"No key-exchange group in common: the server uses "
-                f"{_names.group_name(o.group)}, which this client does not offer",
+                f"{names.group_name(o.group)}, which this client does not offer",
                 f"{base} The client offers {groups_text(groups)}; the same server used "
-                f"{_names.group_name(o.group)} with session #{o.id} (frame {of}).",
+                f"{names.group_name(o.group)} with session #{o.id} (frame {of}).",
                 [chf, a.frame, of],
                 "client",
                 [s_client(s, "-groups", "X25519:P-256")],
             )
     needs_groups = 0x0304 in versions or not any(
-        "_DHE_" in _names.suite_name(c) or "_RSA_WITH" in _names.suite_name(c)
+        "_DHE_" in names.cipher_suite_name(c) or "_RSA_WITH" in names.cipher_suite_name(c)
         for c in real_suites(ch)
     )
     if not groups:

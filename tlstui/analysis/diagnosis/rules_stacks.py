@@ -17,12 +17,12 @@ Each habit below was seen in captures/generate_stacks.py's captures and checked 
 
 from __future__ import annotations
 
-from tlstui.analysis.diagnosis import _names
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, make, rule
 from tlstui.analysis.diagnosis.text import alert_text
 from tlstui.analysis.model import Alert, Cause, Event, Session
 from tlstui.textsafe import safe_text
+from tlstui.tls import names as _names
 
 TLS11 = 0x0302
 KEY_SHARE = 51
@@ -39,7 +39,7 @@ def old_version_internal_error(s: Session, ctx: Context) -> Cause | None:
     ch = s.client_hello
     if not ctx.failed or ch is None or not ctx.alert_is("server", 80) or ctx.position != "P1":
         return None
-    offered = pos.offered_versions(ch)
+    offered = ch.offered_versions
     if not offered or max(offered) > TLS11:
         return None
     a = ctx.alert
@@ -68,7 +68,7 @@ def unexpected_message_no_group(s: Session, ctx: Context) -> Cause | None:
     ch = s.client_hello
     if not ctx.failed or ch is None or not ctx.alert_is("server", 10) or ctx.position != "P1":
         return None
-    if 0x0304 not in pos.offered_versions(ch) or KEY_SHARE not in {e.type for e in ch.extensions}:
+    if 0x0304 not in ch.offered_versions or KEY_SHARE not in {e.type for e in ch.extensions}:
         return None
     a = ctx.alert
     assert a is not None

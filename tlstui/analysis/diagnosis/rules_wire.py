@@ -4,19 +4,13 @@ honest fallback ``unknown``."""
 
 from __future__ import annotations
 
-from tlstui.analysis.diagnosis import _names
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, make, rule
 from tlstui.analysis.diagnosis.text import alert_text, plural, q, s_client
-from tlstui.analysis.model import Cause, Session
+from tlstui.analysis.model import Cause, Confidence, Session
 from tlstui.textsafe import safe_text
-
-PQ_GROUPS = {
-    0x11EB: "SecP256r1MLKEM768",
-    0x11EC: "X25519MLKEM768",
-    0x11ED: "SecP384r1MLKEM1024",
-    0x6399: "X25519Kyber768Draft00",
-}
+from tlstui.tls import names
+from tlstui.tls.facts import PQ_GROUPS
 
 POSITION_TEXT = {
     "P1": "in answer to the ClientHello, before any ServerHello",
@@ -115,11 +109,11 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
         return None
     parts = []
     if s.version is not None:
-        parts.append(_names.version_name(s.version))
+        parts.append(names.version_name(s.version))
     if s.cipher_suite is not None:
-        parts.append(_names.suite_name(s.cipher_suite))
+        parts.append(names.cipher_suite_name(s.cipher_suite))
     if s.group is not None:
-        parts.append(_names.group_name(s.group))
+        parts.append(names.group_name(s.group))
     what = ", ".join(parts) or "parameters not visible"
     summary = f"Handshake completed ({what})" + (", resumed session" if s.resumed else "")
     sh = pos.first(s, "ServerHello", "server")
@@ -279,7 +273,7 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
         facts.append(f"the capture shows {waited:.1f} s of silence after it")
     explanation = "; ".join(facts) + "."
     if retrans or (client_close and waited >= 1.0) or waited >= 5.0:
-        confidence = "high"
+        confidence: Confidence = "high"
     elif waited >= 1.0:
         confidence = "medium"
     else:
@@ -288,13 +282,13 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
     fault = "path" if retrans else "server"
     checks = [s_client(s), "Capture on the server side too: does the ClientHello arrive?"]
     if big and pq:
-        names = ", ".join(PQ_GROUPS[g] for g in pq)
+        pq_names = ", ".join(PQ_GROUPS[g] for g in pq)
         summary = (
             f"No reply to a large ClientHello carrying a post-quantum key share "
-            f"({names}): suspect an MTU black hole or a middlebox"
+            f"({pq_names}): suspect an MTU black hole or a middlebox"
         )
         explanation += (
-            f" The hello carries a {names} key share (about 1.2 KB), so it spans several TCP "
+            f" The hello carries a {pq_names} key share (about 1.2 KB), so it spans several TCP "
             f"segments. Middleboxes that cannot reassemble a multi-segment ClientHello, and "
             f'paths with a PMTU black hole, drop exactly this ("tldr.fail"). Retry with a '
             f"classical group only to confirm."
@@ -354,7 +348,7 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
             " If the server's flight is large (a long chain) and keeps being "
             "retransmitted, it may not reach the client: a PMTU black hole."
         )
-    confidence = "medium" if quiet >= 5.0 else "low"
+    confidence: Confidence = "medium" if quiet >= 5.0 else "low"
     return make(
         "no_response",
         confidence,

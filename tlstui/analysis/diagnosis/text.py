@@ -5,9 +5,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-from tlstui.analysis.diagnosis import _names
 from tlstui.analysis.model import Alert, Session
 from tlstui.textsafe import safe_text
+from tlstui.tls import names
 
 CAUSE_TITLES: dict[str, str] = {
     "ok": "Handshake OK",
@@ -44,20 +44,20 @@ def alert_text(alert: Alert) -> str:
     """``unknown_ca (48)``, or ``an encrypted alert`` when the code could not be read."""
     if alert.code is None:
         return f"an encrypted {alert.length}-byte record (likely an alert)"
-    return f"{alert.name or _names.alert_name(alert.code)} ({alert.code})"
+    return f"{alert.name or names.alert_name(alert.code)} ({alert.code})"
 
 
 def versions_text(versions: Iterable[int]) -> str:
-    return ", ".join(_names.version_name(v) for v in versions) or "none"
+    return ", ".join(names.version_name(v) for v in versions) or "none"
 
 
 def groups_text(groups: Iterable[int]) -> str:
-    return ", ".join(_names.group_name(g) for g in groups if not _names.is_grease(g)) or "none"
+    return ", ".join(names.group_name(g) for g in groups if not names.is_grease(g)) or "none"
 
 
 def suites_text(suites: Iterable[int], limit: int = 8) -> str:
-    real = [s for s in suites if not _names.is_grease(s)]
-    shown = ", ".join(_names.suite_name(s) for s in real[:limit])
+    real = [s for s in suites if not names.is_grease(s)]
+    shown = ", ".join(names.cipher_suite_name(s) for s in real[:limit])
     if len(real) > limit:
         shown += f" … ({len(real)} in all)"
     return shown or "none"
@@ -75,8 +75,3 @@ def s_client(session: Session, *extra: str) -> str:
         parts += ["-servername", shlex.quote(safe_text(ch.sni, 255))]
     parts += list(extra)
     return " ".join(parts)
-
-
-def host_of(session: Session) -> str:
-    ch = session.client_hello
-    return safe_text(ch.sni, 255) if ch and ch.sni else session.server.ip
