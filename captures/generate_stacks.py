@@ -341,6 +341,24 @@ def _(c):
 
 
 @scen(
+    "go-client-untrusted-ca-tls13-then-tls12",
+    GO,
+    OSSL,
+    E(
+        sessions=2,
+        alerts=[A(g.BAD_CERTIFICATE, "client", encrypted=True), A(g.BAD_CERTIFICATE, "client")],
+    ),
+    failed("untrusted_ca", "bad_certificate", "unknown"),
+    "two connections to one server: the TLS 1.2 one shows the chain the TLS 1.3 one hides",
+)
+def _(c):
+    return g.Session(
+        ossl_s(c, cert="untrusted"),
+        [go_client(c, expect_ok=False), go_client(c, "-max", "1.2", expect_ok=False)],
+    )
+
+
+@scen(
     "go-client-untrusted-ca-tls12",
     GO,
     GNUTLS,

@@ -3,6 +3,7 @@ captures/generate_stacks.py, with and without key logs: status, cause and confid
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,36 @@ def test_go_server_42_for_empty_certificate_explained_with_keys():
     d = one("go-server-client-cert-missing-tls13", True).diagnosis.best
     assert d.rule == "empty_client_certificate_refused"
     assert "bad_certificate (42)" in d.summary and "not certificate_required" in d.explanation
+
+
+def test_tls12_session_settles_the_encrypted_tls13_refusal_to_the_same_server():
+    path = CAPTURES / "go-client-untrusted-ca-tls13-then-tls12.pcap"
+    if not path.exists():
+        pytest.skip("capture missing")
+    s13, s12 = analyze(path, keylog=False).sessions
+    assert s13.version == 0x0304 and s12.version == 0x0303
+    assert s13.server_certificates is None  # encrypted in its own connection
+    d = s13.diagnosis.best
+    assert (d.cause, d.confidence) == ("untrusted_ca", "medium")
+    assert "tlstui Untrusted CA" in d.explanation  # the issuer, read in the TLS 1.2 session
+
+
+def test_diag_matrix_has_no_wrong_answer_and_every_failure_right_with_keys():
+    """The measurement of scripts/diag_matrix.py: expected causes come from the scenario
+    definitions in captures/generate_stacks.py, not from tlstui."""
+    pytest.importorskip("cryptography")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "diag_matrix", Path(__file__).resolve().parent.parent / "scripts" / "diag_matrix.py"
+    )
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["diag_matrix"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    scores = mod.score_all()
+    if not scores:
+        pytest.skip("no stack captures")
+    assert [s for s in scores if s.verdict == "wrong"] == []
+    assert [s for s in scores if s.keys and s.verdict != "right"] == []
+    assert {s.stack for s in scores} == {"Go", "Java", "NSS"}
