@@ -42,12 +42,9 @@ SRC = HERE / "stacks_src"
 PASS = "changeit"  # key/trust store password (throwaway PKI)
 
 USER_CANCELED = 90
-ILLEGAL_PARAMETER = 47
 CERTIFICATE_UNKNOWN = 46
 INTERNAL_ERROR = 80
 UNEXPECTED_MESSAGE = 10
-NO_RENEGOTIATION = 100
-g.ALERT_NAMES.setdefault(100, "no_renegotiation")
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,7 @@ def go_client(c: g.Ctx, *extra: str, **kw) -> g.ClientRun:
 
 
 def java(*args: str) -> list[str]:
-    # a small heap and no JIT warm-up keep a JVM start well under a second
+    # class-data sharing and the C1 compiler only: a JVM start well under a second
     return ["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", str(tools().javadir), *args]
 
 

@@ -90,13 +90,13 @@ def unexpected_message_no_group(s: Session, ctx: Context) -> Cause | None:
 
 
 def _encrypted_handshake_between(s: Session, start: int, end: int, sender: str) -> bool:
+    """Did *sender* send any protected record other than an alert between two frames?"""
     return any(
         e.sender == sender
-        and e.type != "ChangeCipherSpec"
         and e.encrypted
+        and e.type not in ("ChangeCipherSpec", "Alert")
         and start < e.frame < end
         for e in s.events
-        if e.type not in ("Alert",)
     )
 
 
