@@ -355,6 +355,13 @@ def diag(session: Session, rep: Report | None = None):
         d.STRICT = False
 
 
+def run(rule, session: Session, rep: Report | None = None):
+    """One rule on its own, with the context the registry would give it."""
+    from tlstui.analysis.diagnosis.registry import Context
+
+    return rule(session, Context.build(session, rep))
+
+
 def ok_tls13() -> Session:
     """A clean TLS 1.3 handshake, for negative tests."""
     return (

@@ -7,21 +7,19 @@ Skipped when tshark is not installed.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES, TSHARK, capture_files
 
 from tlstui.analysis.engine import analyze
 from tlstui.tls.names import HANDSHAKE_EVENTS
 
-CAPTURES = Path(__file__).resolve().parents[1] / "captures"
-FILES = sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
-TSHARK = shutil.which("tshark")
+FILES = capture_files()
 
-pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
+pytestmark = pytest.mark.tshark
 TYPE_OF = {name: code for code, name in HANDSHAKE_EVENTS.items()}
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from conftest import certificate_ders, handshake_body
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -16,19 +15,9 @@ from hypothesis import strategies as st
 
 from tlstui.tls.x509 import MAX_CERT_BYTES, summarize_certificate
 
-DATA = Path(__file__).parent / "data"
-
 
 def _ders(fixture: str, direction: str = "s2c") -> list[bytes]:
-    conns = json.loads((DATA / f"{fixture}.json").read_text())["connections"]
-    msg = next(m for c in conns for m in c if m["type"] == 11 and m["dir"] == direction)
-    raw = bytes.fromhex(msg["body"])
-    out, pos = [], 3
-    while pos < len(raw):
-        n = int.from_bytes(raw[pos : pos + 3], "big")
-        out.append(raw[pos + 3 : pos + 3 + n])
-        pos += 3 + n
-    return out
+    return certificate_ders(handshake_body(fixture, 11, direction=direction))
 
 
 def _make(subject: str, issuer: str, key, signer, *, ca: bool = False, san=None) -> bytes:

@@ -21,6 +21,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES, CORPUS, ORACLE
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,12 +35,7 @@ from tlstui.tls.keylog import KeyLog
 from tlstui.tls.model import ClientHello, ServerHello
 from tlstui.tls.names import cipher_suite_name
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-ORACLE = CORPUS / "oracle.jsonl"
-CAPTURES = REPO / "captures"
-
-needs_corpus = pytest.mark.skipif(not ORACLE.exists(), reason="../shared/corpus not present")
+needs_corpus = pytest.mark.corpus
 HS_NAMES = {
     4: "NewSessionTicket",
     8: "EncryptedExtensions",
@@ -104,6 +100,7 @@ def test_keylog_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(KeyLog.parse(lines)) == 3
 
 
+@pytest.mark.slow
 @given(st.lists(st.text(max_size=200), max_size=30))
 def test_keylog_parse_never_raises(lines: list[str]) -> None:
     log = KeyLog.parse(lines)
@@ -352,7 +349,7 @@ def _own_captures() -> list[Path]:
     return sorted(p for p in CAPTURES.glob("*.pcap*") if p.with_suffix(".keys").exists())
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+@pytest.mark.tshark
 @pytest.mark.parametrize("cap", _own_captures(), ids=lambda p: p.name)
 def test_own_captures_match_tshark(cap: Path) -> None:
     keys = cap.with_suffix(".keys")

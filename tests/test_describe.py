@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
+from conftest import bare_session
 
-from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Alert, Endpoint, Event, Report, Session
 from tlstui.output import describe
 from tlstui.tls.model import AlertMsg, CertificateInfo, CertificateMsg
 
-SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
 CERT = CertificateInfo(
     subject="CN=intranet.example",
     issuer="CN=Example Private CA",
@@ -22,23 +19,8 @@ CERT = CertificateInfo(
 )
 
 
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
-
-
 def _session(**kw) -> Session:
-    base = dict(
-        id=1,
-        client=Endpoint("10.0.0.1", 5000),
-        server=Endpoint("10.0.0.2", 443),
-        first_frame=1,
-        last_frame=2,
-        start=0.0,
-        end=0.0,
-    )
-    base.update(kw)
-    return Session(**base)
+    return bare_session(**{"client": Endpoint("10.0.0.1", 5000), "last_frame": 2, **kw})
 
 
 def test_status_marks_differ_without_colour() -> None:

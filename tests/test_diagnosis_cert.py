@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sessionkit import Kit, ca, diag, leaf, ok_tls12, ok_tls13, report
+from sessionkit import Kit, ca, diag, leaf, ok_tls12, ok_tls13, report, run
 
 from tlstui.analysis.diagnosis import certs
 from tlstui.analysis.diagnosis import rules_cert as rc
-from tlstui.analysis.diagnosis.registry import Context
 
 INTER = ca("CN=Example Issuing CA", "CN=Example Root")
-
-
-def run(rule, s, rep=None):
-    return rule(s, Context.build(s, rep))
 
 
 def tls12(chain, sni="www.example.com"):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from tlstui.analysis.engine import analyze
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus not present")
+pytestmark = pytest.mark.corpus
 
 
 def only_failed(name: str):

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, server_hello
+from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, run, server_hello
 
 import tlstui.analysis.diagnosis as d
 from tlstui.analysis.diagnosis import rules_hello as rh
-from tlstui.analysis.diagnosis.registry import Context
 
 LEGACY_SUITES = [0x000A, 0x0005, 0x002F, 0x0035]
-
-
-def run(rule, s, rep=None):
-    return rule(s, Context.build(s, rep))
 
 
 # --- protocol_version_mismatch -----------------------------------------------------------------

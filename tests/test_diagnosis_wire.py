@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sessionkit import Kit, client_hello, diag, ok_tls12, ok_tls13, report
+from sessionkit import Kit, client_hello, diag, ok_tls12, ok_tls13, report, run
 
 from tlstui.analysis.diagnosis import rules_wire as rw
-from tlstui.analysis.diagnosis.registry import Context
-
-
-def run(rule, s, rep=None):
-    return rule(s, Context.build(s, rep))
 
 
 @pytest.mark.parametrize("make", [ok_tls13, ok_tls12])

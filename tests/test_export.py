@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from conftest import SHOWCASE
 
-import pytest
-
-from tlstui.analysis.engine import analyze
 from tlstui.analysis.model import Report
 from tlstui.output.markdown import export_filename, ladder_lines, md_code, md_text, session_markdown
-
-SHOWCASE = Path(__file__).resolve().parent.parent / "captures" / "showcase.pcap"
-
-
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
 
 
 def _by_cause(report: Report, cause: str):

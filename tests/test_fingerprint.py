@@ -6,27 +6,20 @@ JA4: Suricata's ja4-tls test (suricata-verify) and Arkime's expected outputs (ar
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS, fixture_messages
 
 from tlstui.tls.fingerprint import ja3, ja3_hash, ja4
 from tlstui.tls.messages import decode_client_hello
 from tlstui.tls.model import ClientHello, Extension
 
-DATA = Path(__file__).parent / "data"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
 
 def hellos(name: str) -> list[ClientHello]:
-    conns = json.loads((DATA / f"{name}.json").read_text())["connections"]
     return [
         decode_client_hello(bytes.fromhex(m["body"]), int(m["record_version"], 16))
-        for c in conns
-        for m in c
+        for m in fixture_messages(name)
         if m["type"] == 1
     ]
 
@@ -142,9 +135,8 @@ def test_ja4_without_signature_algorithms_hashes_extensions_only() -> None:
     assert ja4(ch).startswith("t12d0103")
 
 
-@pytest.mark.skipif(
-    not (CORPUS.exists() and shutil.which("tshark")), reason="needs the shared corpus and tshark"
-)
+@pytest.mark.corpus
+@pytest.mark.tshark
 def test_ja3_against_live_tshark() -> None:
     for name, pcap in [
         ("client_certificate", "zeek/tls/client-certificate.pcap"),

@@ -28,11 +28,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import bare_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tlstui.analysis.engine import analyze
-from tlstui.analysis.model import Endpoint, Session
+from tlstui.analysis.model import Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.output.json_report import to_json
 from tlstui.tls import messages as msgs
@@ -169,15 +170,7 @@ def check_pipeline(data: bytes) -> None:
 
 def feed_stream(stream: bytes, cuts: list[int], side: int) -> Session:
     """Feed one direction's bytes in chunks to a RecordReader + SessionBuilder."""
-    s = Session(
-        id=1,
-        client=Endpoint("10.0.0.1", 1),
-        server=Endpoint("10.0.0.2", 443),
-        first_frame=1,
-        last_frame=1,
-        start=0.0,
-        end=0.0,
-    )
+    s = bare_session()
     b = SessionBuilder(s)
     readers = [RecordReader(b, CLIENT), RecordReader(b, SERVER)]
     b.readers = readers
@@ -191,6 +184,7 @@ def feed_stream(stream: bytes, cuts: list[int], side: int) -> Session:
 # --- properties -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @FAST
 @given(which=st.sampled_from(["ch12", "ch13", "sh12", "sh13", "cert"]), ops=ops_st)
 def test_handshake_decoders_raise_only_decode_error(which: str, ops: list) -> None:
@@ -215,6 +209,7 @@ def test_handshake_decoders_raise_only_decode_error(which: str, ops: list) -> No
             assert str(exc)
 
 
+@pytest.mark.slow
 @FAST
 @given(ops=ops_st)
 def test_certificate_summary_never_raises(ops: list) -> None:
@@ -227,6 +222,7 @@ def test_certificate_summary_never_raises(ops: list) -> None:
     assert isinstance(msgs.dn_to_string(mutate(der[:200], ops)), str)
 
 
+@pytest.mark.slow
 @FAST
 @given(
     which=st.sampled_from(sorted(STREAMS)),
@@ -240,12 +236,14 @@ def test_record_reader_takes_any_stream(which: str, ops: list, cuts: list[int]) 
     assert len(s.events) <= 2001
 
 
+@pytest.mark.slow
 @PIPELINE
 @given(base=st.sampled_from(sorted(BASES)), ops=ops_st)
 def test_pipeline_survives_mutated_captures(base: str, ops: list) -> None:
     check_pipeline(mutate(BASES[base], ops))
 
 
+@pytest.mark.slow
 @PIPELINE
 @given(
     base=st.sampled_from(["tls12.pcap", "tls13.pcap", "hostile-cert.pcap"]),

@@ -24,6 +24,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import bare_session
 
 from tlstui import cli
 from tlstui.analysis.engine import analyze
@@ -90,10 +91,11 @@ def test_refused_with_one_line(capsys, name: str, message: str) -> None:
 
 
 def test_directory_missing_path_and_hostile_path_name(capsys, tmp_path: Path) -> None:
+    # A directory means every capture in it (several captures); an empty one gives none.
     assert run(capsys, str(tmp_path), "--json") == (
         2,
         "",
-        f"tlstui: {tmp_path}: is a directory, not a capture file\n",
+        f"tlstui: {tmp_path}: an empty directory, no capture in it\n",
     )
     missing = tmp_path / "nope.pcap"
     assert run(capsys, str(missing), "--json") == (2, "", f"tlstui: {missing}: no such file\n")
@@ -601,6 +603,7 @@ def measure(path: Path, *, trace: bool, diagnose: bool = True):
     return report, time.perf_counter() - start, peak
 
 
+@pytest.mark.slow
 def test_50mb_of_garbage_is_linear(tmp_path: Path) -> None:
     # ~3 s on an idle laptop (was ~20 s before the regex resynchronisation); the bound is
     # loose for loaded CI machines.
@@ -613,6 +616,7 @@ def test_50mb_of_garbage_is_linear(tmp_path: Path) -> None:
     assert len(s.malformed) <= 50  # notes are capped
 
 
+@pytest.mark.slow
 def test_garbage_memory_is_bounded(tmp_path: Path) -> None:
     # Memory does not grow with the garbage: 10 MB costs what 1 MB costs (< 8 MiB peak;
     # the capture itself is memory-mapped and not counted).
@@ -622,6 +626,7 @@ def test_garbage_memory_is_bounded(tmp_path: Path) -> None:
     assert peak < 8 << 20, f"peak {peak >> 20} MiB"
 
 
+@pytest.mark.slow
 def test_20000_tiny_sessions(tmp_path: Path) -> None:
     p = tmp_path / "many.pcap"
     assert mh.many_sessions_pcap(p, CH13, 20_000) == 40_000
@@ -634,6 +639,7 @@ def test_20000_tiny_sessions(tmp_path: Path) -> None:
     assert elapsed < 60, f"{elapsed:.1f} s for 20,000 sessions"
 
 
+@pytest.mark.slow
 def test_session_memory_per_session(tmp_path: Path) -> None:
     # Documented cap: < 12 KiB of Python heap per unanswered-ClientHello session (measured
     # 7.3 KiB: decoded hello, ladder, reader/builder state, fingerprints).
@@ -644,6 +650,7 @@ def test_session_memory_per_session(tmp_path: Path) -> None:
     assert peak < 1500 * 12 * 1024, f"{peak / 1500 / 1024:.1f} KiB per session"
 
 
+@pytest.mark.slow
 def test_20000_tiny_sessions_with_diagnosis(tmp_path: Path) -> None:
     p = tmp_path / "many.pcap"
     mh.many_sessions_pcap(p, CH13, 20_000)
@@ -676,19 +683,10 @@ def test_huge_sequence_gaps(tmp_path: Path) -> None:
 
 
 def _reader_pair():
-    from tlstui.analysis.model import Endpoint, Session
     from tlstui.analysis.sessions import SessionBuilder
     from tlstui.tls.records import RecordReader
 
-    s = Session(
-        id=1,
-        client=Endpoint("10.0.0.1", 1),
-        server=Endpoint("10.0.0.2", 443),
-        first_frame=1,
-        last_frame=1,
-        start=0.0,
-        end=0.0,
-    )
+    s = bare_session()
     b = SessionBuilder(s)
     b.readers = [RecordReader(b, 0), RecordReader(b, 1)]
     return s, b.readers

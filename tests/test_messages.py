@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
-from functools import cache
-from pathlib import Path
 
 import pytest
+from conftest import certificate_ders, handshake_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,24 +25,6 @@ from tlstui.tls.messages import (
 )
 from tlstui.tls.names import is_grease
 
-DATA = Path(__file__).parent / "data"
-
-
-@cache
-def _fixture(name: str) -> list[dict]:
-    return [
-        m for conn in json.loads((DATA / f"{name}.json").read_text())["connections"] for m in conn
-    ]
-
-
-def body(name: str, hs_type: int | str, index: int = 0, direction: str | None = None) -> bytes:
-    found = [
-        m
-        for m in _fixture(name)
-        if m["type"] == hs_type and (direction is None or m["dir"] == direction)
-    ]
-    return bytes.fromhex(found[index]["body"])
-
 
 def _u16(v: int) -> bytes:
     return v.to_bytes(2, "big")
@@ -54,21 +34,11 @@ def _u24(v: int) -> bytes:
     return v.to_bytes(3, "big")
 
 
-def _ders(cert_body: bytes) -> list[bytes]:
-    """DER certificates of a TLS 1.2 Certificate body (test-side, independent parser)."""
-    out, pos = [], 3
-    while pos < len(cert_body):
-        n = int.from_bytes(cert_body[pos : pos + 3], "big")
-        out.append(cert_body[pos + 3 : pos + 3 + n])
-        pos += 3 + n
-    return out
-
-
 # --- ClientHello ------------------------------------------------------------------------------
 
 
 def test_client_hello_tls13_capable_browser() -> None:
-    ch = decode_client_hello(body("client_certificate", 1), 0x0301)
+    ch = decode_client_hello(handshake_body("client_certificate", 1), 0x0301)
     assert ch.sni == "certauth.idrix.fr"
     assert len(ch.cipher_suites) == 17
     assert ch.cipher_suites[:3] == [0x1301, 0x1303, 0x1302]
@@ -104,7 +74,7 @@ def test_client_hello_tls13_capable_browser() -> None:
 
 
 def test_client_hello_keeps_grease_and_pq_share() -> None:
-    ch = decode_client_hello(body("chrome_kyber", 1), 0x0301)
+    ch = decode_client_hello(handshake_body("chrome_kyber", 1), 0x0301)
     assert ch.sni == "lh3.google.com"
     assert ch.supported_groups == [0xCACA, 0x6399, 29, 23, 24]
     assert ch.key_share_groups == [0xCACA, 0x6399, 29]
@@ -118,7 +88,7 @@ def test_client_hello_keeps_grease_and_pq_share() -> None:
 
 
 def test_client_hello_legacy_and_draft() -> None:
-    ch = decode_client_hello(body("many_extensions", 1), 0x0301)
+    ch = decode_client_hello(handshake_body("many_extensions", 1), 0x0301)
     assert ch.legacy_version == 0x0301
     assert ch.sni == "ssl.gstatic.com"
     assert ch.alpn == []
@@ -126,16 +96,16 @@ def test_client_hello_legacy_and_draft() -> None:
     assert ch.offered_versions == [0x0301]
     assert [e.type for e in ch.extensions] == [0, 65281, 10, 11, 35, 13172]
 
-    ch = decode_client_hello(body("draft16_aborted", 1), 0x0301)
+    ch = decode_client_hello(handshake_body("draft16_aborted", 1), 0x0301)
     assert ch.sni == "tls13.crypto.mozilla.org"
     assert ch.supported_versions == [0x7F10, 0x0303, 0x0302, 0x0301]
 
-    ch = decode_client_hello(body("tls13_psk", 1), 0x0301)
+    ch = decode_client_hello(handshake_body("tls13_psk", 1), 0x0301)
     assert ch.psk_offered
 
 
 def test_client_hello_ssl3_without_extensions() -> None:
-    ch = decode_client_hello(body("selfsign_ssl3", 1), 0x0300)
+    ch = decode_client_hello(handshake_body("selfsign_ssl3", 1), 0x0300)
     assert ch.legacy_version == 0x0300
     assert ch.extensions == []
     assert ch.cipher_suites[-1] == 0x00FF
@@ -144,7 +114,7 @@ def test_client_hello_ssl3_without_extensions() -> None:
 
 
 def test_sslv2_client_hello() -> None:
-    ch = decode_sslv2_client_hello(body("sslv2", "sslv2"))
+    ch = decode_sslv2_client_hello(handshake_body("sslv2", "sslv2"))
     assert ch.sslv2_format and ch.record_version == 0x0002 and ch.legacy_version == 0x0002
     assert ch.cipher_suites == [
         0x0700C0,
@@ -158,7 +128,7 @@ def test_sslv2_client_hello() -> None:
     assert len(ch.random) == 32 and ch.random[:16] == bytes(16)
     assert ch.extensions == [] and ch.length == 46
 
-    up = decode_sslv2_client_hello(body("sslv2_upgrade", "sslv2"))
+    up = decode_sslv2_client_hello(handshake_body("sslv2_upgrade", "sslv2"))
     assert up.legacy_version == 0x0301
     assert up.cipher_suites[:3] == [0x010080, 0x030080, 0x0700C0]
     assert 0x0039 in up.cipher_suites and 0xFEFF in up.cipher_suites  # 00XXYY -> XXYY
@@ -176,7 +146,7 @@ def test_dtls_client_hello_cookie_is_skipped() -> None:
 
 
 def test_server_hello_tls12() -> None:
-    sh = decode_server_hello(body("client_certificate", 2), 0x0303)
+    sh = decode_server_hello(handshake_body("client_certificate", 2), 0x0303)
     assert sh.cipher_suite == 0xC030
     assert sh.alpn == "http/1.1"
     assert sh.selected_version is None and sh.version == 0x0303
@@ -185,9 +155,9 @@ def test_server_hello_tls12() -> None:
 
 
 def test_hello_retry_request() -> None:
-    ch1 = decode_client_hello(body("hrr", 1, 0), 0x0301)
-    hrr = decode_server_hello(body("hrr", 2), 0x0303)
-    ch2 = decode_client_hello(body("hrr", 1, 1), 0x0303)
+    ch1 = decode_client_hello(handshake_body("hrr", 1, 0), 0x0301)
+    hrr = decode_server_hello(handshake_body("hrr", 2), 0x0303)
+    ch2 = decode_client_hello(handshake_body("hrr", 1, 1), 0x0303)
     assert hrr.is_hrr and hrr.random == HRR_RANDOM
     assert hrr.selected_version == 0x0304
     assert hrr.key_share_group == 23  # secp256r1 requested
@@ -196,17 +166,17 @@ def test_hello_retry_request() -> None:
 
 
 def test_server_hello_tls13() -> None:
-    sh = decode_server_hello(body("chrome_kyber", 2), 0x0303)
+    sh = decode_server_hello(handshake_body("chrome_kyber", 2), 0x0303)
     assert sh.selected_version == 0x0304 and sh.version == 0x0304
     assert sh.key_share_group == 0x6399
     assert sh.cipher_suite == 0x1301 and not sh.is_hrr
 
-    psk = decode_server_hello(body("tls13_psk", 2), 0x0303)
+    psk = decode_server_hello(handshake_body("tls13_psk", 2), 0x0303)
     assert psk.psk_selected and psk.key_share_group == 29
 
 
 def test_server_hello_old_draft_layout() -> None:
-    sh = decode_server_hello(body("draft19", 2), 0x0301)
+    sh = decode_server_hello(handshake_body("draft19", 2), 0x0301)
     assert sh.legacy_version == 0x7F13 and sh.version == 0x7F13
     assert sh.cipher_suite == 0x1302 and sh.key_share_group == 29
     assert sh.session_id == b""
@@ -217,7 +187,7 @@ def test_server_hello_old_draft_layout() -> None:
     [(b"DOWNGRD\x01", "TLS 1.2"), (b"DOWNGRD\x00", "TLS 1.1 or below"), (b"DOWNGRD\x02", None)],
 )
 def test_downgrade_sentinel(tail: bytes, expected: str | None) -> None:
-    real = bytearray(body("client_certificate", 2))
+    real = bytearray(handshake_body("client_certificate", 2))
     real[2 + 24 : 2 + 32] = tail
     assert decode_server_hello(bytes(real), 0x0303).downgrade_sentinel == expected
 
@@ -226,7 +196,7 @@ def test_downgrade_sentinel(tail: bytes, expected: str | None) -> None:
 
 
 def test_certificate_tls12_chain() -> None:
-    msg = decode_certificate(body("client_certificate", 11, direction="s2c"), tls13=False)
+    msg = decode_certificate(handshake_body("client_certificate", 11, direction="s2c"), tls13=False)
     assert [c.subject for c in msg.chain] == [
         "CN=certauth.idrix.fr",
         "CN=R3,O=Let's Encrypt,C=US",
@@ -238,13 +208,15 @@ def test_certificate_tls12_chain() -> None:
     assert leaf.error is None and not leaf.self_signed and leaf.is_ca is False
     assert msg.omitted == 0 and msg.request_context == b""
 
-    client = decode_certificate(body("client_certificate", 11, direction="c2s"), tls13=False)
+    client = decode_certificate(
+        handshake_body("client_certificate", 11, direction="c2s"), tls13=False
+    )
     assert client.chain[0].subject == "CN=johanna@corelight.com"
 
 
 def test_certificate_empty_and_tls13() -> None:
     assert decode_certificate(b"\x00\x00\x00", tls13=False).chain == []
-    ders = _ders(body("client_certificate", 11, direction="s2c"))
+    ders = certificate_ders(handshake_body("client_certificate", 11, direction="s2c"))
     entries = b"".join(_u24(len(d)) + d + _u16(0) for d in ders)
     msg13 = b"\x00" + _u24(len(entries)) + entries
     msg = decode_certificate(msg13, tls13=True)
@@ -265,18 +237,18 @@ def test_certificate_cap_and_bad_der() -> None:
 
 
 def test_server_key_exchange_ecdhe_and_dhe() -> None:
-    ske = decode_server_key_exchange(body("client_certificate", 12), 0xC030, 0x0303)
+    ske = decode_server_key_exchange(handshake_body("client_certificate", 12), 0xC030, 0x0303)
     assert (ske.kex, ske.named_group, ske.signature_algorithm) == ("ECDHE", 29, 0x0804)
-    ske = decode_server_key_exchange(body("ecdhe", 12), 0xC014, 0x0303)
+    ske = decode_server_key_exchange(handshake_body("ecdhe", 12), 0xC014, 0x0303)
     assert (ske.kex, ske.named_group, ske.signature_algorithm) == ("ECDHE", 23, 0x0601)
-    ske = decode_server_key_exchange(body("ecdsa_cert", 12), 0xC02B, 0x0303)
+    ske = decode_server_key_exchange(handshake_body("ecdsa_cert", 12), 0xC02B, 0x0303)
     assert (ske.kex, ske.named_group, ske.signature_algorithm) == ("ECDHE", 24, 0x0603)
-    ske = decode_server_key_exchange(body("dhe", 12), 0x0088, 0x0303)
+    ske = decode_server_key_exchange(handshake_body("dhe", 12), 0x0088, 0x0303)
     assert (ske.kex, ske.dh_bits, ske.signature_algorithm) == ("DHE", 1024, 0x0601)
 
 
 def test_server_key_exchange_tls10_has_no_sigalg() -> None:
-    ske = decode_server_key_exchange(body("tls10", 12), 0xC011, 0x0301)
+    ske = decode_server_key_exchange(handshake_body("tls10", 12), 0xC011, 0x0301)
     assert ske.kex == "ECDHE" and ske.named_group == 23 and ske.signature_algorithm is None
 
 
@@ -291,27 +263,29 @@ def test_server_key_exchange_psk_and_unknown() -> None:
 
 
 def test_certificate_request_tls12() -> None:
-    req = decode_certificate_request(body("client_certificate", 13), tls13=False)
+    req = decode_certificate_request(handshake_body("client_certificate", 13), tls13=False)
     assert req.certificate_types == [1, 2, 64]
     assert len(req.signature_algorithms) == 20 and req.signature_algorithms[0] == 0x0403
     assert req.ca_names == []
 
 
 def test_certificate_request_ssl3_with_ca_names() -> None:
-    req = decode_certificate_request(body("selfsign_ssl3", 13), tls13=False, version=0x0300)
+    req = decode_certificate_request(
+        handshake_body("selfsign_ssl3", 13), tls13=False, version=0x0300
+    )
     assert req.certificate_types == [1, 2]
     assert req.signature_algorithms == []
     assert req.ca_names == ["C=CH,O=LO,CN=MO"]
     # Without the version the 1.2 layout fails to parse and the old one is used.
-    assert decode_certificate_request(body("selfsign_ssl3", 13), tls13=False) == req
+    assert decode_certificate_request(handshake_body("selfsign_ssl3", 13), tls13=False) == req
     with pytest.raises(DecodeError):
-        decode_certificate_request(body("selfsign_ssl3", 13), tls13=False, version=0x0303)
+        decode_certificate_request(handshake_body("selfsign_ssl3", 13), tls13=False, version=0x0303)
 
 
 def test_certificate_request_tls13_and_cap() -> None:
     from cryptography import x509
 
-    der = _ders(body("client_certificate", 11, direction="s2c"))[1]
+    der = certificate_ders(handshake_body("client_certificate", 11, direction="s2c"))[1]
     name = x509.load_der_x509_certificate(der).subject.public_bytes()
     cas = b"".join(_u16(len(name)) + name for _ in range(MAX_CA_NAMES + 3))
     sig = _u16(4) + _u16(0x0804) + _u16(0x0403)
@@ -326,7 +300,7 @@ def test_dn_to_string_matches_cryptography() -> None:
     from cryptography import x509
 
     for fixture in ("client_certificate", "dhe", "missing_intermediate", "tls10"):
-        for der in _ders(body(fixture, 11)):
+        for der in certificate_ders(handshake_body(fixture, 11)):
             cert = x509.load_der_x509_certificate(der)
             assert dn_to_string(cert.subject.public_bytes()) == cert.subject.rfc4514_string()
             assert dn_to_string(cert.issuer.public_bytes()) == cert.issuer.rfc4514_string()
@@ -337,9 +311,9 @@ def test_dn_to_string_matches_cryptography() -> None:
 
 
 def test_new_session_ticket() -> None:
-    nst = decode_new_session_ticket(body("ticket12", 4), tls13=False)
+    nst = decode_new_session_ticket(handshake_body("ticket12", 4), tls13=False)
     assert (nst.lifetime, nst.ticket_length) == (300, 160)
-    nst = decode_new_session_ticket(body("client_certificate", 4), tls13=False)
+    nst = decode_new_session_ticket(handshake_body("client_certificate", 4), tls13=False)
     assert (nst.lifetime, nst.ticket_length) == (300, 1744)
     t13 = (
         (7200).to_bytes(4, "big") + b"\x01\x02\x03\x04" + b"\x01\x00" + _u16(5) + b"t" * 5 + _u16(0)
@@ -352,7 +326,7 @@ def test_new_session_ticket() -> None:
 
 
 def test_lying_extension_length_is_reported() -> None:
-    ch_body = bytearray(body("client_certificate", 1))
+    ch_body = bytearray(handshake_body("client_certificate", 1))
     ext_start = len(ch_body) - sum(
         4 + len(e.data) for e in decode_client_hello(bytes(ch_body), 0).extensions
     )
@@ -365,7 +339,7 @@ def test_lying_extension_length_is_reported() -> None:
 @pytest.mark.parametrize("cut", [0, 1, 2, 20, 34, 35, 40])
 def test_truncated_client_hello(cut: int) -> None:
     with pytest.raises(DecodeError):
-        decode_client_hello(body("client_certificate", 1)[:cut], 0x0301)
+        decode_client_hello(handshake_body("client_certificate", 1)[:cut], 0x0301)
 
 
 def test_odd_cipher_list() -> None:
@@ -431,7 +405,7 @@ _REAL = [
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_REAL), st.data())
 def test_mutated_real_messages_raise_only_decode_error(which: tuple, data: st.DataObject) -> None:
-    raw = bytearray(body(*which))
+    raw = bytearray(handshake_body(*which))
     for _ in range(data.draw(st.integers(1, 4))):
         pos = data.draw(st.integers(0, len(raw) - 1))
         raw[pos] = data.draw(st.integers(0, 255))

@@ -7,15 +7,14 @@ made up here, which is exactly what these layers must survive.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import CAPTURES
 
 from tlstui.analysis.engine import analyze
 from tlstui.tls.records import RecordReader
 from tlstui.wire.tcp import HalfStream
 
-CAPTURE = Path(__file__).resolve().parents[1] / "captures" / "tls12-ok.pcap"
+CAPTURE = CAPTURES / "tls12-ok.pcap"
 
 
 class Recorder:

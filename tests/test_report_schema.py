@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, DOCS, SHARED, SHOWCASE, capture_files
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
-CAPTURES = sorted(p for p in (ROOT / "captures").iterdir() if p.suffix in (".pcap", ".pcapng"))
+CAPTURES = capture_files()
+SHARED_SPEC = SHARED / "spec" / "report.md"
 CORPUS_FILES = (
     sorted(p for p in CORPUS.rglob("*") if p.suffix in (".pcap", ".pcapng"))
     if CORPUS.exists()
@@ -136,12 +136,12 @@ def check_session(s: dict, n: int) -> None:
     assert isinstance(d["summary"], str) and d["summary"]
     assert isinstance(d["explanation"], str)
     assert all(isinstance(f, int) for f in d["evidence"])
-    # spec Additions: an established session is "ok", or "abrupt_close" when it was
-    # truncated after application data
-    if s["status"] == "ok":
-        assert d["cause"] in ("ok", "abrupt_close")
+    # An established session that ended badly after data is ok with the cause that names
+    # how it ended (spec "Additions": abrupt_close).
+    if s["status"] == "ok" and d["cause"] != "ok":
+        assert d["cause"] == "abrupt_close" and s["established"]
     else:
-        assert d["cause"] not in ("ok",)
+        assert (d["cause"] == "ok") == (s["status"] == "ok")
 
 
 def check_report(doc: dict, path: Path) -> None:
@@ -176,7 +176,7 @@ def test_captures_follow_the_spec(path: Path) -> None:
     assert doc["sessions"], "every bundled capture holds TLS"
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus not present")
+@pytest.mark.corpus
 def test_corpus_follows_the_spec() -> None:
     from tlstui.analysis.engine import analyze
     from tlstui.output.json_report import report_dict
@@ -187,7 +187,7 @@ def test_corpus_follows_the_spec() -> None:
 
 
 def test_showcase_report_values() -> None:
-    doc = run_json(ROOT / "captures" / "showcase.pcap")
+    doc = run_json(SHOWCASE)
     s = doc["sessions"]
     assert len(s) == 11
     assert [x["status"] for x in s].count("ok") == 2
@@ -203,3 +203,9 @@ def test_showcase_report_values() -> None:
         "decrypted": True,
     }
     assert cert_required[0]["diagnosis"]["cause"] == "client_cert_missing"
+
+
+@pytest.mark.skipif(not SHARED_SPEC.exists(), reason="../shared/spec not present")
+def test_docs_schema_holds_the_spec_verbatim() -> None:
+    """docs/report-schema.md is the spec people read; it must not drift from the shared one."""
+    assert SHARED_SPEC.read_text() in (DOCS / "report-schema.md").read_text()

@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from conftest import CAPTURES, REPO, quiet_app, wait_for_load
 from textual.pilot import Pilot
 
 from tlstui.analysis.model import Event, Session
-from tlstui.ui import make_app
-from tlstui.ui.app import TlsApp, wait_for_load
+from tlstui.ui.app import TlsApp
 from tlstui.ui.widgets.ladder import LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOWCASE = Path("captures/showcase.pcap")
 NARROW = (80, 24)
 WIDE = (160, 48)
@@ -30,13 +29,11 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 
 @pytest.fixture(autouse=True)
 def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
 
 
 def app(path: Path | str = SHOWCASE, keylog: bool | None = None) -> TlsApp:
-    result = make_app(path, keylog=keylog)
-    result.animation_level = "none"
-    return result
+    return quiet_app(path, keylog=keylog)
 
 
 async def loaded(pilot: Pilot) -> None:
@@ -151,7 +148,7 @@ class TestLadderAndDetail:
         """A TLS 1.3 alert read without the key log: what it probably is, and that the key log
         would tell."""
         # Key logs off (--no-keylog), so the alert stays encrypted.
-        source = ROOT / "captures" / "tls13-client-cert-missing.pcap"
+        source = CAPTURES / "tls13-client-cert-missing.pcap"
 
         async def run_before(pilot: Pilot) -> None:
             await loaded(pilot)
@@ -180,3 +177,56 @@ class TestScreens:
         assert snap_compare(
             app("tests/data/no_tls_http.pcap"), terminal_size=NARROW, run_before=press()
         )
+
+
+MIXED = Path("captures/mixed.pcap")
+
+
+def compare_from(session_id: int, *keys: str) -> RunBefore:
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await select_session(pilot, lambda s: s.id == session_id)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+
+    return run_before
+
+
+class TestCompare:
+    def test_compare_80x24(self, snap_compare) -> None:
+        """`c` on mixed.pcap #8 (no shared cipher): its partner #6, the summary naming the
+        suite, where the ladders part, then the differences stacked, each marked ≠."""
+        assert snap_compare(app(MIXED), terminal_size=NARROW, run_before=compare_from(8, "c"))
+
+    def test_compare_160x48(self, snap_compare) -> None:
+        """At 160 columns: #18 (client certificate missing) and #28 side by side, field | a | b,
+        the same fields folded into one ``=`` line."""
+        assert snap_compare(app(MIXED), terminal_size=WIDE, run_before=compare_from(18, "c"))
+
+    def test_marked_session_and_ja4_column_160x48(self, snap_compare) -> None:
+        """`space` marks #11 (shown with *), the client JA4 column at 160 columns."""
+        assert snap_compare(app(MIXED), terminal_size=WIDE, run_before=compare_from(11, "space"))
+
+
+SEVERAL = [
+    "captures/tls12-no-shared-cipher.pcap",
+    "captures/tls12-ok.pcap",
+    "captures/tls13-hrr.pcap",
+]
+
+
+def several_app() -> TlsApp:
+    from tlstui.cli import _several_for_ui
+
+    return quiet_app(SEVERAL[0], analyze=_several_for_ui(SEVERAL))
+
+
+class TestSeveralCaptures:
+    def test_several_captures_80x24(self, snap_compare) -> None:
+        """Three captures in one list: the capture column, ids 1-3, "+2 more" in the header."""
+        assert snap_compare(several_app(), terminal_size=NARROW, run_before=press())
+
+    def test_several_captures_160x48(self, snap_compare) -> None:
+        """The same at 160 columns: capture and client JA4 columns both shown."""
+        assert snap_compare(several_app(), terminal_size=WIDE, run_before=press())

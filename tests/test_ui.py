@@ -16,22 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, SHOWCASE, quiet_app, wait_for_load
 from rich.console import Console
 from textual.widgets import Static
 
-from tlstui.analysis.engine import CaptureError, Progress, analyze
+from tlstui.analysis.engine import CaptureError, Progress
 from tlstui.analysis.model import Report
 from tlstui.output import describe
 from tlstui.ui import make_app
-from tlstui.ui.app import TlsApp, wait_for_load
+from tlstui.ui.app import TlsApp
 from tlstui.ui.screens.error import ErrorScreen
 from tlstui.ui.screens.help import HelpScreen
 from tlstui.ui.widgets.detail import DetailView
 from tlstui.ui.widgets.ladder import LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
-
-ROOT = Path(__file__).resolve().parent.parent
-SHOWCASE = ROOT / "captures" / "showcase.pcap"
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -44,22 +42,13 @@ def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     return wrapper
 
 
-@pytest.fixture(scope="module")
-def report() -> Report:
-    return analyze(SHOWCASE)
-
-
 def showcase_app() -> TlsApp:
-    app = make_app(SHOWCASE)
-    app.animation_level = "none"
-    return app
+    return quiet_app(SHOWCASE)
 
 
 def app_for(report: Report, name: str = "showcase.pcap") -> TlsApp:
     """The app on an already analysed (possibly edited) report."""
-    app = make_app(name, analyze=lambda path, **kw: report)
-    app.animation_level = "none"
-    return app
+    return quiet_app(name, analyze=lambda path, **kw: report)
 
 
 def ids(report: Report, predicate: Callable[[Any], bool]) -> list[int]:
@@ -292,7 +281,7 @@ class TestScreens:
     @sync
     async def test_not_a_capture_shows_error_screen(self, monkeypatch) -> None:
         """A text file: an error screen with the one-line reason; q quits with status 2."""
-        monkeypatch.chdir(ROOT)
+        monkeypatch.chdir(REPO)
         app = make_app("tests/data/make_no_tls.py")
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for_load(pilot)
@@ -339,7 +328,7 @@ class TestScreens:
     @sync
     async def test_empty_capture_says_why(self) -> None:
         """A capture without TLS: the sessions pane says so and suggests reasons."""
-        app = make_app(ROOT / "tests" / "data" / "no_tls_http.pcap")
+        app = make_app(REPO / "tests" / "data" / "no_tls_http.pcap")
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for_load(pilot)
             text = str(app.screen.query_one("#notice", Static).render())

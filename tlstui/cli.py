@@ -10,10 +10,15 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tlstui import __version__
 from tlstui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tlstui.analysis.model import Report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Without --json or --report, opens the terminal UI. Press ? there for keys.",
     )
     p.add_argument(
-        "capture", help="capture file (pcap or pcapng, optionally gzipped); - reads stdin"
+        "capture",
+        nargs="+",
+        help="capture file (pcap or pcapng, optionally gzipped); - reads stdin; several files "
+        "or a directory (rotated tcpdump -C/-G files) are read as one report",
     )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
@@ -41,15 +49,81 @@ def _parser() -> argparse.ArgumentParser:
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
     )
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
+    _compare_options(p)
     return p
+
+
+# --- session comparison -----------------------------------------------------------------------
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--diff",
+        nargs="+",
+        metavar="ID",
+        help="compare session A with B (ids as in --json); without B, with A's automatic "
+        "partner (the most similar successful session); text, or JSON with --json",
+    )
+
+
+def _print_diff(report: Report, args: argparse.Namespace) -> int:
+    from tlstui.output.compare_text import diff_command
+
+    code, text = diff_command(report, args.diff, as_json=args.json)
+    if code:
+        print(f"tlstui: {text}", file=sys.stderr)
+        return code
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def _several(args: argparse.Namespace) -> bool:
+    """More than one capture, or a directory of them: the multi-capture layer reads them."""
+    return len(args.capture) > 1 or any(c != "-" and os.path.isdir(c) for c in args.capture)
+
+
+def _analyze_several(args: argparse.Namespace) -> Report | None:
+    """Read several captures: one stderr line per unreadable one; exit 2 only if none was."""
+    from tlstui.analysis.multi import analyze_many
+
+    loaded = analyze_many(args.capture, keylog=args.keylog)
+    for line in loaded.errors:
+        print(f"tlstui: {safe_text(line, 2000)}", file=sys.stderr)
+    return loaded.report
+
+
+def _several_for_ui(paths: list[str]) -> Callable[..., Report]:
+    """The TUI's analyze function over several captures (errors become report warnings)."""
+
+    def run(
+        _path: object,
+        *,
+        keylog: Path | bool | None = None,
+        progress: Callable[..., None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Report:
+        from tlstui.analysis.engine import CaptureError
+        from tlstui.analysis.multi import analyze_many
+
+        loaded = analyze_many(paths, keylog=keylog, progress=progress, should_stop=should_stop)
+        if loaded.report is None:
+            raise CaptureError("; ".join(loaded.errors) or "no capture could be read")
+        loaded.report.capture.warnings[:0] = loaded.errors
+        return loaded.report
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    several = _several(args)
     if args.no_keylog:
         args.keylog = False
-    if not (args.json or args.report):
-        if args.capture == "-":
+    if not (args.json or args.report or args.diff):
+        if "-" in args.capture:
             print(
                 "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
                 file=sys.stderr,
@@ -57,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from tlstui.ui.app import make_app
 
-        app = make_app(args.capture, keylog=args.keylog)
+        if several:
+            app = make_app(
+                args.capture[0], keylog=args.keylog, analyze=_several_for_ui(args.capture)
+            )
+        else:
+            app = make_app(args.capture[0], keylog=args.keylog)
         app.run()
         return int(getattr(app, "return_code", 0) or 0)
 
@@ -68,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
 
     try:
-        report = analyze(args.capture, keylog=args.keylog)
+        if several:
+            report = _analyze_several(args)
+            if report is None:
+                return 2
+        else:
+            report = analyze(args.capture[0], keylog=args.keylog)
     except CaptureError as exc:
         # Through safe_text: the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
@@ -79,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.capture.warnings:
         print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
     try:
+        if args.diff:
+            return _print_diff(report, args)
         if args.json:
             from tlstui.output.json_report import to_json
 

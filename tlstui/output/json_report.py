@@ -1,4 +1,4 @@
-"""The JSON report of ``../shared/spec/report.md`` (schema 1), built from the model.
+"""The JSON report of ``docs/report-schema.md`` (schema 1), built from the model.
 
 Field names, types and meanings follow the spec exactly; fields added beyond it are marked in
 the README.  Capture-derived strings go into JSON as they are (the encoder escapes them).
@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tlstui import __version__
-from tlstui.analysis.model import Event, Report, Session
+from tlstui.analysis.compare import Comparison
+from tlstui.analysis.model import CaptureInfo, Event, Report, Session
 from tlstui.tls.model import CertificateInfo
 from tlstui.tls.names import cipher_suite_name, version_name
 
@@ -44,6 +45,11 @@ def _event(e: Event) -> dict[str, Any]:
     if e.note:
         out["note"] = e.note
     return out
+
+
+def _leg(s: Session | None) -> dict[str, Any] | None:
+    """A linked proxy leg: its id and (with several captures) its file."""
+    return None if s is None else {"id": s.id, "capture": s.capture}
 
 
 def session_dict(s: Session) -> dict[str, Any]:
@@ -105,6 +111,8 @@ def session_dict(s: Session) -> dict[str, Any]:
         "hello_retry": s.hello_retry is not None,
         "closed_by": dict(s.closed_by),
         "notes": list(s.malformed),
+        "upstream_leg": _leg(s.upstream_leg),
+        "client_leg": _leg(s.client_leg),
         "candidates": (
             [
                 {
@@ -121,25 +129,71 @@ def session_dict(s: Session) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    c = report.capture
+def _capture_dict(c: CaptureInfo) -> dict[str, Any]:
     return {
+        "file": c.file,
+        "format": c.format,
+        "link_types": list(c.link_types),
+        "packets": c.packets,
+        "damaged": c.damaged,
+        "truncated": c.truncated,
+        "warnings": list(c.warnings),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
-        "capture": {
-            "file": c.file,
-            "format": c.format,
-            "link_types": list(c.link_types),
-            "packets": c.packets,
-            "damaged": c.damaged,
-            "truncated": c.truncated,
-            "warnings": list(c.warnings),
-        },
-        "sessions": [session_dict(s) for s in report.sessions],
+        "capture": _capture_dict(report.capture),
     }
+    several = len(report.captures) > 1
+    if several:
+        # Several captures (spec "Additions"): `capture` is the first, `captures` all of them,
+        # and every session names its file.
+        out["captures"] = [_capture_dict(c) for c in report.captures]
+    sessions = [session_dict(s) for s in report.sessions]
+    if several:
+        for d, s in zip(sessions, report.sessions, strict=True):
+            d["capture"] = s.capture
+    out["sessions"] = sessions
+    return out
 
 
 def to_json(report: Report, indent: int | None = None) -> str:
     """The report as one JSON document; compact by default (the C encoder is ~5x faster than
     the indented one on large captures), indented for a person when asked."""
     return json.dumps(report_dict(report), indent=indent, ensure_ascii=False, check_circular=False)
+
+
+def comparison_dict(c: Comparison) -> dict[str, Any]:
+    """``--diff --json``: the comparison of two sessions (README, "Comparing sessions")."""
+    return {
+        "a": c.a.id,
+        "b": c.b.id,
+        "partner_reason": c.partner_reason,
+        "summary": c.summary,
+        "parting": c.parting.as_dict(),
+        "differences": [
+            {
+                "field": d.field,
+                "a": d.a,
+                "b": d.b,
+                "only_a": list(d.only_a),
+                "only_b": list(d.only_b),
+            }
+            for d in c.differences
+        ],
+    }
+
+
+def no_partner_dict(s: Session, reason: str) -> dict[str, Any]:
+    """``--diff A --json`` when A has no partner: the same keys, ``b`` null, nothing compared."""
+    return {
+        "a": s.id,
+        "b": None,
+        "partner_reason": reason,
+        "summary": reason,
+        "parting": None,
+        "differences": [],
+    }

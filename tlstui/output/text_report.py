@@ -6,6 +6,8 @@ every capture-derived string is built into ``Text`` objects so markup in an SNI 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
@@ -22,8 +24,15 @@ def _header(report: Report) -> Text:
     c = report.capture
     n = len(report.sessions)
     text = Text()
-    text.append(safe_text(c.file), style="bold")
-    text.append(f"  {c.format}, {c.packets} packets, {n} TLS session{'s' if n != 1 else ''}")
+    if len(report.captures) > 1:
+        # Several captures: one line each, then the sessions of all of them.
+        for info in report.captures:
+            text.append(safe_text(info.file), style="bold")
+            text.append(f"  {info.format}, {info.packets} packets\n")
+        text.append(f"{len(report.captures)} captures, {n} TLS session{'s' if n != 1 else ''}")
+    else:
+        text.append(safe_text(c.file), style="bold")
+        text.append(f"  {c.format}, {c.packets} packets, {n} TLS session{'s' if n != 1 else ''}")
     if c.damaged:
         text.append(f", {c.damaged} damaged frames", style="yellow")
     if c.truncated:
@@ -36,6 +45,9 @@ def _header(report: Report) -> Text:
 def _table(sessions: list[Session]) -> Table:
     t = Table(box=None, pad_edge=False, expand=False, show_edge=False, header_style="bold")
     t.add_column("#", justify="right", no_wrap=True)
+    several = any(s.capture for s in sessions)
+    if several:
+        t.add_column("capture", overflow="ellipsis", no_wrap=True, max_width=14)
     t.add_column("status", no_wrap=True)
     t.add_column("server", overflow="fold", max_width=24)
     t.add_column("SNI", overflow="fold", max_width=20)
@@ -47,8 +59,10 @@ def _table(sessions: list[Session]) -> Table:
         last = Text(outcome)
         if cause and cause != "ok":
             last.append(("  " if outcome else "") + cause, style="bold")
+        capture = [Text(safe_text(Path(s.capture or "").name, 60))] if several else []
         t.add_row(
             str(s.id),
+            *capture,
             Text(describe.status_mark(s.status), style=_STATUS_STYLE.get(s.status, "")),
             Text(str(s.server)),
             Text(describe.sni_text(s, 60)),
@@ -62,6 +76,8 @@ def _diagnosis_block(s: Session) -> Group:
     parts: list = []
     head = Text()
     head.append(f"#{s.id} ", style="bold")
+    if s.capture:
+        head.append(f"{safe_text(Path(s.capture).name, 60)}: ")
     head.append(f"{s.client} -> {s.server}")
     sni = describe.sni_text(s, 80)
     if sni:

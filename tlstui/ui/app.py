@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.worker import WorkerFailed
 
 from tlstui.ui.commands import TlsCommands
 from tlstui.ui.screens.main import Analyze, MainScreen
@@ -70,10 +67,3 @@ def make_app(
         keylog=Path(keylog) if isinstance(keylog, str | Path) else keylog,
         analyze=analyze,
     )
-
-
-async def wait_for_load(pilot: Pilot) -> None:
-    """Wait (in tests and the screenshot script) until the capture is loaded or has failed."""
-    with contextlib.suppress(WorkerFailed):  # the error screen shows it
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

@@ -18,13 +18,14 @@ class ViewState:
     failed_only: bool = False
     cause: str | None = None
     sort: str = "id"
+    ja4: str | None = None  # one client fingerprint only (``J`` cycles them)
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.text or self.failed_only or self.cause)
+        return bool(self.text or self.failed_only or self.cause or self.ja4)
 
     def cleared(self) -> ViewState:
-        return replace(self, text="", failed_only=False, cause=None)
+        return replace(self, text="", failed_only=False, cause=None, ja4=None)
 
     def describe(self) -> str:
         parts = []
@@ -34,6 +35,8 @@ class ViewState:
             parts.append("failed only")
         if self.cause:
             parts.append(f"cause {self.cause}")
+        if self.ja4:
+            parts.append(f"client {self.ja4}")
         return " · ".join(parts)
 
 
@@ -57,7 +60,11 @@ def sort_key(name: str):
 
 def search_index(report: Report) -> dict[int, str]:
     """Session id -> the text ``/`` searches; built once (in the loader thread)."""
-    return {s.id: describe.search_text(s) for s in report.sessions}
+    # The client fingerprint too, so `/` finds every session of one client build.
+    return {
+        s.id: describe.search_text(s) + (" " + s.ja4.lower() if s.ja4 else "")
+        for s in report.sessions
+    }
 
 
 def matches(haystack: str, text: str) -> bool:
@@ -76,6 +83,7 @@ def visible_sessions(
         if (not state.failed_only or s.failed)
         and (state.cause is None or (s.failed and describe.session_cause(s) == state.cause))
         and (not state.text or matches(index[s.id], state.text))  # type: ignore[index]
+        and (state.ja4 is None or s.ja4 == state.ja4)
     ]
     if state.sort != "id":
         sessions.sort(key=sort_key(state.sort))
@@ -91,3 +99,27 @@ def next_cause(report: Report, current: str | None) -> str | None:
         return causes[0]
     index = causes.index(current) + 1
     return causes[index] if index < len(causes) else None
+
+
+def fingerprint_counts(report: Report) -> list[tuple[str, int, int]]:
+    """(JA4, failed sessions, all sessions) per client fingerprint, most failures first: the
+    order ``J`` walks them in, so "every failure comes from one client build" shows first."""
+    counts: dict[str, list[int]] = {}
+    for s in report.sessions:
+        if s.ja4 is None:
+            continue
+        c = counts.setdefault(s.ja4, [0, 0])
+        c[0] += s.failed
+        c[1] += 1
+    return sorted(((k, f, n) for k, (f, n) in counts.items()), key=lambda t: (-t[1], -t[2], t[0]))
+
+
+def next_fingerprint(report: Report, current: str | None) -> str | None:
+    """The client fingerprint after *current* (None = all), wrapping back to None."""
+    prints = [k for k, _, _ in fingerprint_counts(report)]
+    if not prints:
+        return None
+    if current not in prints:
+        return prints[0]
+    index = prints.index(current) + 1
+    return prints[index] if index < len(prints) else None

@@ -21,6 +21,7 @@ from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
     rules_cert,
     rules_hello,
     rules_stacks,
+    rules_visible,
     rules_wire,
 )
 from tlstui.analysis.diagnosis.registry import (
@@ -128,7 +129,9 @@ def diagnose_session(
             continue
         seen.add(cause.cause)
         ranked.append(cause)
-    if len(ranked) > 1 and ranked[0].confidence != "low":
+    # ``unknown`` makes way for a cause that explains more, unless ``unknown`` itself ranks
+    # first (a capture cut mid-flight or damaged: saying so beats any guess).
+    if len(ranked) > 1 and ranked[0].confidence != "low" and ranked[0].cause != "unknown":
         ranked = [c for c in ranked if c.cause != "unknown"]
     if not ranked:
         ranked = [
@@ -151,6 +154,11 @@ def diagnose_report(report: Report) -> None:
     index = NeighbourIndex.build(report)
     for session in sorted(report.sessions, key=lambda s: (s.start, s.id)):
         session.diagnosis = diagnose_session(session, report, index)
+    # Proxy legs: a client leg that failed after its upstream leg is explained by it.
+    from tlstui.analysis.legs import explain_client_legs, link_legs
+
+    if link_legs(report):
+        explain_client_legs(report)
 
 
 def group_failures(report: Report, include_incomplete: bool = False) -> list[FailureGroup]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.model import Alert, Cause, Confidence, Report, Session
@@ -90,23 +90,35 @@ class NeighbourIndex:
     by_server: dict[object, tuple[list[float], list[Session]]]
     by_target: dict[object, tuple[list[float], list[Session]]]
     ok_target: dict[object, tuple[list[float], list[Session]]]  # successes only
+    # Successes by SNI alone and by client fingerprint (JA4): the wider circles the session
+    # comparison looks in when no success shares the server and SNI.
+    ok_sni: dict[object, tuple[list[float], list[Session]]] = field(default_factory=dict)
+    ok_ja4: dict[object, tuple[list[float], list[Session]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, report: Report) -> NeighbourIndex:
         by_server: dict[object, list[Session]] = {}
         by_target: dict[object, list[Session]] = {}
         ok_target: dict[object, list[Session]] = {}
+        ok_sni: dict[object, list[Session]] = {}
+        ok_ja4: dict[object, list[Session]] = {}
         for o in sorted(report.sessions, key=lambda o: o.start):
             sni = o.client_hello.sni if o.client_hello else None
             by_server.setdefault(o.server, []).append(o)
             by_target.setdefault((o.server, sni), []).append(o)
             if o.status == "ok":
                 ok_target.setdefault((o.server, sni), []).append(o)
+                if sni is not None:
+                    ok_sni.setdefault(sni, []).append(o)
+                if o.ja4 is not None:
+                    ok_ja4.setdefault(o.ja4, []).append(o)
 
         def starts(d: dict) -> dict:
             return {k: ([o.start for o in v], v) for k, v in d.items()}
 
-        return cls(starts(by_server), starts(by_target), starts(ok_target))
+        return cls(
+            starts(by_server), starts(by_target), starts(ok_target), starts(ok_sni), starts(ok_ja4)
+        )
 
     @staticmethod
     def near(table: dict, key: object, session: Session) -> list[Session]:
@@ -117,6 +129,12 @@ class NeighbourIndex:
         i = bisect.bisect_left(times, session.start)
         window = group[max(0, i - NEIGHBOURS) : i + NEIGHBOURS + 1]
         return [o for o in window if o is not session]
+
+    def nearest(self, table: dict, key: object, session: Session) -> list[Session]:
+        """The sessions of *table* under *key*, nearest in time to *session* first: how the
+        diagnosis finds the nearest success, and how the comparison picks a partner."""
+        start = session.start
+        return sorted(self.near(table, key, session), key=lambda o: abs(o.start - start))
 
 
 @dataclass(slots=True)
@@ -194,9 +212,7 @@ class Context:
         if self.index is None:
             return []
         sni = s.client_hello.sni if s.client_hello else None
-        out = self.index.near(self.index.ok_target, (s.server, sni), s)
-        start = s.start
-        return sorted(out, key=lambda o: abs(o.start - start))
+        return self.index.nearest(self.index.ok_target, (s.server, sni), s)
 
     def earlier_attempt(self, window: float = 120.0) -> Session | None:
         """The latest failed connection from the same client host to the same server and SNI

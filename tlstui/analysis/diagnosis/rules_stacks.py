@@ -217,8 +217,9 @@ def post_handshake_end(s: Session, ctx: Context) -> Cause | None:
 
 
 def _renegotiation_refused(s: Session) -> Cause | None:
-    """ok (high): a TLS 1.2 handshake that worked, then a second handshake the peer refused."""
-    if pos.is_tls13(s):
+    """ok (high): a TLS 1.2 handshake that worked, then, before any application data, a second
+    handshake the peer refused. (After data, handshake_ok names it: abrupt_close.)"""
+    if pos.is_tls13(s) or s.renegotiation_frame:
         return None
     done: set[str] = set()
     ccs: set[str] = set()

@@ -27,6 +27,7 @@ KEY_NAMES = {
     "pagedown": "PgDn",
     "ctrl+p": "Ctrl+P",
     "f1": "F1",
+    "space": "Space",
 }
 
 # Keys that come from Textual's own widgets and are not declared by tlstui.
@@ -48,6 +49,9 @@ DESCRIPTIONS = {
     "main.export": "export the session's diagnosis as Markdown, copy it",
     "main.clear": "clear filter, failed-only, cause; unzoom",
     "main.zoom": "zoom the focused pane (again: back)",
+    "main.compare": "compare with the most similar working session (or the marked one)",
+    "main.mark": "mark the session to compare with (again: unmark)",
+    "main.next_fingerprint": "cycle client fingerprints (JA4), most failures first",
     "ladder.detail": "go to the selected line's detail",
     "main.focus_sessions": "focus the sessions pane",
     "main.focus_ladder": "focus the ladder pane",

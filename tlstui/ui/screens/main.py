@@ -20,7 +20,14 @@ from tlstui.analysis.model import Report, Session
 from tlstui.output import describe
 from tlstui.textsafe import safe_text
 from tlstui.ui.messages import EventHighlighted, LoadProgress, SessionChosen, SessionHighlighted
-from tlstui.ui.view import SORTS, ViewState, next_cause, search_index, visible_sessions
+from tlstui.ui.view import (
+    SORTS,
+    ViewState,
+    next_cause,
+    next_fingerprint,
+    search_index,
+    visible_sessions,
+)
 from tlstui.ui.widgets.detail import DetailView
 from tlstui.ui.widgets.ladder import LadderPane, LadderView
 from tlstui.ui.widgets.sessions import SessionsTable
@@ -94,6 +101,11 @@ class MainScreen(Screen[None]):
         Binding("g", "next_group", "Cause", id="main.next_group"),
         Binding("s", "cycle_sort", "Sort", id="main.sort"),
         Binding("e", "export", "Export", id="main.export"),
+        # Session comparison: c compares with the partner (or the marked session), space marks,
+        # J narrows to one client fingerprint (JA4) at a time.
+        Binding("c", "compare", "Compare", show=False, id="main.compare"),
+        Binding("space", "mark", "Mark", show=False, id="main.mark"),
+        Binding("J", "next_fingerprint", "Client FP", show=False, id="main.next_fingerprint"),
         Binding("z", "zoom", "Zoom", id="main.zoom"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("1", "focus_pane('sessions')", "Sessions", show=False, id="main.focus_sessions"),
@@ -112,6 +124,7 @@ class MainScreen(Screen[None]):
         self._stop_requested = False
         self._session_id: int | None = None
         self._index: dict[int, str] | None = None
+        self.marked: int | None = None  # the session ``c`` compares with, when set
 
     # --- composition --------------------------------------------------------------------
 
@@ -276,10 +289,13 @@ class MainScreen(Screen[None]):
             "cycle_sort",
             "export",
             "zoom",
+            "compare",
+            "mark",
+            "next_fingerprint",
         ):
             if self.report is None or not self.report.sessions:
                 return False
-        if action == "export" and self._session_id is None:
+        if action in ("export", "compare", "mark") and self._session_id is None:
             return None
         return True
 
@@ -375,3 +391,51 @@ class MainScreen(Screen[None]):
     def action_focus_pane(self, pane: str) -> None:
         target = {"sessions": SessionsTable, "ladder": LadderView, "detail": DetailView}[pane]
         self.query_one(target).focus()
+
+    # --- comparison -----------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        """Mark the selected session (again: unmark it); ``c`` then compares with it."""
+        table = self.query_one(SessionsTable)
+        self.marked = None if self.marked == self._session_id else self._session_id
+        table.set_marked(self.marked)
+        if self.marked is not None:
+            self.notify(f"Marked #{self.marked}: select another session and press c to compare.")
+
+    def action_compare(self) -> None:
+        from tlstui.analysis.compare import compare_sessions
+        from tlstui.analysis.partner import find_partner
+        from tlstui.ui.screens.compare import CompareScreen
+
+        session = self.session(self._session_id)
+        if session is None or self.report is None:
+            return
+        partner = None
+        other = self.session(self.marked)
+        if other is None or other is session:
+            partner = find_partner(session, self.report)
+            other = partner.session
+            if other is None:
+                self.notify(safe_text(partner.reason, 400), title="No partner", severity="warning")
+                return
+        comparison = compare_sessions(session, other, partner)
+        if len(self.report.captures) > 1:
+            comparison.capture_a, comparison.capture_b = session.capture, other.capture
+        self.app.push_screen(CompareScreen(self.report, comparison))
+
+    def action_next_fingerprint(self) -> None:
+        assert self.report is not None
+        ja4 = next_fingerprint(self.report, self.state.ja4)
+        self.state = replace(self.state, ja4=ja4)
+        self.refresh_sessions()
+        if ja4 is None and not any(s.ja4 for s in self.report.sessions):
+            self.notify("No client fingerprints (no ClientHello was read).")
+        elif ja4 is not None:
+            mine = [s for s in self.report.sessions if s.ja4 == ja4]
+            failed = sum(s.failed for s in mine)
+            plural = "s" if len(mine) != 1 else ""
+            self.notify(
+                f"Client {ja4}: {failed} failed of {len(mine)} session{plural}"
+                f" (of {len(self.report.failed)} failed in all). J: next client, Esc: all.",
+                title="Client fingerprint",
+            )

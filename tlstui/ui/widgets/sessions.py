@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -45,14 +46,23 @@ class Column:
     cell: Callable[[Session], Text]
     flex: int = 0  # shrinks (and grows) in proportion; 0 = never
     justify: str = "left"
+    optional: bool = False  # dropped when the row cannot hold it at its least width
 
 
 def _duration(s: Session) -> Text:
     return Text(describe.duration_text(s.end - s.start))
 
 
+def _capture(s: Session) -> Text:
+    return Text(PurePath(s.capture).name if s.capture else "")
+
+
+# Shown only when sessions come from several captures (layout() drops it otherwise).
+CAPTURE = Column("cap", "capture", 10, 24, _capture, flex=1)
+
 NARROW: tuple[Column, ...] = (
     Column("id", "#", 2, 6, lambda s: Text(str(s.id)), justify="right"),
+    CAPTURE,
     Column("st", "", 1, 1, _status_glyph),
     Column("server", "server", 12, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 6, 40, lambda s: Text(describe.sni_text(s)), flex=2),
@@ -63,6 +73,7 @@ NARROW: tuple[Column, ...] = (
 
 WIDE: tuple[Column, ...] = (
     Column("id", "#", 2, 6, lambda s: Text(str(s.id)), justify="right"),
+    CAPTURE,
     Column("st", "status", 8, 12, _status_mark),
     Column("client", "client", 15, 47, lambda s: Text(str(s.client)), flex=1),
     Column("server", "server", 15, 47, lambda s: Text(str(s.server)), flex=1),
@@ -73,15 +84,20 @@ WIDE: tuple[Column, ...] = (
     ),
     Column("end", "alert / close", 20, 40, lambda s: _outcome(s, False), flex=2),
     Column("dur", "duration", 8, 9, _duration, justify="right"),
+    # The client fingerprint: the same JA4 on every failing row means one client build.
+    Column("ja4", "client JA4", 36, 36, lambda s: Text(s.ja4 or ""), optional=True),
 )
 
 WIDE_FROM = 130  # table width at which the wide column set is used
+MARK = "*"  # drawn in the row's leading cell for the session marked for comparison
 PADDING = 1  # cell padding on each side
 MEASURE = 2000  # sessions looked at to size the columns
 
 
-def column_set(width: int) -> tuple[Column, ...]:
-    return WIDE if width >= WIDE_FROM else NARROW
+def column_set(width: int, several: bool = False) -> tuple[Column, ...]:
+    """The columns for a table *width* wide; the capture column only for *several* files."""
+    columns = WIDE if width >= WIDE_FROM else NARROW
+    return columns if several else tuple(c for c in columns if c is not CAPTURE)
 
 
 def measure(columns: tuple[Column, ...], sessions: Sequence[Session]) -> list[int]:
@@ -95,7 +111,10 @@ def measure(columns: tuple[Column, ...], sessions: Sequence[Session]) -> list[in
 
 
 def layout(
-    width: int, sessions: Sequence[Session] = (), need: list[int] | None = None
+    width: int,
+    sessions: Sequence[Session] = (),
+    need: list[int] | None = None,
+    several: bool = False,
 ) -> list[tuple[Column, int]]:
     """Columns and their widths for a table *width* cells wide.
 
@@ -104,9 +123,13 @@ def layout(
     minimum; when there is room to spare the flexible columns grow.  *need* is a cached
     ``measure()`` of the same column set.
     """
-    columns = column_set(width)
+    columns = column_set(width, several)
     if need is None:
         need = measure(columns, sessions)
+    return _fill(columns, need, width)
+
+
+def _fill(columns: tuple[Column, ...], need: list[int], width: int) -> list[tuple[Column, int]]:
     room = width - 2 * PADDING * len(columns)
     widths = list(need)
     over = sum(widths) - room
@@ -119,6 +142,10 @@ def layout(
             i = max(candidates, key=lambda i: (widths[i] - columns[i].width) * columns[i].flex)
             widths[i] -= 1
             over -= 1
+        if over > 0 and any(c.optional for c in columns):
+            # Still too wide: leave out the optional columns (the JA4) rather than cut them.
+            keep = [i for i, c in enumerate(columns) if not c.optional]
+            return _fill(tuple(columns[i] for i in keep), [need[i] for i in keep], width)
     elif over < 0:
         flex = [i for i, c in enumerate(columns) if c.flex]
         total = sum(columns[i].flex for i in flex)
@@ -186,9 +213,16 @@ class SessionsTable(ScrollView, can_focus=True):
         self._universe: list[Session] = []
         self._layout: list[tuple[Column, int]] = []
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
-        self._need: dict[int, list[int]] = {}
+        self._need: dict[tuple[bool, bool], list[int]] = {}
         self._universe_source: Sequence[Session] | None = None
         self.cursor_row = 0
+        self.marked: int | None = None
+
+    def set_marked(self, session_id: int | None) -> None:
+        """Show *session_id* as marked for comparison (None: no mark)."""
+        self.marked = session_id
+        self._cache.clear()
+        self.refresh()
 
     # --- data -----------------------------------------------------------------------------
 
@@ -208,11 +242,14 @@ class SessionsTable(ScrollView, can_focus=True):
 
     def _layout_now(self) -> list[tuple[Column, int]]:
         width = self._available()
-        columns = column_set(width)
-        need = self._need.get(id(columns))
+        sessions = self._universe or self._sessions
+        several = bool(sessions) and sessions[0].capture is not None
+        columns = column_set(width, several)
+        key = (width >= WIDE_FROM, several)
+        need = self._need.get(key)
         if need is None:
-            need = self._need[id(columns)] = measure(columns, self._universe or self._sessions)
-        return layout(width, need=need)
+            need = self._need[key] = measure(columns, sessions)
+        return layout(width, need=need, several=several)
 
     def set_sessions(
         self,
@@ -313,7 +350,10 @@ class SessionsTable(ScrollView, can_focus=True):
         key = (index, selected, self.has_focus)
         strip = self._cache.get(key)
         if strip is None:
-            text = row_text(self._sessions[index], self._layout)
+            session = self._sessions[index]
+            text = row_text(session, self._layout)
+            if session.id == self.marked and PADDING:
+                text = Text.assemble((MARK, "bold"), text[PADDING:], end="", no_wrap=True)
             cursor = None
             if selected:
                 # On the cursor row the cursor's colours win over the cells' (readability).

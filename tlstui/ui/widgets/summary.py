@@ -20,6 +20,14 @@ def _count(n: int, word: str) -> str:
 def _capture_part(report: Report) -> Text:
     capture = report.capture
     text = Text()
+    if len(report.captures) > 1:
+        # Several captures: the first one's name and how many there are.
+        first = safe_text(Path(capture.file).name, 40)
+        text.append(f"{first} +{len(report.captures) - 1} more", style="bold")
+        packets = sum(c.packets for c in report.captures)
+        text.append(f" · {_count(packets, 'packet')} · ")
+        text.append(_count(len(report.sessions), "session"))
+        return text
     text.append(safe_text(Path(capture.file).name, 80), style="bold")
     text.append(f" · {_count(capture.packets, 'packet')} · ")
     text.append(_count(len(report.sessions), "session"))
