@@ -94,8 +94,8 @@ def table_lines(sessions: list[Session], width: int) -> list[Text]:
             safe_text(Path(s.capture or "").name, 60),
             describe.status_mark(s.status),
             str(s.server),
-            describe.sni_text(s),
-            describe.version_short(s.version),
+            describe.sni_text(s, 60),
+            describe.session_version_short(s),
         )
         for s in sessions
     ]
