@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import CAPTURES
 from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, run, server_hello
 
 import tlstui.analysis.diagnosis as d
+from tlstui.analysis import engine
 from tlstui.analysis.diagnosis import rules_hello as rh
 
 LEGACY_SUITES = [0x000A, 0x0005, 0x002F, 0x0035]
@@ -497,6 +499,40 @@ def test_each_branch_is_one_named_rule(make, name, cause, confidence, fault):
     assert fired == [name]
     c = next(c for c in diag(s, rep).candidates if c.cause == cause)
     assert (c.rule, c.confidence, c.fault) == (name, confidence, fault)
+
+
+@pytest.mark.parametrize(
+    ("name", "cause", "rule", "confidence", "fault"),
+    [
+        # OpenSSL client offering TLS 1.2 ECDHE-RSA-CHACHA20 and AES256-SHA256 (tshark: 0xcca8,
+        # 0x003d) to an OpenSSL server with only ECDHE-RSA-AES128-GCM-SHA256: 40 at P1.
+        (
+            "tls12-no-shared-cipher.pcap",
+            "no_shared_cipher",
+            "tls12_suites_refused",
+            "medium",
+            "server",
+        ),
+        # OpenSSL TLS 1.3-only client with X25519:P-256 (0x001d, 0x0017), OpenSSL server with
+        # only P-384: 40 at P1 and no HelloRetryRequest.
+        (
+            "tls13-no-common-group.pcap",
+            "no_common_group",
+            "tls13_groups_refused",
+            "medium",
+            "server",
+        ),
+        # The same refusal also leaves the modern-offer suite explanation as a low candidate.
+        ("tls13-no-common-group.pcap", "no_shared_cipher", "no_shared_cipher", "low", "server"),
+    ],
+)
+def test_split_rule_names_on_real_captures(name, cause, rule, confidence, fault):
+    path = CAPTURES / name
+    if not path.exists():
+        pytest.skip(f"{name} not generated")
+    s = engine.analyze(path).sessions[0]
+    c = next(c for c in s.diagnosis.candidates if c.cause == cause)
+    assert (c.rule, c.confidence, c.fault) == (rule, confidence, fault)
 
 
 # --- sni / alpn ----------------------------------------------------------------------------------
