@@ -19,6 +19,7 @@ import logging
 from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
     rules_cert,
     rules_hello,
+    rules_transport,
     rules_visible,
     rules_wire,
 )
