@@ -217,6 +217,15 @@ def test_cipher_only_ccm_tls13_suites_offered():
     assert "not enable by default" in c.summary
 
 
+def test_narrow_tls13_offer_with_the_mandatory_suite_is_low():
+    # aioquic's client limited to TLS_AES_128_GCM_SHA256 against a server limited to
+    # TLS_AES_256_GCM_SHA384 looks like this; so would a server without the client's groups.
+    s = Kit().ch(versions=[0x0304], suites=[0x1301], groups=[29, 23]).alert("server", 40).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.rule) == ("no_shared_cipher", "low", "narrow_tls13_suites")
+    assert "group restriction" in c.explanation
+
+
 def test_cipher_gcm_tls13_offer_stays_low():
     s = Kit().ch(versions=[0x0304], suites=[0x1301, 0x1304]).alert("server", 40).build()
     c = run(rh.no_shared_cipher, s)
@@ -322,6 +331,7 @@ CIPHER_RULES = [
     rh.suite_used_elsewhere,
     rh.legacy_suites_only,
     rh.rare_tls13_suites_only,
+    rh.narrow_tls13_suites,
     rh.no_rsa_pss_offered,
     rh.tls12_suites_refused,
     rh.no_shared_cipher,
@@ -380,6 +390,17 @@ BRANCHES = [
     (
         _alone(Kit().ch(versions=[0x0304], suites=[0x1304, 0x1305]).alert("server", 40)),
         "rare_tls13_suites_only",
+        "no_shared_cipher",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(versions=[0x0304], suites=[0x1302], groups=[29, 23, 24], shares=[29])
+            .alert("server", 40)
+        ),
+        "narrow_tls13_suites",
         "no_shared_cipher",
         "medium",
         "client",
@@ -473,7 +494,7 @@ BRANCHES = [
     (
         _alone(
             Kit()
-            .ch(versions=[0x0304], suites=[0x1301, 0x1302], groups=[29, 23], shares=[29])
+            .ch(versions=[0x0304], suites=[0x1301, 0x1302, 0x1303], groups=[29, 23], shares=[29])
             .alert("server", 40)
         ),
         "tls13_groups_refused",

@@ -411,6 +411,13 @@ def _cipher_case(s: Session, ctx: Context) -> _Case | None:
     if prof["tls13"] and rare13 == prof["tls13"] and not prof["modern"]:
         return _Case("rare_tls13_suites_only", ch, a, chf)
     if (
+        versions == [0x0304]
+        and prof["tls13"]
+        and set(prof["tls13"]) < DEFAULT_TLS13_SUITES
+        and set(real_groups(ch)) & MAINSTREAM_GROUPS
+    ):
+        return _Case("narrow_tls13_suites", ch, a, chf)
+    if (
         0x0304 in versions
         and ch.signature_algorithms
         and not (set(ch.signature_algorithms) & RSA_PSS_RSAE)
@@ -546,6 +553,46 @@ def rare_tls13_suites_only(s: Session, ctx: Context) -> Cause | None:
         "client",
         [
             s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+            "Compare the client's TLS 1.3 ciphersuites with the server's",
+        ],
+    )
+
+
+@rule(priority=30)
+def narrow_tls13_suites(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to a TLS 1.3-only offer that lists only some of the
+    three standard suites but mainstream groups. Medium when the mandatory TLS_AES_128_GCM_SHA256
+    is left out; low when it is offered, since then a group restriction is as likely."""
+    p = _cipher_p1(s, ctx, "narrow_tls13_suites")
+    if p is None:
+        return None
+    c, a, base = p
+    offered = offer_profile(c.ch)["tls13"]
+    missing = sorted(DEFAULT_TLS13_SUITES - set(offered))
+    groups = real_groups(c.ch)
+    low = 0x1301 in offered
+    confidence: Confidence = "low" if low else "medium"
+    return make(
+        "no_shared_cipher",
+        confidence,
+        f"{'Possibly' if low else 'Likely'} no cipher suite in common: the client offers only "
+        f"{suites_text(offered, 2)} of the three standard TLS 1.3 suites",
+        f"{base} The offer is TLS 1.3 only and leaves out {suites_text(missing, 2)}, while its "
+        f"groups ({groups_text(groups)}) include the mainstream ones a server accepts or answers "
+        f"with a HelloRetryRequest. A server restricted to the suites the client left out (an "
+        f"AES-256-only or ChaCha20-only policy) refuses exactly like this. The server's list is "
+        f"not in the capture; a group restriction (the server accepting none of the groups) is "
+        f"the other possibility"
+        + (", as likely since the mandatory TLS_AES_128_GCM_SHA256 is offered." if low else "."),
+        [c.chf, a.frame],
+        "client",
+        [
+            s_client(
+                s,
+                "-tls1_3",
+                "-ciphersuites",
+                ":".join(names.cipher_suite_name(x) for x in sorted(DEFAULT_TLS13_SUITES)),
+            ),
             "Compare the client's TLS 1.3 ciphersuites with the server's",
         ],
     )
@@ -698,7 +745,7 @@ def _group_case(s: Session, ctx: Context) -> _Case | None:
     if set(groups) & MAINSTREAM_GROUPS:
         if (
             versions == [0x0304]
-            and 0x1301 in ch.cipher_suites
+            and set(ch.cipher_suites) >= DEFAULT_TLS13_SUITES
             and (not ch.signature_algorithms or set(ch.signature_algorithms) & RSA_PSS_RSAE)
         ):
             return _Case("tls13_groups_refused", ch, a, chf)
