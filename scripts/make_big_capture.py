@@ -592,7 +592,7 @@ def chatty_template(tpl: dict) -> dict:
                 continue
             # Pieces of this record between segment boundaries; pieces under 6 bytes join
             # the next one so every new record has a body.
-            edges = [off] + sorted(c for c in cuts[d] if off < c < off + tot) + [off + tot]
+            edges = [off, *sorted(c for c in cuts[d] if off < c < off + tot), off + tot]
             pieces: list[tuple[int, int]] = []
             a = off
             for b in edges[1:]:
