@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
@@ -362,6 +361,10 @@ def _finish(conn: _Conn, keys=None) -> Session:
     for reader in b.readers:
         reader.finish()
     if keys is not None:
+        # Imported here: decryption (and the cryptography backend) is loaded only when a
+        # key log was found, which keeps start-up short for the common case.
+        from tlstui.analysis.decrypt import decrypt_session
+
         decrypt_session(b, keys)
     s = b.s
     s.last_frame = conn.last_frame
