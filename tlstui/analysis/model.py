@@ -76,6 +76,36 @@ class Alert:
     length: int = 0  # record length (size hints at the cipher / type)
 
 
+@dataclass(slots=True)
+class CutRecord:
+    """A record the capture holds only the start of: the capture (or this side's bytes in
+    it) ended before the record did.  ``messages`` names the handshake messages that begin
+    inside the captured part, with how many of each one's bytes were captured."""
+
+    sender: Side
+    content_type: int  # 22 handshake, 23 application data, ...
+    length: int  # the record's length from its header
+    captured: int  # body bytes captured
+    frame: int  # frame where the record began
+    time: float
+    messages: list[tuple[str, int, int]] = field(default_factory=list)  # (name, have, length)
+
+
+@dataclass(slots=True)
+class Damage:
+    """Bytes of one side that are not a valid record although the session is TLS: a damaged
+    frame at the capture point, or a record whose header was mangled."""
+
+    frame: int
+    time: float
+    sender: Side
+    data: bytes  # the first bytes (at most 64)
+    why: str
+    # When the damaged bytes still frame one record (its length matches what follows), the
+    # record's type as far as it can be read: "alert" with (level, code), else None.
+    alert: tuple[int, int] | None = None
+
+
 # --- diagnosis ------------------------------------------------------------------------------
 
 
@@ -132,6 +162,14 @@ class Session:
     client_hello_retransmits: int = 0
     malformed: list[str] = field(default_factory=list)  # "frame 12: record length 70000"
     gaps: int = 0  # bytes lost to capture gaps
+    cut: CutRecord | None = None  # the capture ends inside a record
+    damage: list[Damage] = field(default_factory=list)  # damaged records (bounded)
+    # Set when a damaged record sits where one side's ChangeCipherSpec belongs and the rest
+    # of the ladder (the peer's Finished, application data both ways) shows the peers went
+    # on: the handshake counts as completed, and the diagnosis says which frame was damaged.
+    damaged_but_completed: int = 0
+    # TLS <= 1.2: frame of a renegotiation attempt after application data (0: none).
+    renegotiation_frame: int = 0
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None

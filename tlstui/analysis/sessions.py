@@ -9,7 +9,7 @@ keys), and the status.  The rules for "established" follow the oracle in
 
 from __future__ import annotations
 
-from tlstui.analysis.model import Alert, Detail, Event, Session, Side, Status
+from tlstui.analysis.model import Alert, CutRecord, Damage, Detail, Event, Session, Side, Status
 from tlstui.tls import messages as msgs
 from tlstui.tls import names
 from tlstui.tls.facts import BENIGN_ALERTS, WARNING_OK_ALERTS, is_tls13_version
@@ -21,6 +21,8 @@ MAX_EVENTS = 2000  # per session: a 50,000-message handshake stays bounded
 MAX_NOTES = 50
 MAX_SEALED = 256  # encrypted records remembered per direction (for key logs)
 MAX_HELLOS = 4
+MAX_DAMAGE = 20  # damaged records remembered per session
+MAX_CUT_MESSAGES = 16  # handshake messages named inside a cut record
 
 
 def alert_size(cipher_suite: int | None) -> int:
@@ -67,6 +69,14 @@ class SessionBuilder:
         self.readers: list = []  # the two RecordReaders, set by the engine
         self.decrypted = False  # a key log opened this session's records
         self.close_frame = [0, 0]  # frame of each side's first FIN/RST
+        self.kx_sent = [False, False]  # ClientKeyExchange (client) seen
+        # Frame of a damaged record that sits where this side's ChangeCipherSpec belongs
+        # (TLS <= 1.2, after the key exchange): the records after it are read as protected.
+        self.assumed_ccs = [0, 0]
+        self.damaged_finished = [False, False]  # a Finished read only thanks to assumed_ccs
+        # TLS <= 1.2: frame of the first handshake record after both Finished, once
+        # application data had flowed (a renegotiation attempt); 0 when there is none.
+        self.reneg_frame = 0
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -163,8 +173,21 @@ class SessionBuilder:
             if self.ccs[side] and not self.finished[side]:
                 self.finished[side] = True
                 note = "Finished (encrypted)"
+            elif self.assumed_ccs[side] and not self.finished[side]:
+                if not self.damaged_finished[side]:
+                    self.damaged_finished[side] = True
+                    note = (
+                        "probably Finished (encrypted): the record before it, where the "
+                        f"ChangeCipherSpec belongs, is damaged (frame {self.assumed_ccs[side]})"
+                    )
             elif self.finished[side]:
                 note = "encrypted handshake message (renegotiation or post-handshake)"
+                if (
+                    not self.reneg_frame
+                    and self.finished[1 - side]
+                    and (self.appdata_count[CLIENT] or self.appdata_count[SERVER])
+                ):
+                    self.reneg_frame = frame
             ev = self._event(
                 side,
                 "EncryptedHandshake",
@@ -452,6 +475,8 @@ class SessionBuilder:
                     s.server_hello.alpn = alpn
             elif mtype == 20:
                 self.finished[side] = True
+            elif mtype == 16:
+                self.kx_sent[side] = True
         except msgs.DecodeError as exc:
             malformed = str(exc)
             self._note(f"frame {frame}: {etype} malformed: {exc}")
@@ -567,7 +592,13 @@ class SessionBuilder:
 
     def on_garbage(self, side: int, data: bytes, frame: int, time: float, why: str) -> None:
         s = self.s
-        if side == SERVER and not self.data_seen[SERVER] and s.non_tls_reply is None:
+        framed = _framed_record(data)
+        if (
+            side == SERVER
+            and not self.data_seen[SERVER]
+            and s.non_tls_reply is None
+            and framed is None
+        ):
             s.non_tls_reply = data
             s.non_tls_reply_frame = frame
             self._event(
@@ -576,9 +607,89 @@ class SessionBuilder:
             self.reader_dead(side)
             return
         self._note(f"frame {frame}: {why} ({SIDES[side]})")
+        alert = None
+        if framed is not None:
+            # The bytes frame exactly one record (its length field matches what follows): a
+            # TLS record whose header was damaged, not another protocol.
+            length, alert = framed
+            why = f"TLS record with a damaged header ({length}-byte body)"
+            if alert is not None:
+                why += f", shaped like an alert: {alert_words(alert)}"
+            self.data_seen[side] = True
+        if len(s.damage) < MAX_DAMAGE:
+            s.damage.append(Damage(frame, time, SIDES[side], bytes(data[:64]), why, alert))
+        if (
+            not self.tls13
+            and not self.ccs[side]
+            and not self.assumed_ccs[side]
+            and s.server_hello is not None
+            and (self.kx_sent[CLIENT] or (side == SERVER and s.resumed))
+            and (side == SERVER or self.kx_sent[CLIENT])
+        ):
+            # Damage right after this side's key exchange: where its ChangeCipherSpec belongs.
+            # What follows is read as protected; whether the handshake went on is decided at
+            # the end from the peer's Finished and the application data (``_established``).
+            self.assumed_ccs[side] = frame
+            self.enc[side] = True
         if self.damaged_events < 20:
             self.damaged_events += 1
             self._event(side, "Malformed", frame, time, detail=data[:64], malformed=why)
+
+    def on_cut_record(
+        self,
+        side: int,
+        rtype: int,
+        length: int,
+        have: int,
+        frame: int,
+        time: float,
+        handshake: bytes,
+    ) -> None:
+        """The stream of *side* ends inside a record (or inside a handshake message that
+        spans records): remember what was cut so the diagnosis can say the capture ends
+        mid-flight instead of blaming the peer for not answering."""
+        s = self.s
+        if time < 0:
+            time = next((e.time for e in reversed(s.events) if e.frame <= frame), s.end)
+        messages: list[tuple[str, int, int]] = []
+        pos, n = 0, len(handshake)
+        while n - pos >= 4 and len(messages) < MAX_CUT_MESSAGES:
+            mtype = handshake[pos]
+            mlen = handshake[pos + 1] << 16 | handshake[pos + 2] << 8 | handshake[pos + 3]
+            got = min(mlen, n - pos - 4)
+            messages.append((names.HANDSHAKE_EVENTS.get(mtype, f"Handshake{mtype}"), got, mlen))
+            pos += 4 + mlen
+        if pos < n and 0 < n - pos < 4 and len(messages) < MAX_CUT_MESSAGES:
+            messages.append(("Handshake", n - pos, 0))  # a message header cut in two
+        s.cut = CutRecord(SIDES[side], rtype, length, have, frame, time, messages)
+        what = _CONTENT_TYPES.get(rtype, "")
+        if length:
+            text = (
+                f"frame {frame}: the capture ends inside a {length}-byte "
+                f"{what + ' ' if what else ''}record from the {SIDES[side]} "
+                f"({have} bytes captured)"
+            )
+        else:
+            text = f"frame {frame}: the capture ends inside a handshake message from the " + (
+                f"{SIDES[side]}"
+            )
+        if messages:
+            cut = [m for m in messages if m[1] < m[2] or not m[2]]
+            if cut:
+                name, got, mlen = cut[0]
+                text += f"; {name} cut after {got} of {mlen} bytes"
+        self._note(text)
+        if length and (self.data_seen[side] or side == CLIENT):
+            self._event(
+                side,
+                "Malformed",
+                frame,
+                time,
+                detail=None,
+                length=length,
+                malformed=f"record of {length} bytes cut off after {have} "
+                "(the stream ends before the record does)",
+            )
 
     def on_gap(self, side: int, nbytes: int, frame: int) -> None:
         self.s.gaps += nbytes
@@ -611,6 +722,7 @@ class SessionBuilder:
         s.events.sort(key=lambda e: e.frame)
         s.alerts.sort(key=lambda a: a.frame)
         s.established = self._established()
+        s.renegotiation_frame = self.reneg_frame
         s.status = self._status()
         ch = s.client_hello
         if ch is not None:
@@ -694,7 +806,25 @@ class SessionBuilder:
             if not self.enc_records[SERVER] or not self.client_done:
                 return False
             return self.enc_records[CLIENT] >= 2 or self.server_after_client >= 1
-        return self.finished[CLIENT] and self.finished[SERVER]
+        if self.finished[CLIENT] and self.finished[SERVER]:
+            return True
+        # A damaged record where one side's ChangeCipherSpec belongs: the handshake went on
+        # if the peer finished too and application data then flowed both ways (a peer does
+        # not send application data on a handshake it failed).
+        went_on = self.appdata_count[CLIENT] > 0 and self.appdata_count[SERVER] > 0
+        done = [
+            self.finished[i] or (self.damaged_finished[i] and went_on) for i in (CLIENT, SERVER)
+        ]
+        if done[CLIENT] and done[SERVER]:
+            side = CLIENT if self.damaged_finished[CLIENT] else SERVER
+            s.damaged_but_completed = self.assumed_ccs[side]
+            self._note(
+                f"frame {self.assumed_ccs[side]}: the {SIDES[side]}'s ChangeCipherSpec is "
+                f"damaged in the capture; the {SIDES[1 - side]}'s Finished and application "
+                "data in both directions show that the handshake completed"
+            )
+            return True
+        return False
 
     def _status(self) -> Status:
         s = self.s
@@ -704,6 +834,10 @@ class SessionBuilder:
             if a.code is None:
                 continue
             if a.code in BENIGN_ALERTS:
+                continue
+            if s.established and self.reneg_frame and a.frame > self.reneg_frame:
+                # A renegotiation refused after application data: the handshake worked and
+                # the connection ended badly (the diagnosis names how).
                 continue
             if a.level == "fatal" or self.tls13 or a.code not in WARNING_OK_ALERTS:
                 return "failed"
@@ -715,6 +849,47 @@ class SessionBuilder:
         if s.closed_by or any(a.encrypted for a in s.alerts):
             return "failed"
         return "incomplete"
+
+
+_CONTENT_TYPES = {
+    20: "ChangeCipherSpec",
+    21: "alert",
+    22: "handshake",
+    23: "protected (application_data)",
+}
+
+
+def _framed_record(data: bytes) -> tuple[int, tuple[int, int] | None] | None:
+    """(body length, (level, code) when alert-shaped) for bytes that frame exactly one record
+    although the header is not valid; None otherwise.
+
+    The header's length field must match the bytes that follow (all of them, or up to a valid
+    next header), and the record must look like TLS in some other way: a TLS-like type or
+    version byte, or a 2-byte body whose second byte is a defined alert code.  A banner or a
+    binary protocol rarely passes both checks.
+    """
+    n = len(data)
+    if n < 7:
+        return None
+    length = data[3] << 8 | data[4]
+    end = 5 + length
+    if length == 0 or end > n:
+        return None
+    if end < n and not (n - end >= 3 and 20 <= data[end] <= 24 and data[end + 1] == 3):
+        return None
+    alert = None
+    if length == 2 and data[6] in names.ALERT_DESCRIPTIONS:
+        alert = (data[5], data[6])
+    tls_like = 20 <= data[0] <= 24 or (data[1] == 3 and data[2] <= 4)
+    if alert is None and not tls_like:
+        return None
+    return length, alert
+
+
+def alert_words(alert: tuple[int, int]) -> str:
+    level, code = alert
+    lv = names.alert_level_name(level) if level in (1, 2) else f"level byte 0x{level:02x}"
+    return f"{lv} {names.alert_name(code)} ({code})"
 
 
 _FP_CACHE: dict[tuple, tuple[str | None, str | None]] = {}

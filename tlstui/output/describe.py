@@ -378,6 +378,17 @@ def ladder_groups(events: list[Event], merge: bool = True) -> list[list[int]]:
 # --- the detail pane --------------------------------------------------------------------------
 
 
+SAN_SHOWN = 20  # SAN names listed in the detail pane; a 10,000-name leaf shows a count
+
+
+def _san_text(cert) -> str:
+    shown = _list((safe_text(n, 253) for n in cert.san[:SAN_SHOWN]), "(none)")
+    total = max(cert.san_total, len(cert.san))
+    if total > SAN_SHOWN:
+        shown += f", ... ({total} names in all)"
+    return shown
+
+
 def _list(values: Iterable[str], empty: str = "—") -> str:
     values = list(values)
     return ", ".join(values) if values else empty
@@ -457,7 +468,7 @@ def certificate_info_details(cert: CertificateInfo) -> list[tuple[str, str]]:
         ("issuer", safe_text(cert.issuer)),
         ("valid from", _date(cert.not_before)),
         ("valid until", _date(cert.not_after)),
-        ("SAN", _list((safe_text(n, 253) for n in cert.san), "(none)")),
+        ("SAN", _san_text(cert)),
     ]
     if cert.self_signed:
         rows.append(("self-signed", "yes"))

@@ -93,6 +93,8 @@ class CertificateInfo:
     is_ca: bool | None = None
     length: int = 0
     error: str | None = None  # set when the DER could not be parsed
+    san_total: int = 0  # SAN entries in the certificate; ``san`` keeps at most x509.MAX_SAN
+    explicit_ec_params: bool = False  # EC key with explicit curve parameters (CurveBall shape)
 
 
 @dataclass(slots=True)

@@ -11,9 +11,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from tlstui.tls.records import MAX_HANDSHAKE
+
 __all__ = ["MAX_FAILS", "MAX_HS_BUFFER", "Opened", "SealedRecord", "handshake_messages"]
 
-MAX_HS_BUFFER = 256 * 1024  # decrypted handshake bytes waiting for a message's end
+# Decrypted handshake bytes waiting for a message's end: one whole message of the largest
+# size the record layer accepts (a 340 KB certificate chain is real), plus its header.
+MAX_HS_BUFFER = MAX_HANDSHAKE + 4
 MAX_FAILS = 8  # consecutive records a direction may fail before we give up
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 MAX_RECORD = (1 << 14) + 2048  # TLSCiphertext limit (RFC 5246 6.2.3)
 MAX_HANDSHAKE = 1 << 20  # a handshake message larger than this is a lie
 KEEP_BODY = 512  # encrypted records up to this size keep their bytes
+MAX_CUT_KEPT = 1 << 16  # bytes of an unfinished handshake kept to name its messages
 _HS_HDR = struct.Struct(">BBH").unpack_from
 # Resynchronisation: a byte that can start a record header (content type 20-23, major 3,
 # minor 0-4); the length is checked afterwards.
@@ -337,23 +338,45 @@ class RecordReader:
         return -1
 
     def finish(self) -> None:
-        """End of the stream: report a record that began but never completed.
+        """End of the stream: report a record (or handshake message) that began but never
+        completed.
 
-        Without this, a record whose length field lies (e.g. a
-        ClientHello claiming 18432 bytes when 250 follow) vanished without a trace and the
-        session looked as if that side had sent nothing.  Called once per direction after
-        the last segment was delivered; reported as garbage with the frame where it began.
+        Without this, a record whose length field lies (e.g. a ClientHello claiming 18432
+        bytes when 250 follow) vanished without a trace, and a capture that stops inside the
+        server's flight looked as if the client had been due to answer.  Called once per
+        direction after the last segment was delivered.  A sink with ``on_cut_record`` gets
+        the record's header facts and the undelivered handshake bytes (at most
+        ``MAX_CUT_KEPT``: enough to name the messages that began); otherwise it is reported
+        as garbage with the frame where it began.
         """
-        if self.dead or self.resync or self.skip or self.sslv2 or len(self.buf) < 5:
+        if self.dead or self.resync or self.sslv2:
+            return
+        on_cut = getattr(self.sink, "on_cut_record", None)
+        if self.skip:
+            # A large protected record being skipped as it streamed past: cut as well.
+            rec = self.skip_rec
+            if rec is not None and on_cut is not None:
+                rtype, _version, length, first_frame = rec
+                on_cut(self.side, rtype, length, length - self.skip, first_frame, -1.0, b"")
             return
         buf = self.buf
+        if len(buf) < 5:
+            if self.hs and on_cut is not None:
+                # Whole records, but a handshake message spanning them is unfinished.
+                on_cut(self.side, HANDSHAKE, 0, 0, self.hs_first_frame, -1.0, bytes(self.hs))
+            return
         b0, b1, b2 = buf[0], buf[1], buf[2]
         length = buf[3] << 8 | buf[4]
         if not plausible_header(b0, b1, b2, length) or len(buf) >= 5 + length:
             return
         frame, time = self._frame_at(1)
         have = len(buf) - 5
-        if self.records or self.side == 0:
+        if on_cut is not None:
+            hs = b""
+            if b0 == HANDSHAKE and not self._encrypted_hint():
+                hs = bytes(self.hs[:MAX_CUT_KEPT]) + bytes(buf[5 : 5 + MAX_CUT_KEPT])
+            on_cut(self.side, b0, length, have, frame, time, hs)
+        elif self.records or self.side == 0:
             # Not for a server that sent nothing else: the builder would take it for a
             # non-TLS reply (on_garbage before any server record means "not TLS").
             self.sink.on_garbage(

@@ -16,7 +16,15 @@ from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed2551
 
 from tlstui.tls.model import CertificateInfo
 
-MAX_CERT_BYTES = 64 * 1024  # larger "certificates" are not parsed (a real one is < 10 KB)
+# A real certificate is usually < 10 KB, but a leaf with thousands of SAN names (a shared
+# hosting or test certificate with 10,000 DNS names is ~300 KB) is real too: parse up to the
+# handshake message limit, keep at most MAX_SAN names of it, and count the rest.
+MAX_CERT_BYTES = 1 << 20
+MAX_SAN = 20_000  # SAN entries kept per certificate; ``san_total`` counts them all
+SMALL_CERT = 64 * 1024  # certificates up to this size share the big summary cache
+# id-ecPublicKey (1.2.840.10045.2.1) followed by a SEQUENCE instead of a named-curve OID:
+# explicit curve parameters (RFC 5480 forbids them; CVE-2020-0601 "CurveBall" abused them).
+_EC_EXPLICIT = bytes.fromhex("06072a8648ce3d020130")
 
 
 def summarize_certificate(der: bytes) -> CertificateInfo:
@@ -27,11 +35,21 @@ def summarize_certificate(der: bytes) -> CertificateInfo:
     same chain on every connection, so summaries are cached by their DER bytes (treat the
     returned object as read-only: it may be shared between sessions).
     """
-    return _cached(bytes(der))
+    der = bytes(der)
+    return _cached(der) if len(der) <= SMALL_CERT else _cached_big(der)
 
 
 @functools.lru_cache(maxsize=2048)
 def _cached(der: bytes) -> CertificateInfo:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _summarize(der)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_big(der: bytes) -> CertificateInfo:
+    """Big certificates get a small cache of their own: a server repeats its one big chain,
+    and a capture of many distinct huge certificates must not pin them all in memory."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _summarize(der)
@@ -58,7 +76,8 @@ def _summarize(der: bytes) -> CertificateInfo:
     except Exception as exc:  # the parser raises many types on hostile input
         return CertificateInfo(error=f"not a valid X.509 certificate: {_short(exc)}", length=length)
     # Each optional part is read on its own: one odd extension must not hide the rest.
-    info.san = _san(cert)
+    info.san, info.san_total = _san(cert)
+    info.explicit_ec_params = _EC_EXPLICIT in der
     info.is_ca = _is_ca(cert)
     info.key = _key(cert)
     info.signature_algorithm = _sig_alg(cert)
@@ -84,21 +103,28 @@ def _utc(cert: x509.Certificate, attr: str) -> datetime | None:
         return None
 
 
-def _san(cert: x509.Certificate) -> list[str]:
+def _san(cert: x509.Certificate) -> tuple[list[str], int]:
+    """The DNS and IP SAN entries (at most ``MAX_SAN`` kept) and how many there are."""
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except Exception:
-        return []
+        return [], 0
     names: list[str] = []
+    total = 0
     try:
         for name in ext.value:
             if isinstance(name, x509.DNSName):
-                names.append(name.value)
+                value = name.value
             elif isinstance(name, x509.IPAddress):
-                names.append(str(name.value))
+                value = str(name.value)
+            else:
+                continue
+            total += 1
+            if len(names) < MAX_SAN:
+                names.append(value)
     except Exception:
         pass
-    return names
+    return names, total
 
 
 def _is_ca(cert: x509.Certificate) -> bool | None:

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import logging
 
-from tlstui.analysis.diagnosis import rules_cert, rules_hello, rules_wire  # noqa: F401  (registers rules)
+from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
+    rules_cert,
+    rules_hello,
+    rules_visible,
+    rules_wire,
+)
 from tlstui.analysis.diagnosis.registry import (
     CONFIDENCE_RANK,
     RULES,
@@ -85,7 +90,9 @@ def diagnose_session(
             continue
         seen.add(cause.cause)
         ranked.append(cause)
-    if len(ranked) > 1 and ranked[0].confidence != "low":
+    # ``unknown`` makes way for a cause that explains more, unless ``unknown`` itself ranks
+    # first (a capture cut mid-flight or damaged: saying so beats any guess).
+    if len(ranked) > 1 and ranked[0].confidence != "low" and ranked[0].cause != "unknown":
         ranked = [c for c in ranked if c.cause != "unknown"]
     if not ranked:
         ranked = [

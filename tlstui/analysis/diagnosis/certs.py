@@ -152,16 +152,22 @@ def hostname(sni: str | None, server_ip: str, leaf: CertificateInfo) -> Finding 
     With no SNI the client probably connected by address: then the server's IP must be an IP
     SAN.  CN is consulted only when there is no DNS SAN (OpenSSL's rule; Chrome, Go and rustls
     ignore CN altogether)."""
+    if leaf.error:
+        return None  # an unreadable certificate says nothing about its names
     sans = [_split_san(s) for s in leaf.san]
     dns = [v for k, v in sans if k == "dns"]
     ips = [v for k, v in sans if k == "ip"]
     cn = cn_of(leaf.subject)
-    shown = ", ".join(leaf.san) if leaf.san else "no SAN"
+    shown = ", ".join(leaf.san[:5]) if leaf.san else "no SAN"
+    if len(leaf.san) > 5:
+        shown += f", ... ({max(leaf.san_total, len(leaf.san))} names)"
+    # Names past the kept cap were not compared: no mismatch can be claimed then.
+    partial = leaf.san_total > len(leaf.san)
     target = sni if sni else server_ip
     if sni is None or _is_ip(target):
         try:
             want = ipaddress.ip_address(target)
-            if any(_ip_eq(want, v) for v in ips):
+            if any(_ip_eq(want, v) for v in ips) or partial:
                 return None
         except ValueError:
             return None
@@ -176,7 +182,7 @@ def hostname(sni: str | None, server_ip: str, leaf: CertificateInfo) -> Finding 
             f"The client {how}, and the leaf ({shown}) has no IP SAN for {q(target)}.",
         )
     if dns:
-        if any(name_matches(target, p) for p in dns):
+        if any(name_matches(target, p) for p in dns) or partial:
             return None
         near = [p for p in dns if p.startswith("*.") and target.lower().endswith(p[1:].lower())]
         extra = ""

@@ -40,6 +40,9 @@ CLIENT_FLIGHT2 = frozenset(
         "EncryptedHandshake",
     }
 )
+# A refusal comes at once (one round trip, well under a second on most paths): a close after
+# this much silence is a timeout on the closing side, not an answer to the offer.
+SILENT_TIMEOUT = 2.0
 
 
 def is_tls13(session: Session) -> bool:
@@ -206,3 +209,10 @@ def client_finished_flight(session: Session, idx: int) -> list[Event]:
         ):
             flight.append(ev)
     return flight
+
+
+def silence_before(session: Session, ev: Event) -> float:
+    """Seconds between *ev* and the event before it in the ladder (0 when it is the first)."""
+    idx = session.events.index(ev)
+    prev = last_before(session, idx)
+    return ev.time - prev.time if prev is not None else 0.0

@@ -67,6 +67,8 @@ def _server_closed_at_p1(s: Session, ctx: Context) -> bool:
         and close is not None
         and close.sender == "server"
         and pos.close_position(s, close) == "P1"
+        # A close after seconds of silence is a timeout, not a refusal of the offer.
+        and pos.silence_before(s, close) < pos.SILENT_TIMEOUT
     )
 
 

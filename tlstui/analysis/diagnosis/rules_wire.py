@@ -59,6 +59,204 @@ def capture_gap(s: Session, ctx: Context) -> Cause | None:
     )
 
 
+def _capture_end(s: Session, ctx: Context) -> float:
+    if ctx.report is not None and ctx.report.capture.last_time is not None:
+        return max(ctx.report.capture.last_time, s.end)
+    return s.end
+
+
+def _after_text(s: Session, ctx: Context, since: float) -> str:
+    """How long the capture shows nothing more of this connection after *since*, and whether
+    the capture itself went on (other traffic) or stopped there."""
+    end = _capture_end(s, ctx)
+    quiet = max(0.0, s.end - since)
+    went_on = end - s.end
+    if went_on >= 0.5:
+        return (
+            f"the connection shows {quiet:.1f} s more without it, and the capture went on "
+            f"for {went_on:.1f} s after this connection's last packet"
+        )
+    return (
+        f"the capture ends {max(0.0, end - since):.3f} s later (this connection's last packet "
+        "is the end of the capture)"
+    )
+
+
+def unfinished_flight(s: Session) -> tuple[str, str] | None:
+    """(side, what is missing) when the last side that spoke had not finished its flight, so
+    its peer was not yet due to answer.  None when the flight looks complete or cannot be
+    judged (a TLS 1.3 encrypted flight without keys)."""
+    last = next((e for e in reversed(s.events) if e.type not in ("FIN", "RST")), None)
+    if last is None or s.server_hello is None:
+        return None
+    types = {(e.sender, e.type) for e in s.events}
+    tls13 = pos.is_tls13(s)
+    if last.sender == "server":
+        if tls13:
+            if ("server", "Finished") in types:
+                return None
+            decrypted = {"EncryptedExtensions", "Certificate", "CertificateVerify"}
+            if any(("server", t) in types for t in decrypted):
+                return "server", "its Finished (the end of its TLS 1.3 flight)"
+            if ("server", "EncryptedHandshake") not in types:
+                return "server", "its encrypted flight (EncryptedExtensions to Finished)"
+            return None
+        if s.resumed:
+            if ("server", "EncryptedHandshake") in types or ("server", "Finished") in types:
+                return None
+            return "server", "its ChangeCipherSpec and Finished (the end of a resumption)"
+        if ("server", "ServerHelloDone") in types or ("server", "ChangeCipherSpec") in types:
+            return None
+        return "server", "ServerHelloDone (the end of its flight)"
+    if last.sender == "client" and not tls13 and not s.resumed:
+        if ("client", "ClientKeyExchange") in types and not (
+            ("client", "EncryptedHandshake") in types or ("client", "Finished") in types
+        ):
+            return "client", "its ChangeCipherSpec and Finished"
+    return None
+
+
+@rule(priority=2)
+def capture_ends_mid_flight(s: Session, ctx: Context) -> Cause | None:
+    """unknown: the capture stops inside a record, or before the end of a flight, so the
+    peer was not yet due to answer: nothing on the wire says anyone failed."""
+    if s.status != "incomplete" or ctx.alert_readable or s.closed_by:
+        return None
+    cut = s.cut
+    unfinished = unfinished_flight(s)
+    if cut is None and unfinished is None:
+        return None
+    facts: list[str] = []
+    evidence: list[int | None] = [_ch_frame(s)]
+    side: str
+    if cut is not None:
+        side = cut.sender
+        partial = next((m for m in cut.messages if m[1] < m[2]), None)
+        if cut.length:
+            kind = {22: "handshake", 23: "protected", 21: "alert"}.get(cut.content_type, "")
+            facts.append(
+                f"the {side}'s {kind + ' ' if kind else ''}record that begins in frame "
+                f"{cut.frame} is {cut.length} bytes long and only {cut.captured} of them "
+                "were captured"
+            )
+        else:
+            facts.append(f"a handshake message from the {side} that began in frame {cut.frame}")
+        done = [m[0] for m in cut.messages if m[1] >= m[2] and m[2]]
+        if done:
+            facts.append(f"it holds a complete {', '.join(done)}")
+        if partial is not None:
+            facts.append(f"the {partial[0]} in it is cut after {partial[1]} of {partial[2]} bytes")
+        missing = f"the rest of the {side}'s flight"
+        if partial is not None:
+            missing = f"the rest of the {side}'s {partial[0]}"
+        if unfinished is not None and unfinished[0] == side:
+            missing += f" and {unfinished[1].removeprefix('its ')}"
+        evidence.append(cut.frame)
+        since = cut.time
+        summary = (
+            f"The capture ends mid-flight: {missing} is not in it "
+            f"({cut.captured} of {cut.length or '?'} bytes of the last record captured)"
+        )
+    else:
+        assert unfinished is not None
+        side, what = unfinished
+        last = next(e for e in reversed(s.events) if e.sender == side)
+        facts.append(
+            f"the {side}'s last message is the {last.type} in frame {last.frame}, and "
+            f"{what} is not in the capture"
+        )
+        evidence.append(last.frame)
+        since = last.time
+        missing = f"the {side}'s " + what.removeprefix("its ")
+        summary = f"The capture ends mid-flight: {missing} is not in it"
+    peer = other(side)
+    explanation = (
+        "; ".join(facts)[:1].upper()
+        + "; ".join(facts)[1:]
+        + f". The {side} had not finished its flight, so the {peer} was not yet due to "
+        f"answer: the capture does not show a failure, only that it stops here ("
+        + _after_text(s, ctx, since)
+        + "). Capture for longer (or capture the whole connection) to see the outcome."
+    )
+    return make(
+        "unknown",
+        "medium",
+        summary,
+        explanation,
+        evidence,
+        "unknown",
+        ["Capture for longer, from before the connection opens until after it closes"],
+    )
+
+
+@rule(priority=6)
+def damaged_record(s: Session, ctx: Context) -> Cause | None:
+    """unknown: a record of this session is damaged in the capture.  A well-framed record
+    with a mangled header is damaged TLS, not another protocol; what it probably said is
+    stated, never at high confidence."""
+    if not ctx.failed or not s.damage or ctx.alert_readable:
+        return None
+    dmg = next((d for d in s.damage if d.alert is not None), s.damage[0])
+    shown = " ".join(f"{b:02x}" for b in dmg.data[:16])
+    lines = [
+        f"The {dmg.sender}'s bytes in frame {dmg.frame} ({shown}) are not a valid TLS record "
+        f"header: {dmg.why}."
+    ]
+    summary = f"A damaged TLS record from the {dmg.sender} (frame {dmg.frame})"
+    if dmg.alert is not None:
+        _level, code = dmg.alert
+        from tlstui.analysis.sessions import alert_words
+
+        words = alert_words(dmg.alert)
+        lines.append(
+            f"Its length field matches the 2 bytes that follow, and those read as an alert: "
+            f"{words}. The record type and version bytes were damaged (at the capture point, "
+            "by a middlebox, or by a stack bug), so it is TLS, not another protocol, and the "
+            "alert is read only with reservation."
+        )
+        summary = (
+            f"The {dmg.sender}'s reply in frame {dmg.frame} is a damaged TLS record; it "
+            f"reads as {words}"
+        )
+        same = [
+            o
+            for o in ctx._others
+            if o.alerts
+            and any(a.code == code and a.sender == dmg.sender and not a.encrypted for a in o.alerts)
+        ]
+        if same:
+            o = same[0]
+            a = next(a for a in o.alerts if a.code == code)
+            lines.append(
+                f"Session #{o.id} to the same server got the same code undamaged "
+                f"({alert_text(a)} in frame {a.frame}); its diagnosis most likely applies "
+                "here too."
+            )
+    else:
+        lines.append(
+            "The session carries TLS records on both sides, so this is a damaged record "
+            "(capture point, middlebox or stack bug), not a peer speaking another protocol."
+        )
+    close = pos.first_close(s)
+    if close is not None:
+        lines.append(
+            f"The {close.sender} then closed the connection ({close.type}, frame {close.frame})."
+        )
+    return make(
+        "unknown",
+        "medium",
+        summary,
+        " ".join(lines),
+        [_ch_frame(s), dmg.frame, close.frame if close else None],
+        "unknown",
+        [
+            "Capture again (on the client and on the server if possible) to see whether "
+            "the damage is in the capture or on the wire",
+            s_client(s, "-msg"),
+        ],
+    )
+
+
 @rule(priority=4)
 def heartbleed_probe(s: Session, ctx: Context) -> Cause | None:
     """abrupt_close: a heartbeat request before the handshake completed is a Heartbleed
@@ -122,6 +320,16 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
         f"The ClientHello in frame {_ch_frame(s)} was answered by the ServerHello in frame "
         f"{sh.frame if sh else '?'}; both sides finished the handshake ({what})."
     ]
+    if s.damaged_but_completed:
+        lines.append(
+            f"The record in frame {s.damaged_but_completed} is damaged in the capture (where a "
+            f"ChangeCipherSpec belongs), but the peer's Finished and application data in both "
+            f"directions after it show that the endpoints received it intact: only the "
+            f"captured copy is damaged."
+        )
+    ended = _renegotiation_ending(s, what)
+    if ended is not None:
+        return ended
     warnings = [a for a in s.alerts if a.code not in (None, 0) and a.level == "warning"]
     if warnings:
         lines.append(
@@ -136,6 +344,79 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
         " ".join(lines),
         [_ch_frame(s), sh.frame if sh else None, done.frame if done else None],
         "",
+    )
+
+
+_NOT_HANDSHAKE = frozenset({"ApplicationData", "Alert", "FIN", "RST", "Heartbeat", "Malformed"})
+
+
+def _renegotiation_ending(s: Session, what: str) -> Cause | None:
+    """abrupt_close on an ok session: after application data one side started a
+    renegotiation and alerts ended the connection.  The handshake worked; say how it ended."""
+    frame = s.renegotiation_frame
+    if not frame:
+        return None
+    after = [a for a in s.alerts if a.frame > frame and a.code not in (0, 90)]
+    if not after:
+        return None
+    ev = next((e for e in s.events if e.frame == frame and e.type != "ApplicationData"), None)
+    who = ev.sender if ev is not None else "client"
+    # A peer that answered with handshake records went along with the renegotiation: the
+    # alerts after it are a later matter (usually close_notify), not a refusal.
+    if any(
+        e.sender != who and e.type not in _NOT_HANDSHAKE and frame < e.frame < after[0].frame
+        for e in s.events
+    ):
+        errors = [a for a in after if a.code is not None]
+        if not errors:
+            return None  # unreadable alerts after a renegotiation that went on: a close
+        a = errors[0]
+        return make(
+            "abrupt_close",
+            "medium",
+            f"The handshake worked; a later renegotiation failed ({alert_text(a)} from the "
+            f"{a.sender})",
+            f"Both sides finished the handshake ({what}). The {who} started a renegotiation "
+            f"in frame {frame} and the peer went along with it, then the {a.sender} sent "
+            f"{alert_text(a)} in frame {a.frame}. The first handshake is fine; the "
+            f"renegotiation (often the server asking for a client certificate for one "
+            f"resource) is what failed, and the {a.sender}'s log says why.",
+            [_ch_frame(s), frame, a.frame],
+            a.sender,
+            [f"Read the {a.sender}'s log at this time"],
+        )
+    data = next((e for e in s.events if e.type == "ApplicationData" and e.frame < frame), None)
+    readable = all(a.code is not None for a in after)
+    told = "; ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in after)
+    refused = any(a.code == 100 for a in after)
+    reading = (
+        "The peer refused it (no_renegotiation, 100): OpenSSL 3 refuses client-initiated "
+        "renegotiation by default"
+        if refused
+        else "The alerts end the connection there"
+    )
+    if not readable:
+        reading = (
+            "The alerts are encrypted (a key log would name them); a server that refuses "
+            "renegotiation answers with no_renegotiation (100) and the client then aborts"
+        )
+    return make(
+        "abrupt_close",
+        "high" if readable and refused else "medium",
+        "The handshake worked; the connection ended when a renegotiation after application "
+        "data was refused" + ("" if readable else " (likely)"),
+        f"Both sides finished the handshake ({what}) and application data flowed"
+        + (f" (frame {data.frame})" if data else "")
+        + f". Then the {who} started a renegotiation (its handshake record in frame {frame}),"
+        f" and the connection ended with {told}. {reading}. The handshake itself is fine: "
+        f"the application (or its TLS library) asked for a renegotiation the peer does not "
+        f"allow; TLS 1.3 has no renegotiation at all.",
+        [_ch_frame(s), data.frame if data else None, frame, *(a.frame for a in after[:2])],
+        who,
+        [
+            f"Find why the {who} renegotiates (a client certificate asked per URL, a key "
+            "refresh timer) or allow it on the peer (OpenSSL: -client_renegotiation)"
+        ],
     )
 
 
@@ -270,7 +551,15 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
             f"(frame {client_close.frame})"
         )
     else:
-        facts.append(f"the capture shows {waited:.1f} s of silence after it")
+        went_on = (capture_end or s.end) - s.end
+        facts.append(
+            f"the capture shows {waited:.1f} s of silence after it"
+            + (
+                f" (the capture went on {went_on:.1f} s past this connection's last packet)"
+                if went_on >= 0.5
+                else " (and ends there)"
+            )
+        )
     explanation = "; ".join(facts) + "."
     if retrans or (client_close and waited >= 1.0) or waited >= 5.0:
         confidence: Confidence = "high"
@@ -328,15 +617,19 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
 
 
 def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
-    """The handshake started but one side stopped answering before any alert or close."""
+    """The handshake started, a flight was complete, and the other side did not answer before
+    the capture ended: only then does the silence point at the other side."""
     if s.status != "incomplete" or s.alerts or any(e.type in ("FIN", "RST") for e in s.events):
         return None
+    if s.cut is not None or unfinished_flight(s) is not None:
+        return None  # the capture ends mid-flight: capture_ends_mid_flight says so
     last = next((e for e in reversed(s.events) if e.type not in ("FIN", "RST")), None)
     if last is None:
         return None
     waiting = other(last.sender)
     end = capture_end or s.end
     quiet = end - last.time
+    went_on = end - s.end >= 0.5
     extra = ""
     if last.sender == "server" and pos.first(s, "CertificateRequest", "server"):
         extra = (
@@ -348,15 +641,36 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
             " If the server's flight is large (a long chain) and keeps being "
             "retransmitted, it may not reach the client: a PMTU black hole."
         )
-    confidence: Confidence = "medium" if quiet >= 5.0 else "low"
+    # Silence means something only if the capture went on long enough to show it.
+    confidence: Confidence = "medium" if quiet >= 5.0 and went_on else "low"
+    if went_on:
+        seen = (
+            f"the capture went on for {quiet:.1f} s after it (until {end - s.end:.1f} s past "
+            f"this connection's last packet) with nothing from the {waiting} and no close"
+        )
+        why = f"Either the {waiting} is stuck or the bytes were lost on the path."
+    else:
+        seen = (
+            f"the capture ends {quiet:.3f} s after it (this connection's last packet is "
+            f"the end of the capture), so the {waiting} had little time to answer"
+        )
+        why = (
+            f"Most likely the capture stopped too soon; if not, the {waiting} is stuck or "
+            "the bytes were lost on the path."
+        )
+    summary = (
+        f"No answer from the {waiting} to the {last.sender}'s complete flight "
+        f"(last message: {last.type}, frame {last.frame}) in {quiet:.1f} s"
+        if went_on
+        else f"The capture ends {quiet:.3f} s after the {last.sender}'s complete flight "
+        f"(last message: {last.type}, frame {last.frame}); the {waiting}'s answer is not in it"
+    )
     return make(
         "no_response",
         confidence,
-        f"Handshake stalled: the {waiting} never answered the {last.type} in frame {last.frame}",
-        f"The last handshake message is the {last.sender}'s {last.type} in frame {last.frame}; "
-        f"the capture shows {quiet:.1f} s more with nothing from the {waiting} and no close. "
-        f"Either the {waiting} is stuck, the bytes were lost on the path, or the capture "
-        f"stopped too soon.{extra}",
+        summary,
+        f"The last handshake message is the {last.sender}'s {last.type} in frame {last.frame}, "
+        f"which completes its flight; {seen}. {why}{extra}",
         [last.frame],
         "unknown",
         [s_client(s), f"Check the {waiting}'s log around this time"],
@@ -399,7 +713,41 @@ def abrupt_close(s: Session, ctx: Context) -> Cause | None:
         f" in frame {frame}, {after}, without sending an error alert."
     ]
     fault = "unknown"
-    if side == "server" and position == "P1":
+    silence = frame_time = 0.0
+    if prev is not None:
+        frame_time = next((e.time for e in s.events if e.frame == frame), prev.time)
+        silence = frame_time - prev.time
+    timed_out = silence >= pos.SILENT_TIMEOUT
+    if timed_out:
+        lines[0] = (
+            f"The {side} closed the connection with "
+            f"{'a ' + how if how != 'close_notify' else how} in frame {frame}, after "
+            f"{silence:.1f} s of silence following the {prev.sender}'s {prev.type} in frame "
+            f"{prev.frame}, without sending a single TLS byte in between or an error alert."
+            if prev
+            else lines[0]
+        )
+    if side == "server" and position == "P1" and timed_out:
+        summary = (
+            f"The server said nothing for {silence:.1f} s after the ClientHello, then closed "
+            f"({how}): a timeout, not a refusal"
+        )
+        lines.append(
+            "A server that refuses the offer (version, suites, name) answers at once, with an "
+            "alert such as protocol_version (70) or handshake_failure (40), or closes "
+            "right away. Waiting seconds and then closing is a timeout on the server side: "
+            "its handshake timeout fired while it was stuck (a slow certificate or OCSP "
+            "callback, a backend it waits for), or it expected something else first (a "
+            "PROXY-protocol header, a plaintext protocol greeting)."
+        )
+        if ch is not None and max(ch.offered_versions, default=0x0303) <= 0x0302:
+            lines.append(
+                "The offer is old (at most TLS 1.1), but that does not explain the wait: a "
+                "server that refuses the version does so at once (protocol_version (70), or "
+                "an immediate close)."
+            )
+        fault = "server"
+    elif side == "server" and position == "P1":
         summary = f"The server closed the connection after the ClientHello with no alert ({how})"
         lines.append(
             "Many servers refuse a ClientHello silently: rustls has no alert for some errors "
