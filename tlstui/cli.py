@@ -36,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the JSON report and exit")
     out.add_argument("--report", action="store_true", help="print a readable report and exit")
+    out.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print each session as one JSON line when its connection ends, then the capture",
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep reading CAPTURE as it grows (like tail -f) until q or Ctrl+C",
+    )
     p.add_argument(
         "--failed", action="store_true", help="with --report: only failed and incomplete sessions"
     )
@@ -48,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-keylog", action="store_true", help="ignore key logs (beside the capture or inside it)"
     )
+    p.add_argument(
+        "--extract",
+        type=int,
+        metavar="ID",
+        help="write session ID's packets (and only its key log lines) to the -o file as pcapng",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="OUT", help="with --extract: the file")
     p.add_argument("--version", action="version", version=f"tlstui {__version__}")
     _compare_options(p)
     return p
@@ -122,23 +139,26 @@ def main(argv: list[str] | None = None) -> int:
     several = _several(args)
     if args.no_keylog:
         args.keylog = False
+    if (args.extract is not None or args.jsonl or args.follow) and several:
+        print("tlstui: --extract, --jsonl and --follow read one capture", file=sys.stderr)
+        return 2
+    if args.extract is not None:
+        return _extract(args)
+    if args.jsonl:
+        return _jsonl(args)
     if not (args.json or args.report or args.diff):
-        if "-" in args.capture:
-            print(
-                "tlstui: the TUI cannot read a capture from stdin; use --json or --report",
-                file=sys.stderr,
-            )
-            return 2
-        from tlstui.ui.app import make_app
-
         if several:
+            if "-" in args.capture:
+                print("tlstui: - (stdin) cannot be one of several captures", file=sys.stderr)
+                return 2
+            from tlstui.ui.app import make_app
+
             app = make_app(
                 args.capture[0], keylog=args.keylog, analyze=_several_for_ui(args.capture)
             )
-        else:
-            app = make_app(args.capture[0], keylog=args.keylog)
-        app.run()
-        return int(getattr(app, "return_code", 0) or 0)
+            app.run()
+            return int(getattr(app, "return_code", 0) or 0)
+        return _tui(args)
 
     from tlstui.analysis.engine import CaptureError, analyze
 
@@ -146,13 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     # the millions of long-lived objects of a large capture (seconds, for nothing).
     gc.disable()
 
+    stop = _StopOnInterrupt() if args.follow else None
     try:
         if several:
             report = _analyze_several(args)
             if report is None:
                 return 2
         else:
-            report = analyze(args.capture[0], keylog=args.keylog)
+            report = analyze(
+                args.capture[0], keylog=args.keylog, follow=args.follow, should_stop=stop
+            )
     except CaptureError as exc:
         # Through safe_text: the message names the path, which may hold a newline or an
         # escape sequence; the spec promises one line, and a terminal must not act on it.
@@ -177,6 +200,105 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `tlstui cap --json | head` is fine: stop quietly.
         sys.stdout = None
+    return 0
+
+
+class _StopOnInterrupt:
+    """For a followed or piped capture: the first Ctrl+C ends the reading cleanly (open
+    sessions are finished and reported); a second one interrupts as usual."""
+
+    def __init__(self) -> None:
+        import signal
+
+        self.requested = False
+        self._previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        import signal
+
+        if self.requested:
+            signal.signal(signal.SIGINT, self._previous)
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+def _tui(args: argparse.Namespace) -> int:
+    """The TUI; for ``-`` the capture stays on a new descriptor and the keyboard is read from
+    the terminal (``tcpdump -U -w - | tlstui -``)."""
+    stdin_fd = None
+    if args.capture[0] == "-":
+        try:
+            tty = os.open("/dev/tty", os.O_RDWR)
+        except OSError:
+            print(
+                "tlstui: the TUI needs a terminal for its keys (/dev/tty) when the capture "
+                "comes from stdin; use --jsonl, --json or --report",
+                file=sys.stderr,
+            )
+            return 2
+        stdin_fd = os.dup(0)
+        os.dup2(tty, 0)
+        os.close(tty)
+    from tlstui.ui.app import make_app
+
+    app = make_app(args.capture[0], keylog=args.keylog, follow=args.follow, stdin_fd=stdin_fd)
+    app.run()
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def _jsonl(args: argparse.Namespace) -> int:
+    """``--jsonl``: sessions as they end, one JSON object per line, then the capture line."""
+    from tlstui.analysis.engine import CaptureError
+    from tlstui.output.jsonl import write_jsonl
+
+    gc.disable()
+    live = args.follow or args.capture[0] == "-"
+    stop = _StopOnInterrupt() if live else None
+    try:
+        report = write_jsonl(
+            args.capture[0], sys.stdout, keylog=args.keylog, follow=args.follow, should_stop=stop
+        )
+    except CaptureError as exc:
+        print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stdout = None
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    for warning in report.capture.warnings:
+        print(f"tlstui: warning: {safe_text(warning, 2000)}", file=sys.stderr)
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    """``--extract ID -o OUT``: save one session as pcapng; one line on stdout, or exit 2."""
+    from tlstui.analysis.extract import extract_by_id
+    from tlstui.wire.capture import CaptureError
+
+    if args.output is None:
+        print("tlstui: --extract needs -o OUT.pcapng", file=sys.stderr)
+        return 2
+    try:
+        _session, result = extract_by_id(args.capture[0], args.extract, args.output, args.keylog)
+    except KeyError:
+        print(
+            f"tlstui: no session {args.extract} in {safe_text(args.capture[0], 200)}",
+            file=sys.stderr,
+        )
+        return 2
+    except CaptureError as exc:
+        print(f"tlstui: {safe_text(str(exc), 2000)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = safe_text(str(args.output), 200)
+        print(f"tlstui: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"tlstui: {safe_text(result.describe(args.extract), 2000)}")
     return 0
 
 

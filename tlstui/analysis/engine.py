@@ -11,11 +11,13 @@ from __future__ import annotations
 import gc
 import struct
 import time as _time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from tlstui.analysis.diagnosis import diagnose_report
+from tlstui.analysis.diagnosis import diagnose_report, diagnose_session
+from tlstui.analysis.diagnosis.registry import NeighbourIndex
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls.keylog import KeyLog
@@ -24,10 +26,14 @@ from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.packet import ACK, FIN, RST, SYN, decode_tcp, format_ip
 from tlstui.wire.tcp import HalfStream
 
-__all__ = ["CaptureError", "Progress", "analyze"]
+__all__ = ["Batch", "CaptureError", "Progress", "analyze", "scan"]
 
 SNIFF_LIMIT = 64 * 1024  # bytes looked at per connection before deciding "not TLS"
-SNIFF, TLS, DEAD = 0, 1, 2
+# Connection states.  DONE: the session was finalised while reading (its connection closed);
+# later packets only move its last frame.  DEAD >= and DONE >= DEAD skip the TLS work.
+SNIFF, TLS, DEAD, DONE = 0, 1, 2, 3
+CLOSE_GRACE = 1.0  # capture seconds after both sides closed before a session is final
+HALF_CLOSE_IDLE = 5.0  # live only: one side closed and this long quiet: final too
 # Ethernet type, IPv4 version/IHL, total length, fragment field, protocol, addresses, then
 # TCP ports, seq, ack, data offset, flags: the common frame's headers in one unpack.
 _eth_ip_tcp = struct.Struct("!12xHBxH2xHxB2x8sHHIIBB").unpack_from
@@ -37,9 +43,31 @@ MAX_CONNECTIONS = 2_000_000  # live connection states; beyond, new non-TLS flows
 @dataclass(slots=True)
 class Progress:
     bytes_done: int
-    bytes_total: int | None
+    bytes_total: int | None  # None: a pipe (the end is not known)
     packets: int
     sessions: int
+    rate: float = 0.0  # bytes read per second so far
+    live: bool = False  # a pipe or a followed file: more may come
+    idle: float | None = None  # live: seconds since bytes last arrived
+
+
+@dataclass(slots=True)
+class Batch:
+    """What ``scan`` found since its previous batch.
+
+    ``ended``: sessions whose connection ended (both sides closed and quiet for a moment, or
+    the input ended); their ladder and status are final, their diagnosis is provisional until
+    the last batch.  ``updated``: in-progress snapshots (``Session.in_progress``) of open
+    connections whose ladder grew, and ended sessions whose provisional diagnosis changed.
+    ``report``: only on the last batch: every session in first-frame order, ids renumbered
+    (``renumbered`` maps the stream's ids to the final ones) and the final diagnosis.
+    """
+
+    progress: Progress
+    ended: list[Session] = field(default_factory=list)
+    updated: list[Session] = field(default_factory=list)
+    report: Report | None = None
+    renumbered: dict[int, int] = field(default_factory=dict)
 
 
 class _Conn:
@@ -56,6 +84,8 @@ class _Conn:
         "closed",
         "isn",
         "keys",
+        "closing",
+        "shown",
     )
 
     def __init__(self, frame: int, ts: float, keys: tuple) -> None:
@@ -71,6 +101,8 @@ class _Conn:
         self.closed = 0  # bit 1: dir 0 FIN/RST, bit 2: dir 1
         self.isn: list[int | None] = [None, None]
         self.keys = keys  # (forward key, reverse key)
+        self.closing = False  # on the engine's list of closed connections to finalise
+        self.shown = -1  # ladder length of the last in-progress snapshot (live scans)
 
 
 def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool) -> None:
@@ -105,28 +137,76 @@ def analyze(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     diagnose: bool = True,
+    follow: bool = False,
 ) -> Report:
-    """Read *path* and return the report; raise CaptureError for input that is not a capture."""
-    cap = open_capture(path)
-    info = CaptureInfo(file=str(path), format=cap.format)
-    lines = _keylog_for(path, keylog, cap)
-    keys = None
-    if lines:
-        keys = KeyLog.parse(lines)
+    """Read *path* and return the report; raise CaptureError for input that is not a capture.
+
+    A consumer of ``scan``: the same pipeline, with the incremental extras (in-progress
+    snapshots, provisional diagnosis) off, since only the final report is wanted.
+    """
+    report = None
+    for batch in scan(
+        path,
+        keylog=keylog,
+        follow=follow,
+        should_stop=should_stop,
+        diagnose=diagnose,
+        incremental=False,
+    ):
+        if progress is not None:
+            progress(batch.progress)
+        report = batch.report
+    assert report is not None
+    return report
+
+
+def scan(
+    path: str | Path,
+    *,
+    keylog: Path | bool | None = None,
+    follow: bool = False,
+    incremental: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+    diagnose: bool = True,
+    interval: float = 0.25,
+    stdin_fd: int | None = None,
+) -> Iterator[Batch]:
+    """Read *path* and yield a Batch about every *interval* seconds; the last one holds the report.
+
+    *follow*: read *path* as it grows (like ``tail -f``), or ``-`` as a stream, until
+    *should_stop* says so, the pipe ends, or the file is truncated or replaced (a warning).
+    *incremental*: also yield ended sessions with a provisional diagnosis and snapshots of
+    open ones (what a live view needs); ``analyze`` turns it off.  *stdin_fd*: where the
+    capture is when ``-`` was moved off descriptor 0 (the TUI reads its keys from there).
+    Raises CaptureError (before the first batch) for input that is not a capture.
+    """
+    meta: Capture
+    source: Any  # a Capture (one chunk, mapped) or a StreamCapture: both give chunks()
+    live = follow or (incremental and str(path) == "-")
+    if live:
+        from tlstui.wire.stream import open_stream
+
+        source = open_stream(path, follow=follow, fd=stdin_fd)
+        meta = source.cap
+    else:
+        source = meta = open_capture(path)
+    info = CaptureInfo(file=str(path), format=meta.format)
+    lines = _keylog_for(path, keylog, meta)
+    keys = KeyLog.parse(lines) if lines else None
     # The analysis allocates many long-lived small objects and frees few: the cyclic
     # collector would rescan them again and again (measured: 3.5 s vs 12-20 s for 20,000
     # sessions), so it is paused for the analysis and run once afterwards.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        sessions = _scan(cap, info, progress, should_stop, keys)
-        report = Report(info, sessions)
-        if diagnose:
-            diagnose_report(report)
+        yield from _scan(
+            source, meta, info, should_stop, keys, incremental, diagnose, interval, keylog
+        )
     finally:
+        if live:
+            source.close()
         if gc_was_enabled:
             gc.enable()
-    return report
 
 
 def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
@@ -151,155 +231,190 @@ def _keylog_for(path: str | Path, keylog: Path | bool | None, cap: Capture):
     return lines or None
 
 
-def _scan(cap: Capture, info: CaptureInfo, progress, should_stop, keys=None) -> list[Session]:
-    data = cap.data
+def _scan(
+    source,
+    cap: Capture,
+    info: CaptureInfo,
+    should_stop,
+    keys,
+    incremental: bool,
+    diagnose: bool,
+    interval: float,
+    keylog,
+) -> Iterator[Batch]:
     conns: dict[tuple, tuple[_Conn, int]] = {}
-    finished: list[_Conn] = []
+    out = _Emitter(cap, info, keys, incremental, source is not cap)
+    closing = out.closing
     frame = 0
     damaged = 0
     snapcut = 0
     first_ts: float | None = None
     ts = 0.0
     tls_count = 0
-    next_tick = _time.monotonic() + 0.2
     unsupported: set[int] = set()
-    mv = memoryview(data)
+    stopped = False
+    live = source is not cap
+    next_tick = _time.monotonic() + interval
 
-    for ts, off, caplen, _origlen, link in cap.frames():
-        frame += 1
-        if first_ts is None:
-            first_ts = ts
-        if not frame & 0xFFF:
-            cap.release(off)
-            if should_stop is not None and should_stop():
-                break
-            if progress is not None and _time.monotonic() >= next_tick:
-                next_tick = _time.monotonic() + 0.2
-                progress(Progress(cap.position, cap.size, frame, tls_count))
-        r = None
-        if link == 1 and caplen >= 54:
-            # Fast path: Ethernet + IPv4 without options + TCP, one unpack for all headers.
-            etype, vihl, total, frag, proto, key, sport, dport, seq, ack, doff, flags = _eth_ip_tcp(
-                data, off
-            )
-            if etype == 0x0800 and vihl == 0x45 and proto == 6 and not frag & 0x1FFF:
-                pay = off + 34 + (doff >> 4) * 4
-                ip_end = off + 14 + total
-                if doff >= 0x50 and pay <= ip_end <= off + caplen:
-                    plen = ip_end - pay
-                    cut = 0
-                    r = True
-        if r is None:
-            r = decode_tcp(data, off, caplen, link, _origlen)
-            if r.__class__ is not tuple:
-                if r == 0:
-                    damaged += 1
-                elif r == -2:
-                    unsupported.add(link)
-                continue
-            key, sport, dport, seq, ack, flags, pay, plen, cut = r
-        k = (key, sport, dport)
-        ent = conns.get(k)
-        if ent is None:
-            if not plen and not flags & SYN:
-                continue
-            if len(conns) >= 2 * MAX_CONNECTIONS:
-                continue
-            conn, d = _new_conn(conns, k, frame, ts), 0
-        else:
-            conn, d = ent
-            if flags & SYN and not flags & ACK and conn.isn[d] is not None and seq != conn.isn[d]:
-                # The same addresses and ports again: a new connection (port reuse).
-                _retire(conn, conns, finished)
+    for data, frames in source.chunks():
+        mv = memoryview(data)
+        for ts, off, caplen, _origlen, link in frames:
+            frame += 1
+            if first_ts is None:
+                first_ts = ts
+            if not frame & 0xFFF:
+                cap.release(off)
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
+                if _time.monotonic() >= next_tick:
+                    out.packets, out.sessions = frame, tls_count
+                    yield out.batch(ts, source, conns)
+                    next_tick = _time.monotonic() + interval
+            r = None
+            if link == 1 and caplen >= 54:
+                # Fast path: Ethernet + IPv4 without options + TCP, one unpack for all headers.
+                etype, vihl, total, frag, proto, key, sport, dport, seq, ack, doff, flags = (
+                    _eth_ip_tcp(data, off)
+                )
+                if etype == 0x0800 and vihl == 0x45 and proto == 6 and not frag & 0x1FFF:
+                    pay = off + 34 + (doff >> 4) * 4
+                    ip_end = off + 14 + total
+                    if doff >= 0x50 and pay <= ip_end <= off + caplen:
+                        plen = ip_end - pay
+                        cut = 0
+                        r = True
+            if r is None:
+                r = decode_tcp(data, off, caplen, link, _origlen)
+                if r.__class__ is not tuple:
+                    if r == 0:
+                        damaged += 1
+                    elif r == -2:
+                        unsupported.add(link)
+                    continue
+                key, sport, dport, seq, ack, flags, pay, plen, cut = r
+            k = (key, sport, dport)
+            ent = conns.get(k)
+            if ent is None:
+                if not plen and not flags & SYN:
+                    continue
+                if len(conns) >= 2 * MAX_CONNECTIONS:
+                    continue
                 conn, d = _new_conn(conns, k, frame, ts), 0
-        conn.last_frame = frame
-        conn.end = ts
-        state = conn.state
-        if state == DEAD:
+            else:
+                conn, d = ent
+                if (
+                    flags & SYN
+                    and not flags & ACK
+                    and conn.isn[d] is not None
+                    and seq != conn.isn[d]
+                ):
+                    # The same addresses and ports again: a new connection (port reuse).
+                    out.retire(conn, conns)
+                    conn, d = _new_conn(conns, k, frame, ts), 0
+            conn.last_frame = frame
+            conn.end = ts
+            state = conn.state
+            if state >= DEAD:
+                if state == DEAD and flags & (FIN | RST):
+                    conn.closed |= 1 << d
+                    if flags & RST or conn.closed == 3:
+                        conns.pop(conn.keys[0], None)
+                        conns.pop(conn.keys[1], None)
+                continue
+            half = conn.halves[d]
+            if flags & SYN:
+                conn.isn[d] = seq
+                half.syn(seq)
+            if plen:
+                if state == SNIFF:
+                    head = mv[pay : pay + 8]
+                    if looks_like_client_hello(head):
+                        half.next_seq = seq
+                        _start_tls(conn, d, head, k, keys is not None)
+                        tls_count += 1
+                        out.started(conn, tls_count)
+                        state = TLS
+                    elif (
+                        len(head) >= 6
+                        and head[0] == 22
+                        and head[1] == 3
+                        and head[5] == 2
+                        and conn.sniffed == 0
+                    ):
+                        # Capture began after the ClientHello: the sender is the server.
+                        half.next_seq = seq
+                        _start_tls(conn, d ^ 1, head, k, keys is not None)
+                        tls_count += 1
+                        out.started(conn, tls_count)
+                        state = TLS
+                    else:
+                        conn.sniffed += plen
+                        half.next_seq = (seq + plen) % (1 << 32)
+                        if conn.sniffed > SNIFF_LIMIT:
+                            conn.state = DEAD
+                            conn.halves = []
+                            continue
+                if state == TLS:
+                    rdr = half.consumer
+                    if rdr.skip > plen and seq == half.next_seq and not cut:
+                        # Bulk data inside a record being skipped: account for it, copy nothing.
+                        half.next_seq = (seq + plen) & 0xFFFFFFFF
+                        half.bytes += plen
+                        rdr.skip -= plen
+                    else:
+                        half.segment(seq, mv[pay : pay + plen], frame, ts)
+                    if cut:
+                        snapcut += 1
+                        half.next_seq = (half.next_seq + cut) % (1 << 32)
+                        if half.consumer is not None:
+                            half.consumer.gap(cut, frame)
+            elif cut:
+                snapcut += 1
+            if state == TLS:
+                if flags & ACK:
+                    other = conn.halves[d ^ 1]
+                    if other.pending:
+                        other.acked(ack, frame)
+                if flags & (FIN | RST):
+                    b = conn.builder
+                    side = d ^ conn.client_dir
+                    b.on_close(side, "RST" if flags & RST else "FIN", frame, ts)
+                    if not conn.closing:
+                        conn.closing = True
+                        closing.append(conn)
             if flags & (FIN | RST):
                 conn.closed |= 1 << d
-                if flags & RST or conn.closed == 3:
-                    conns.pop(conn.keys[0], None)
-                    conns.pop(conn.keys[1], None)
-            continue
-        half = conn.halves[d]
-        if flags & SYN:
-            conn.isn[d] = seq
-            half.syn(seq)
-        if plen:
-            if state == SNIFF:
-                head = mv[pay : pay + 8]
-                if looks_like_client_hello(head):
-                    half.next_seq = seq
-                    _start_tls(conn, d, head, k, keys is not None)
-                    tls_count += 1
-                    state = TLS
-                elif (
-                    len(head) >= 6
-                    and head[0] == 22
-                    and head[1] == 3
-                    and head[5] == 2
-                    and conn.sniffed == 0
-                ):
-                    # Capture began after the ClientHello: the sender is the server.
-                    half.next_seq = seq
-                    _start_tls(conn, d ^ 1, head, k, keys is not None)
-                    tls_count += 1
-                    state = TLS
-                else:
-                    conn.sniffed += plen
-                    half.next_seq = (seq + plen) % (1 << 32)
-                    if conn.sniffed > SNIFF_LIMIT:
-                        conn.state = DEAD
-                        conn.halves = []
-                        continue
-            if state == TLS:
-                rdr = half.consumer
-                if rdr.skip > plen and seq == half.next_seq and not cut:
-                    # Bulk data inside a record being skipped: account for it, copy nothing.
-                    half.next_seq = (seq + plen) & 0xFFFFFFFF
-                    half.bytes += plen
-                    rdr.skip -= plen
-                else:
-                    half.segment(seq, mv[pay : pay + plen], frame, ts)
-                if cut:
-                    snapcut += 1
-                    half.next_seq = (half.next_seq + cut) % (1 << 32)
-                    if half.consumer is not None:
-                        half.consumer.gap(cut, frame)
-        elif cut:
-            snapcut += 1
-        if state == TLS:
-            if flags & ACK:
-                other = conn.halves[d ^ 1]
-                if other.pending:
-                    other.acked(ack, frame)
-            if flags & (FIN | RST):
-                b = conn.builder
-                side = d ^ conn.client_dir
-                b.on_close(side, "RST" if flags & RST else "FIN", frame, ts)
-        if flags & (FIN | RST):
-            conn.closed |= 1 << d
+        else:
+            # The chunk is read: the whole file for a mapped capture, one step of a stream.
+            if not live:
+                continue
+            if should_stop is not None and should_stop():
+                stopped = True
+            else:
+                if _time.monotonic() >= next_tick:
+                    out.packets, out.sessions = frame, tls_count
+                    yield out.batch(ts, source, conns)
+                    next_tick = _time.monotonic() + interval
+                continue
+        stopped = True
+        break
+    if stopped and live:
+        source.end("stopped")
 
     info.packets = frame
     info.damaged = damaged
     info.snaplen_truncated = snapcut
     info.first_time = first_ts
     info.last_time = ts if frame else None
-    return _summarize(cap, info, conns, finished, unsupported, keys, progress)
+    _summarize(cap, info, unsupported)
+    out.packets, out.sessions = frame, tls_count
+    yield out.final(conns, source, diagnose)
 
 
-def _summarize(
-    cap: Capture,
-    info: CaptureInfo,
-    conns: dict[tuple, tuple[_Conn, int]],
-    finished: list[_Conn],
-    unsupported: set[int],
-    keys: KeyLog | None,
-    progress: Callable[[Progress], None] | None,
-) -> list[Session]:
-    """After the last frame: capture warnings, then every TLS connection finished into a
-    ``Session`` (retired ones first, then those still open), numbered in capture order."""
+def _summarize(cap: Capture, info: CaptureInfo, unsupported: set[int]) -> None:
+    """After the last frame: what the capture reader and the loop noticed, as warnings.
+    (Finishing the sessions still open and numbering them is ``_Emitter.final``.)"""
     info.truncated = cap.truncated
     info.link_types = cap.link_type_names()
     info.warnings.extend(cap.warnings)
@@ -311,27 +426,179 @@ def _summarize(
             f"records in them are incomplete (capture with -s 0 to see everything)"
         )
 
-    seen: set[int] = set()
-    all_conns: list[_Conn] = []
-    for conn in finished:
-        if id(conn) not in seen:
-            seen.add(id(conn))
-            all_conns.append(conn)
-    for conn, _d in conns.values():
-        if id(conn) not in seen:
-            seen.add(id(conn))
-            all_conns.append(conn)
-    sessions: list[Session] = []
-    for conn in all_conns:
-        if conn.state != TLS or conn.builder is None:
-            continue
-        sessions.append(_finish(conn, keys))
-    sessions.sort(key=lambda s: s.first_frame)
-    for i, s in enumerate(sessions, 1):
-        s.id = i
-    if progress is not None:
-        progress(Progress(cap.size, cap.size, info.packets, len(sessions)))
-    return sessions
+
+class _Emitter:
+    """The scan's outputs between packets: finalises closed connections, snapshots open ones,
+    diagnoses provisionally (incremental scans) and builds the final report.
+
+    Work here happens at batch points (every ``interval`` seconds), never per packet; each
+    step is bounded by the connections that closed or changed since the previous one.
+    """
+
+    def __init__(
+        self, cap: Capture, info: CaptureInfo, keys, incremental: bool, live: bool
+    ) -> None:
+        self.cap = cap
+        self.info = info
+        self.keys = keys
+        self.incremental = incremental
+        self.live = live
+        self.closing: list[_Conn] = []  # TLS connections with a FIN or RST, not final yet
+        self.open: list[_Conn] = []  # incremental: TLS connections not final yet
+        self.done: list[_Conn] = []  # finalised, in the order they ended
+        self.ended: list[Session] = []  # incremental: finalised since the last batch
+        self.packets = 0
+        self.sessions = 0
+        self.started_at = _time.monotonic()
+
+    def started(self, conn: _Conn, sid: int) -> None:
+        """A connection turned out to be TLS: its session gets the next id (detection order;
+        the final report renumbers by first frame)."""
+        assert conn.builder is not None
+        conn.builder.s.id = sid
+        if self.incremental:
+            self.open.append(conn)
+
+    def finalise(self, conn: _Conn) -> None:
+        session = _finish(conn, self.keys)
+        conn.state = DONE
+        conn.halves = []  # DONE skips all TCP work; the reassembly state can go
+        self.done.append(conn)
+        if self.incremental:
+            self.ended.append(session)
+
+    def retire(self, conn: _Conn, conns: dict) -> None:
+        """The 4-tuple came back with a new SYN: the old connection is over."""
+        conns.pop(conn.keys[0], None)
+        conns.pop(conn.keys[1], None)
+        if conn.state == TLS:
+            self.finalise(conn)
+
+    def _close_due(self, latest: float, idle: float | None) -> None:
+        """Finalise connections closed both ways and quiet for CLOSE_GRACE (capture time, or
+        wall time while a live input is idle): late ACKs and the peer's close still land in
+        the session first.  Live views also finalise a half-closed connection quiet for
+        HALF_CLOSE_IDLE; the batch scan keeps those open (a half-close can carry on)."""
+        keep = []
+        for conn in self.closing:
+            if conn.state != TLS:
+                continue
+            quiet = latest - conn.end
+            if idle is not None:
+                quiet = max(quiet, idle)
+            assert conn.builder is not None
+            if len(conn.builder.s.closed_by) == 2:
+                if quiet >= CLOSE_GRACE:
+                    self.finalise(conn)
+                    continue
+            elif quiet >= HALF_CLOSE_IDLE:
+                if self.incremental:
+                    self.finalise(conn)
+                else:
+                    conn.closing = False  # listed again at its next FIN or RST
+                continue
+            keep.append(conn)
+        self.closing[:] = keep
+
+    def _snapshots(self) -> list[Session]:
+        """Copies of open sessions whose ladder grew: the UI thread reads these while the
+        scan goes on appending to the originals."""
+        out = []
+        keep = []
+        for conn in self.open:
+            if conn.state != TLS or conn.builder is None:
+                continue
+            keep.append(conn)
+            s = conn.builder.s
+            n = len(s.events)
+            if n != conn.shown:
+                conn.shown = n
+                out.append(
+                    replace(
+                        s,
+                        events=list(s.events),
+                        alerts=list(s.alerts),
+                        closed_by=dict(s.closed_by),
+                        last_frame=conn.last_frame,
+                        end=conn.end,
+                        in_progress=True,
+                    )
+                )
+        self.open[:] = keep
+        return out
+
+    def _provisional(self, ended: list[Session]) -> list[Session]:
+        """Diagnose the sessions that just ended against those known so far, and again the
+        failures near them: rules compare with the nearest success and with the chain other
+        sessions to the same server were sent, so a new neighbour can change the answer."""
+        report = Report(self.info, [c.builder.s for c in self.done if c.builder is not None])
+        index = NeighbourIndex.build(report)
+        for s in ended:
+            s.diagnosis = diagnose_session(s, report, index)
+            s.diagnosis.provisional = True
+        fresh = {id(s) for s in ended}
+        changed: list[Session] = []
+        for o in ended:
+            sni = o.client_hello.sni if o.client_hello else None
+            for f in index.near(index.by_target, (o.server, sni), o):
+                if f.status == "ok" or id(f) in fresh:
+                    continue
+                fresh.add(id(f))
+                old = f.diagnosis
+                d = diagnose_session(f, report, index)
+                d.provisional = True
+                f.diagnosis = d
+                if old is None or (old.best.cause, old.best.confidence, old.best.summary) != (
+                    d.best.cause,
+                    d.best.confidence,
+                    d.best.summary,
+                ):
+                    changed.append(f)
+        return changed
+
+    def _progress(self, source, idle: float | None, final: bool = False) -> Progress:
+        done = source.position
+        total = source.size if not final or source.size is not None else done
+        elapsed = max(_time.monotonic() - self.started_at, 1e-6)
+        return Progress(done, total, self.packets, self.sessions, done / elapsed, self.live, idle)
+
+    def batch(self, latest: float, source, conns: dict) -> Batch:
+        idle = _time.monotonic() - source.last_data if self.live else None
+        self._close_due(latest, idle)
+        batch = Batch(self._progress(source, idle))
+        if self.incremental:
+            batch.ended, self.ended = self.ended, []
+            if batch.ended:
+                batch.updated = self._provisional(batch.ended)
+            batch.updated += self._snapshots()
+        return batch
+
+    def final(self, conns: dict, source, diagnose: bool) -> Batch:
+        """The end of input: every connection still open is finalised, ids follow first
+        frames, and the diagnosis is made once more with every session known."""
+        rest = {id(c): c for c, _d in conns.values() if c.state == TLS and c.builder is not None}
+        for conn in sorted(rest.values(), key=lambda c: c.first_frame):
+            self.finalise(conn)
+        sessions = []
+        for conn in self.done:
+            assert conn.builder is not None
+            s = conn.builder.s
+            s.last_frame = conn.last_frame  # packets after it was finalised still count
+            s.end = conn.end
+            sessions.append(s)
+        sessions.sort(key=lambda s: s.first_frame)
+        renumbered = {}
+        for i, s in enumerate(sessions, 1):
+            if s.id != i:
+                renumbered[s.id] = i
+            s.id = i
+        report = Report(self.info, sessions)
+        if diagnose:
+            diagnose_report(report)
+        batch = Batch(self._progress(source, None, final=True), report=report)
+        batch.renumbered = renumbered
+        batch.ended, self.ended = self.ended, []
+        return batch
 
 
 def _new_conn(conns: dict, k: tuple, frame: int, ts: float) -> _Conn:
@@ -343,13 +610,6 @@ def _new_conn(conns: dict, k: tuple, frame: int, ts: float) -> _Conn:
     conns[k] = (conn, 0)
     conns[rk] = (conn, 1)
     return conn
-
-
-def _retire(conn: _Conn, conns: dict, finished: list) -> None:
-    conns.pop(conn.keys[0], None)
-    conns.pop(conn.keys[1], None)
-    if conn.state == TLS:
-        finished.append(conn)
 
 
 def _finish(conn: _Conn, keys=None) -> Session:

@@ -127,6 +127,9 @@ class Cause:
 class Diagnosis:
     best: Cause
     candidates: list[Cause] = field(default_factory=list)  # ranked, best first
+    # Made while the capture was still being read: rules that compare with other sessions
+    # (nearest success, an earlier attempt) may answer differently once all are known.
+    provisional: bool = False
 
 
 # --- sessions and the report ----------------------------------------------------------------
@@ -173,6 +176,9 @@ class Session:
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
+    # A snapshot of a connection still open while the capture is read live: its ladder so far,
+    # status not decided yet (shown as in progress; replaced by the final session).
+    in_progress: bool = False
     capture: str | None = None  # the file it came from, when several captures were opened
     # Proxy legs (analysis.legs): this session's server opened ``upstream_leg`` on its behalf,
     # or this session is the upstream leg of ``client_leg``.

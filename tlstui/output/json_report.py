@@ -102,6 +102,7 @@ def session_dict(s: Session) -> dict[str, Any]:
                 "summary": d.best.summary,
                 "evidence": list(d.best.evidence),
                 "explanation": d.best.explanation,
+                **({"provisional": True} if d.provisional else {}),
             }
             if d is not None
             else None
@@ -129,7 +130,7 @@ def session_dict(s: Session) -> dict[str, Any]:
     }
 
 
-def _capture_dict(c: CaptureInfo) -> dict[str, Any]:
+def capture_dict(c: CaptureInfo) -> dict[str, Any]:
     return {
         "file": c.file,
         "format": c.format,
@@ -145,13 +146,13 @@ def report_dict(report: Report) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
-        "capture": _capture_dict(report.capture),
+        "capture": capture_dict(report.capture),
     }
     several = len(report.captures) > 1
     if several:
         # Several captures (spec "Additions"): `capture` is the first, `captures` all of them,
         # and every session names its file.
-        out["captures"] = [_capture_dict(c) for c in report.captures]
+        out["captures"] = [capture_dict(c) for c in report.captures]
     sessions = [session_dict(s) for s in report.sessions]
     if several:
         for d, s in zip(sessions, report.sessions, strict=True):

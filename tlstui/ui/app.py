@@ -13,12 +13,6 @@ from tlstui.ui.commands import TlsCommands
 from tlstui.ui.screens.main import Analyze, MainScreen
 
 
-def _engine_analyze(*args: object, **kwargs: object):
-    from tlstui.analysis.engine import analyze
-
-    return analyze(*args, **kwargs)  # type: ignore[arg-type]
-
-
 class TlsApp(App[None]):
     """tlstui: the failed TLS handshakes of one capture, and why they failed."""
 
@@ -36,14 +30,24 @@ class TlsApp(App[None]):
         *,
         keylog: Path | bool | None = None,
         analyze: Analyze | None = None,
+        follow: bool = False,
+        stdin_fd: int | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.keylog = keylog
-        self.analyze = analyze or _engine_analyze
+        self.analyze = analyze  # None: the engine's scan, sessions shown as they are found
+        self.follow = follow
+        self.stdin_fd = stdin_fd
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.path, keylog=self.keylog, analyze=self.analyze)
+        return MainScreen(
+            self.path,
+            keylog=self.keylog,
+            analyze=self.analyze,
+            follow=self.follow,
+            stdin_fd=self.stdin_fd,
+        )
 
     def action_help(self) -> None:
         from tlstui.ui.screens.help import HelpScreen
@@ -60,10 +64,19 @@ def make_app(
     *,
     keylog: str | Path | bool | None = None,
     analyze: Analyze | None = None,
+    follow: bool = False,
+    stdin_fd: int | None = None,
 ) -> TlsApp:
-    """Build the app for *path*; the capture is read in a background thread once it runs."""
+    """Build the app for *path*; the capture is read in a background thread once it runs.
+
+    *analyze* replaces the engine (tests): it returns the whole report at once.  Without it
+    the engine's ``scan`` streams sessions to the screen as they are found; *follow* keeps
+    reading a growing file, and ``-`` reads the capture from *stdin_fd*.
+    """
     return TlsApp(
         Path(path),
         keylog=Path(keylog) if isinstance(keylog, str | Path) else keylog,
         analyze=analyze,
+        follow=follow,
+        stdin_fd=stdin_fd,
     )

@@ -14,6 +14,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Next cause group", "next_group", "Show the next failure cause group  (g)"),
     ("Cycle sort", "cycle_sort", "Sort by id, status, server, duration  (s)"),
     ("Export session as Markdown", "export", "Write tlstui-session-N.md and copy it  (e)"),
+    ("Save session as pcapng", "extract", "Its packets and only its key log lines  (w)"),
     ("Clear filters", "clear", "Clear filter, failed-only and cause group  (Esc)"),
     ("Focus sessions", "focus_pane('sessions')", "Focus the sessions pane  (1)"),
     ("Focus ladder", "focus_pane('ladder')", "Focus the ladder pane  (2)"),

@@ -16,6 +16,13 @@ class LoadProgress(Message):
 
 
 @dataclass
+class LoadBatch(Message):
+    """The engine's scan found sessions or read more (posted from the worker thread)."""
+
+    batch: Any  # tlstui.analysis.engine.Batch
+
+
+@dataclass
 class SessionHighlighted(Message):
     """The cursor of the sessions table moved to a session (None: the table is empty)."""
 

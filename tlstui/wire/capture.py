@@ -41,6 +41,9 @@ LINK_TYPE_NAMES = {
 }
 
 
+Frame = tuple[float, int, int, int, int]  # (timestamp, offset, caplen, origlen, link type)
+
+
 class CaptureError(Exception):
     """The input cannot be read as a capture; the message is one line for the user."""
 
@@ -58,9 +61,20 @@ class Capture:
     keylog_lines: list[str] = field(default_factory=list)  # from pcapng Decryption Secrets
     comments: list[str] = field(default_factory=list)
     position: int = 0  # bytes consumed so far
+    stopped: bool = False  # the reader gave up on a damaged header (not a short read)
+    resume: int = 0  # offset of the first byte not consumed as a whole record (streaming)
     _start: int = 0
+    _dsb_upto: int = 0  # Decryption Secrets Blocks before this offset are already read
+    # Streaming (tlstui.wire.stream): ``data`` is one chunk that starts at file offset
+    # ``_base``; a damaged block whose resynchronisation point is not in the chunk yet waits
+    # for more data instead of ending the read.
+    _base: int = 0
+    _streaming: bool = False
     _big_endian: bool = False
     _ts_scale: float = 1e-6
+    # pcapng interfaces (link type, ts scale, ts offset): kept here so that a stream read in
+    # chunks (tlstui.wire.stream) carries them from one chunk to the next.
+    _ifaces: list[tuple[int, float, float]] = field(default_factory=list)
 
     def link_type_names(self) -> list[str]:
         seen: list[str] = []
@@ -88,6 +102,11 @@ class Capture:
                 return
             self._released = upto
 
+    def chunks(self) -> Iterator[tuple[bytes | mmap.mmap, Iterator[Frame]]]:
+        """The whole file as one chunk: ``(buffer, frames)``, the shape the stream reader
+        (tlstui.wire.stream) also gives, so the engine has one loop for both."""
+        yield self.data, self.frames()
+
     def frames(self) -> Iterator[tuple[float, int, int, int, int]]:
         """Yield ``(timestamp, offset, caplen, origlen, link_type)`` for every frame."""
         if self.format == "pcap":
@@ -109,13 +128,15 @@ class Capture:
             off += 16
             if caplen > MAX_FRAME:
                 self.warnings.append(
-                    f"record at byte {off - 16} claims {caplen} bytes; stopped reading there"
+                    f"record at byte {self._base + off - 16} claims {caplen} bytes; "
+                    "stopped reading there"
                 )
-                self.truncated = True
+                self.truncated = self.stopped = True
                 self.position = end
                 return
             if off + caplen > end:
                 self.truncated = True
+                self.resume = off - 16
                 self.position = end
                 return
             yield sec + frac * scale, off, caplen, origlen, link
@@ -123,6 +144,7 @@ class Capture:
             self.position = off
         if off != end:
             self.truncated = True
+        self.resume = off
         self.position = end
 
     # -- pcapng -----------------------------------------------------------------------------
@@ -135,7 +157,7 @@ class Capture:
         u32 = struct.Struct(bo + "I").unpack_from
         u16 = struct.Struct(bo + "H").unpack_from
         pkt = struct.Struct(bo + "IIII").unpack_from
-        ifaces: list[tuple[int, float, float]] = []  # (link type, ts scale, ts offset)
+        ifaces = self._ifaces
         last_ts = 0.0  # damaged frames (link type -1) carry the previous frame's time
         while off + 12 <= end:
             btype = u32(data, off)[0]
@@ -147,13 +169,16 @@ class Capture:
                 elif magic == b"\x4d\x3c\x2b\x1a":
                     bo = "<"
                 else:
-                    self.warnings.append(f"bad section header at byte {off}; stopped reading")
-                    self.truncated = True
+                    self.warnings.append(
+                        f"bad section header at byte {self._base + off}; stopped reading"
+                    )
+                    self.truncated = self.stopped = True
                     break
                 u32 = struct.Struct(bo + "I").unpack_from
                 u16 = struct.Struct(bo + "H").unpack_from
                 pkt = struct.Struct(bo + "IIII").unpack_from
-                ifaces = []
+                self._big_endian = bo == ">"
+                ifaces = self._ifaces = []
             blen = u32(data, off + 4)[0]
             if (
                 blen < 12
@@ -166,13 +191,19 @@ class Capture:
                 # next block whose two length fields agree and carry on from there, counting
                 # the damaged stretch as one damaged frame, instead of dropping the rest.
                 nxt = self._next_block(data, off + 4, end, u32)
+                if nxt < 0 and self._streaming:
+                    self.truncated = True  # the next good block may not have arrived yet
+                    break
+                base = self._base
                 if nxt < 0:
-                    self.warnings.append(f"damaged block at byte {off} (length {blen}); stopped")
-                    self.truncated = True
+                    self.warnings.append(
+                        f"damaged block at byte {base + off} (length {blen}); stopped"
+                    )
+                    self.truncated = self.stopped = True
                     break
                 self.warnings.append(
-                    f"damaged block at byte {off} (length {blen}); skipped {nxt - off} bytes "
-                    f"to the next good block at byte {nxt}"
+                    f"damaged block at byte {base + off} (length {blen}); skipped {nxt - off} "
+                    f"bytes to the next good block at byte {base + nxt}"
                 )
                 off = nxt
                 self.position = off
@@ -195,7 +226,7 @@ class Capture:
                     last_ts = ((hi << 32) | lo) * scale + tsoff
                     yield last_ts, body + 20, caplen, origlen, lt
                     continue
-                self.warnings.append(f"damaged packet block at byte {off}")
+                self.warnings.append(f"damaged packet block at byte {self._base + off}")
                 yield last_ts, body, 0, 0, -1
             elif btype == 3 and ifaces and body + 4 <= body_end:  # Simple Packet Block
                 origlen = u32(data, body)[0]
@@ -210,7 +241,7 @@ class Capture:
                 scale, tsoff = self._idb_options(data, body + 8, body_end, bo)
                 ifaces.append((lt, scale, tsoff))
                 self.link_types.append(lt)
-            elif btype == 0x0A and body + 8 <= body_end:  # Decryption Secrets Block
+            elif btype == 0x0A and off >= self._dsb_upto and body + 8 <= body_end:  # DSB
                 stype, slen = struct.unpack_from(bo + "II", data, body)
                 if (
                     stype == 0x544C534B
@@ -226,7 +257,40 @@ class Capture:
         else:
             if off != end:
                 self.truncated = True
+        self.resume = off
         self.position = end
+
+    def read_leading_secrets(self) -> None:
+        """Read the Decryption Secrets Blocks that come before the first packet block.
+
+        The key log has to be known before the first session is decrypted, and the usual place
+        for secrets (``editcap --inject-secrets``, Wireshark's export) is the head of the file:
+        this walks block headers only, up to the first packet, so it costs nothing per packet.
+        """
+        if self.format != "pcapng":
+            return
+        data, end = self.data, self.size
+        off = 0
+        bo = ">" if self._big_endian else "<"
+        u32 = struct.Struct(bo + "I").unpack_from
+        while off + 12 <= end:
+            btype, blen = u32(data, off)[0], u32(data, off + 4)[0]
+            if btype in (2, 3, 6) or blen < 12 or blen % 4 or off + blen > end:
+                break
+            if btype == 0x0A0D0D0A and off:
+                break  # a second section may change byte order: leave it to frames()
+            body, body_end = off + 8, off + blen - 4
+            if btype == 0x0A and body + 8 <= body_end:
+                stype, slen = struct.unpack_from(bo + "II", data, body)
+                if (
+                    stype == 0x544C534B
+                    and body + 8 + slen <= body_end
+                    and len(self.keylog_lines) < MAX_KEYLOG_LINES
+                ):
+                    text = bytes(data[body + 8 : body + 8 + slen]).decode("utf-8", "replace")
+                    self.keylog_lines.extend(text.splitlines())
+            off += blen
+        self._dsb_upto = off
 
     @staticmethod
     def _next_block(data, off: int, end: int, u32) -> int:
@@ -361,6 +425,14 @@ def open_capture(path: str | Path) -> Capture:
     if size >= 2 and data[:2] == b"\x1f\x8b":
         data = _gunzip(data, path)
         size = len(data)
+    cap = parse_header(data, size, path)
+    if cap.format == "pcapng":
+        cap.read_leading_secrets()
+    return cap
+
+
+def parse_header(data: bytes | mmap.mmap, size: int, path: str | Path) -> Capture:
+    """The Capture for *data* after checking its file header; CaptureError when it is none."""
     if size < 4:
         raise CaptureError(f"{path}: too short to be a capture ({size} bytes)")
     magic = bytes(data[:4])

@@ -47,6 +47,7 @@ DESCRIPTIONS = {
     "main.next_group": "cycle the failure cause groups of the header",
     "main.sort": "cycle the sort: id, status, server, duration",
     "main.export": "export the session's diagnosis as Markdown, copy it",
+    "main.extract": "save the session's packets (and only its keys) as pcapng",
     "main.clear": "clear filter, failed-only, cause; unzoom",
     "main.zoom": "zoom the focused pane (again: back)",
     "main.compare": "compare with the most similar working session (or the marked one)",

@@ -16,10 +16,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tlstui.analysis.model import Report, Session
+from tlstui.analysis.model import CaptureInfo, Report, Session
 from tlstui.output import describe
 from tlstui.textsafe import safe_text
-from tlstui.ui.messages import EventHighlighted, LoadProgress, SessionChosen, SessionHighlighted
+from tlstui.ui.messages import (
+    EventHighlighted,
+    LoadBatch,
+    LoadProgress,
+    SessionChosen,
+    SessionHighlighted,
+)
 from tlstui.ui.view import (
     SORTS,
     ViewState,
@@ -101,6 +107,7 @@ class MainScreen(Screen[None]):
         Binding("g", "next_group", "Cause", id="main.next_group"),
         Binding("s", "cycle_sort", "Sort", id="main.sort"),
         Binding("e", "export", "Export", id="main.export"),
+        Binding("w", "extract", "Save", show=False, id="main.extract"),
         # Session comparison: c compares with the partner (or the marked session), space marks,
         # J narrows to one client fingerprint (JA4) at a time.
         Binding("c", "compare", "Compare", show=False, id="main.compare"),
@@ -113,17 +120,33 @@ class MainScreen(Screen[None]):
         Binding("3", "focus_pane('detail')", "Detail", show=False, id="main.focus_detail"),
     ]
 
-    def __init__(self, path: Path, *, keylog: Path | None, analyze: Analyze) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        keylog: Path | bool | None,
+        analyze: Analyze | None,
+        follow: bool = False,
+        stdin_fd: int | None = None,
+    ) -> None:
         super().__init__()
         self.path = path
         self.keylog = keylog
         self._analyze = analyze
+        self.follow = follow or str(path) == "-"
+        self._stdin_fd = stdin_fd
         self.report: Report | None = None
+        # While the scan runs: sessions by stream id (in-progress snapshots replaced by newer
+        # ones, then by the ended session), the last progress, and whether loading goes on.
+        self._live: dict[int, Session] = {}
+        self._progress: Any = None
+        self._scanning = True
         self.state = ViewState()
         self.stopped = False
         self._stop_requested = False
         self._session_id: int | None = None
         self._index: dict[int, str] | None = None
+        self._renumbered: dict[int, int] = {}
         self.marked: int | None = None  # the session ``c`` compares with, when set
 
     # --- composition --------------------------------------------------------------------
@@ -169,9 +192,28 @@ class MainScreen(Screen[None]):
         def should_stop() -> bool:
             return self._stop_requested or worker.is_cancelled
 
-        report = self._analyze(
-            self.path, keylog=self.keylog, progress=progress, should_stop=should_stop
-        )
+        if self._analyze is not None:
+            report = self._analyze(
+                self.path, keylog=self.keylog, progress=progress, should_stop=should_stop
+            )
+        else:
+            from tlstui.analysis.engine import scan
+
+            final = None
+            for batch in scan(
+                self.path,
+                keylog=self.keylog,
+                follow=self.follow,
+                should_stop=should_stop,
+                stdin_fd=self._stdin_fd,
+            ):
+                if batch.report is not None:
+                    final = batch
+                else:
+                    self.post_message(LoadBatch(batch))
+            assert final is not None and final.report is not None
+            report = final.report
+            self._renumbered = final.renumbered
         self._index = search_index(report)  # built here, off the UI thread
         return report
 
@@ -179,11 +221,51 @@ class MainScreen(Screen[None]):
         if self.report is None:
             self.query_one(SummaryBar).show_progress(self.path.name, message.progress)
 
+    def on_load_batch(self, message: LoadBatch) -> None:
+        """Sessions found so far go into the list as they come: rows are appended (stream ids
+        grow), the cursor stays on its session and the view does not scroll."""
+        if not self._scanning:
+            return  # a batch posted before the final report arrived
+        batch = message.batch
+        self._progress = batch.progress
+        changed: set[int] = set()
+        for s in batch.ended:
+            self._live[s.id] = s
+            changed.add(s.id)
+        for s in batch.updated:
+            self._live[s.id] = s
+            changed.add(s.id)
+        summary = self.query_one(SummaryBar)
+        if changed:
+            sessions = sorted(self._live.values(), key=lambda s: s.id)
+            first = self.report is None
+            if self.report is None:
+                self.report = Report(CaptureInfo(file=str(self.path)), sessions)
+            else:
+                self.report.sessions = sessions
+            self.report.capture.packets = batch.progress.packets
+            if first:
+                self.query_one("#notice", Static).display = False
+                table = self.query_one(SessionsTable)
+                table.display = True
+                self.refresh_sessions()
+                table.focus()
+                self.refresh_bindings()
+            else:
+                self.refresh_sessions(self._session_id)
+                if self._session_id in changed and not self.query_one(LadderView).has_focus:
+                    self._show_session(self.session(self._session_id))
+        if self.report is not None:
+            summary.show_partial(self.report, batch.progress)
+        else:
+            summary.show_progress(self.path.name, batch.progress)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "load":
             return
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self.stopped = self._stop_requested
+            self._scanning = False
             self.show_report(event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             from tlstui.ui.screens.error import ErrorScreen
@@ -192,6 +274,10 @@ class MainScreen(Screen[None]):
             self.app.push_screen(ErrorScreen(str(self.path), message))
 
     def show_report(self, report: Report) -> None:
+        streamed = self.report is not None and bool(self.report.sessions)
+        keep = self._session_id
+        if streamed and keep is not None:
+            keep = self._renumbered.get(keep, keep)
         self.report = report
         self.query_one(SummaryBar).show_report(report, self.stopped)
         notice = self.query_one("#notice", Static)
@@ -203,6 +289,13 @@ class MainScreen(Screen[None]):
             return
         notice.display = False
         table.display = True
+        if streamed:
+            # Rows were shown while loading: the cursor stays on the same session (ids are
+            # renumbered by first frame now) and its detail shows the final answer.
+            self.refresh_sessions(keep)
+            self._show_session(self.session(keep))
+            self.refresh_bindings()
+            return
         # Start on the first failure: that is what the person opening the capture is after.
         first_failed = next((s.id for s in report.sessions if s.failed), None)
         self.refresh_sessions(first_failed)
@@ -288,6 +381,7 @@ class MainScreen(Screen[None]):
             "next_group",
             "cycle_sort",
             "export",
+            "extract",
             "zoom",
             "compare",
             "mark",
@@ -295,7 +389,7 @@ class MainScreen(Screen[None]):
         ):
             if self.report is None or not self.report.sessions:
                 return False
-        if action in ("export", "compare", "mark") and self._session_id is None:
+        if action in ("export", "extract", "compare", "mark") and self._session_id is None:
             return None
         return True
 
@@ -305,7 +399,10 @@ class MainScreen(Screen[None]):
         box.focus()
 
     def action_clear(self) -> None:
-        if self.report is None:
+        box = self.query_one("#filter", Input)
+        if self.report is None or (
+            self._scanning and not self.state.narrowed and not box.has_focus and not box.value
+        ):
             if not self._stop_requested:
                 self._stop_requested = True
                 self.notify("Stopping: showing what was read so far.")
@@ -377,6 +474,45 @@ class MainScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"Wrote {name} (also copied to the clipboard)", title="Exported")
+
+    def action_extract(self) -> None:
+        """``w``: save the selected session's packets as pcapng (asks where first)."""
+        from tlstui.ui.screens.extract import ExtractScreen, default_extract_path
+
+        session = self.session(self._session_id)
+        if session is None:
+            return
+        if str(self.path) == "-":
+            self.notify(
+                "The capture came from a pipe and cannot be read again: save it with "
+                "tcpdump -w FILE to extract sessions.",
+                severity="warning",
+            )
+            return
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._extract(session, path)
+
+        self.app.push_screen(
+            ExtractScreen(session.id, default_extract_path(self.path, session.id)), chosen
+        )
+
+    @work(thread=True, exit_on_error=False, group="extract")
+    def _extract(self, session: Session, path: Path) -> None:
+        from tlstui.analysis.extract import extract_session, keylog_lines
+
+        try:
+            lines = keylog_lines(self.path, self.keylog)
+            result = extract_session(self.path, session, path, lines)
+        except Exception as error:  # one line for the person; never a traceback
+            self.app.call_from_thread(
+                self.notify, f"Could not save: {error_message(error)}", severity="error"
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, safe_text(result.describe(session.id), 300), title="Saved"
+        )
 
     def action_zoom(self) -> None:
         if self.maximized is not None:

@@ -123,7 +123,12 @@ class DetailView(VerticalScroll):
         if session is None:
             self._show(Text("No session selected."), "Detail")
         else:
-            self._show(session_renderable(session), f"Session #{session.id} summary")
+            title = f"Session #{session.id} summary"
+            if session.in_progress:
+                title += " · in progress"
+            elif session.diagnosis is not None and session.diagnosis.provisional:
+                title += " · may change"  # diagnosed before all sessions were read
+            self._show(session_renderable(session), title)
 
     def show_events(self, session: Session, indexes: tuple[int, ...]) -> None:
         events = [session.events[i] for i in indexes]

@@ -24,10 +24,14 @@ STATUS_STYLES = {"ok": OK, "failed": f"bold {FAIL}", "incomplete": WARN}
 
 
 def _status_glyph(s: Session) -> Text:
+    if s.in_progress:
+        return Text("◌")
     return Text(describe.status_glyph(s.status), style=STATUS_STYLES.get(s.status, ""))
 
 
 def _status_mark(s: Session) -> Text:
+    if s.in_progress:
+        return Text("◌ open")  # a connection still in progress (live view)
     return Text(describe.status_mark(s.status), style=STATUS_STYLES.get(s.status, ""))
 
 

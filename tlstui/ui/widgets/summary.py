@@ -55,10 +55,13 @@ def _failure_part(report: Report, width: int) -> Text:
             text.append(f" +{more} more (g cycles)", style=FAIL)
     elif report.sessions:
         text.append("no failures", style=OK)
-    incomplete = sum(s.status == "incomplete" for s in report.sessions)
+    incomplete = sum(s.status == "incomplete" and not s.in_progress for s in report.sessions)
     if incomplete:
         text.append(" · ")
         text.append(f"{incomplete} incomplete", style=WARN)
+    still_open = sum(s.in_progress for s in report.sessions)
+    if still_open:
+        text.append(f" · {still_open} open")
     return text
 
 
@@ -88,22 +91,52 @@ def summary_text(report: Report, stopped: bool = False, width: int = 78) -> Text
 
 
 def progress_text(name: str, progress: object | None) -> Text:
-    """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``."""
-    text = Text.assemble(("Reading ", ""), (safe_text(name, 80), "bold"), "…")
+    """``Reading cap.pcap… 35% · 1,234 packets · 12 sessions``; for a live input
+    ``Following cap.pcap · 3.1 MB · 1,234 packets · 12 sessions · last packet 4 s ago``."""
+    live = getattr(progress, "live", False)
+    if name == "-":
+        name = "standard input"
+    if live:
+        text = Text.assemble(("Following ", f"bold {OK}"), (safe_text(name, 80), "bold"))
+    else:
+        text = Text.assemble(("Reading ", ""), (safe_text(name, 80), "bold"), "…")
     if progress is None:
         return text
     done = getattr(progress, "bytes_done", 0)
     total = getattr(progress, "bytes_total", None)
-    if total:
+    rate = getattr(progress, "rate", 0.0)
+    if total and not live:
         pct = min(100, done * 100 // total)
         bar = 10
         filled = pct * bar // 100
         text.append(f" {'█' * filled}{'░' * (bar - filled)} {pct}%")
     else:
-        text.append(f" {done / 1e6:.1f} MB")
+        text.append(f" · {done / 1e6:.1f} MB" if live else f" {done / 1e6:.1f} MB")
+    if rate and not live:
+        text.append(f" · {rate / 1e6:.0f} MB/s")
     text.append(f" · {_count(getattr(progress, 'packets', 0), 'packet')}")
     text.append(f" · {_count(getattr(progress, 'sessions', 0), 'session')}")
+    idle = getattr(progress, "idle", None)
+    if live and idle is not None:
+        text.append(f" · last packet {_ago(idle)}")
     return text
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 1:
+        return "just now"
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    return f"{seconds / 60:.0f} min ago"
+
+
+def partial_text(report: Report, progress: object, width: int = 78) -> Text:
+    """While loading: the progress line, then the failures found so far."""
+    name = Path(report.capture.file).name
+    failures = _failure_part(report, width)
+    if not failures.cell_len:
+        return progress_text(name, progress)
+    return Text.assemble(progress_text(name, progress), "\n", failures)
 
 
 class SummaryBar(Static):
@@ -126,6 +159,10 @@ class SummaryBar(Static):
 
     def on_resize(self) -> None:
         self._render_report()
+
+    def show_partial(self, report: Report, progress: object) -> None:
+        """Sessions are arriving: progress and the failures so far (see partial_text)."""
+        self.update(partial_text(report, progress, max(self.content_region.width, 40)))
 
     def show_progress(self, name: str, progress: object | None) -> None:
         self.update(progress_text(name, progress))

@@ -1,0 +1,168 @@
+"""``--extract ID -o OUT.pcapng``: one session saved, read back with the same verdict.
+
+For every failed session of every bundled capture: the extracted file holds exactly the
+session's TCP segments (tshark's count of that connection's frames in the original), gives the
+same ladder (types, senders, encryption, times) and the same cause when tlstui reads it, and
+embeds only that session's key log lines.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tlstui.analysis.diagnosis import diagnose_session
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.extract import extract_session, keylog_lines, session_key_lines
+from tlstui.cli import main
+
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+FILES = sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
+TSHARK = shutil.which("tshark")
+
+FAILED = [
+    (path, s.id)
+    for path in FILES
+    for s in analyze(path, diagnose=False).sessions
+    if s.status == "failed"
+]
+
+
+def _ladder(session):
+    return [(e.type, e.sender, e.encrypted, round(e.time, 6)) for e in session.events]
+
+
+def _tshark_count(path: Path, session) -> int:
+    """Frames of the session's connection in the original, by tshark's own dissection."""
+    c, s = session.client, session.server
+    ip = "ipv6" if ":" in c.ip else "ip"
+    flt = (
+        f"{ip}.addr=={c.ip} && {ip}.addr=={s.ip} && tcp.port=={c.port} && tcp.port=={s.port}"
+        f" && frame.number>={session.first_frame} && frame.number<={session.last_frame}"
+    )
+    out = subprocess.run(
+        [TSHARK, "-r", str(path), "-n", "-Y", flt, "-T", "fields", "-e", "frame.number"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return len(out.split())
+
+
+def test_there_are_failures_to_extract() -> None:
+    assert len(FAILED) >= 20
+    assert {p.suffix for p, _ in FAILED} == {".pcap", ".pcapng"}
+
+
+@pytest.mark.parametrize("path,sid", FAILED, ids=lambda v: v.name if isinstance(v, Path) else v)
+def test_extract_round_trip(path: Path, sid: int, tmp_path: Path) -> None:
+    report = analyze(path)
+    session = next(s for s in report.sessions if s.id == sid)
+    lines = keylog_lines(path, None)
+    out = tmp_path / "one.pcapng"
+    result = extract_session(path, session, out, lines)
+
+    again = analyze(out)
+    assert len(again.sessions) == 1
+    copy = again.sessions[0]
+    assert copy.status == "failed"
+    assert copy.diagnosis is not None and session.diagnosis is not None
+    # The extract holds this session only, so its cause is the one this session gets without
+    # the capture's other sessions; that is the report's cause unless the report explains it
+    # by another session (a proxy's failed upstream leg), which the extract leaves out.
+    alone = diagnose_session(session).best.cause
+    assert copy.diagnosis.best.cause == alone
+    if session.upstream_leg is None:
+        assert copy.diagnosis.best.cause == session.diagnosis.best.cause
+    assert _ladder(copy) == _ladder(session)
+    assert (copy.client, copy.server) == (session.client, session.server)
+    assert again.capture.packets == result.packets
+    assert result.packets <= session.last_frame - session.first_frame + 1
+
+    # Only this session's secrets are in the file; the other sessions' randoms never are.
+    body = out.read_bytes()
+    mine = session_key_lines(session, lines)
+    assert result.key_lines == len(mine)
+    for line in mine:
+        assert line.encode() in body
+    for other in report.sessions:
+        if other is not session and other.client_hello is not None:
+            assert other.client_hello.random.hex().encode() not in body
+
+    if TSHARK:
+        assert _tshark_count(path, session) == result.packets
+        count = subprocess.run(
+            [TSHARK, "-r", str(out), "-n", "-T", "fields", "-e", "frame.number"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+        assert len(count) == result.packets
+
+
+def test_keys_embedded_and_used(tmp_path: Path) -> None:
+    """A TLS 1.3 failure whose alert is readable only with keys stays readable in the extract."""
+    path = CAPTURES / "tls13-client-cert-missing.pcap"
+    report = analyze(path)
+    session = next(s for s in report.sessions if s.failed)
+    assert any(a.decrypted for a in session.alerts)
+    out = tmp_path / "one.pcapng"
+    result = extract_session(path, session, out, keylog_lines(path, None))
+    assert result.key_lines >= 4  # TLS 1.3: handshake and traffic secrets of both sides
+    assert "with its" in result.describe(session.id)
+    copy = analyze(out).sessions[0]
+    assert [(a.code, a.decrypted) for a in copy.alerts] == [
+        (a.code, a.decrypted) for a in session.alerts
+    ]
+    # and tshark decrypts it from the embedded block alone
+    if TSHARK:
+        text = subprocess.run(
+            [
+                TSHARK,
+                "-r",
+                str(out),
+                "-n",
+                "-Y",
+                "tls.alert_message",
+                "-T",
+                "fields",
+                "-e",
+                "tls.alert_message.desc",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+        assert [int(x) for x in text] == [a.code for a in session.alerts]
+
+
+def test_cli_extract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "s.pcapng"
+    assert main([str(CAPTURES / "showcase.pcap"), "--extract", "2", "-o", str(out)]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith("tlstui: wrote session 2 (") and str(out) in line
+    assert out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+
+
+def test_cli_extract_unknown_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "s.pcapng"
+    assert main([str(CAPTURES / "showcase.pcap"), "--extract", "999", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no session 999" in err
+    assert not out.exists()
+
+
+def test_cli_extract_refuses_to_overwrite_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cap = tmp_path / "c.pcap"
+    cap.write_bytes((CAPTURES / "showcase.pcap").read_bytes())
+    assert main([str(cap), "--extract", "1", "-o", str(cap)]) == 2
+    assert "is the capture being read" in capsys.readouterr().err
+    assert cap.read_bytes() == (CAPTURES / "showcase.pcap").read_bytes()

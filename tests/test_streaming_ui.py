@@ -1,0 +1,148 @@
+"""The TUI shows sessions while a large capture is still being read.
+
+The capture is generated from the real showcase capture: its records repeated 400 times,
+each copy moved 2 s later and its TCP ports shifted so that every copy is its own set of
+connections (52,400 packets, 4,400 sessions).  Counted, not timed: rows must be in the
+sessions table while the progress says less than half of the file was read, and the keys
+(help, filter) must answer then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import wait_for_load
+from test_streaming import SHOWCASE, pcap_records
+
+from tlstui.ui.app import make_app
+from tlstui.ui.widgets.sessions import SessionsTable
+
+COPIES = 400
+
+
+def _big_capture(path: Path) -> None:
+    records = pcap_records(SHOWCASE.read_bytes())
+    with open(path, "wb") as out:
+        out.write(records[0])
+        for i in range(COPIES):
+            for rec in records[1:]:
+                sec, usec, caplen, origlen = struct.unpack_from("<IIII", rec)
+                frame = bytearray(rec[16:])
+                if len(frame) >= 34 and frame[12:14] == b"\x08\x00":
+                    t = 14 + (frame[14] & 0x0F) * 4
+                    sport, dport = struct.unpack_from("!HH", frame, t)
+                    struct.pack_into("!HH", frame, t, (sport + i) % 65536, (dport + i) % 65536)
+                out.write(struct.pack("<IIII", sec + 2 * i, usec, caplen, origlen) + frame)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.pcap"
+    _big_capture(path)
+    return path
+
+
+def test_rows_arrive_before_half_the_file_is_read(big: Path) -> None:
+    async def run() -> None:
+        app = make_app(big)
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            table = screen.query_one(SessionsTable)
+            rows_early = 0
+            help_early = False
+            for _ in range(2000):
+                await pilot.pause(0.02)
+                p = getattr(screen, "_progress", None)
+                if p is None or not p.bytes_total:
+                    continue
+                if p.bytes_done * 2 >= p.bytes_total or not screen._scanning:
+                    break
+                rows_early = max(rows_early, len(table.sessions))
+                if rows_early and not help_early:
+                    # keys work while loading: help opens and closes
+                    await pilot.press("question_mark")
+                    await pilot.pause(0.05)
+                    help_early = type(app.screen).__name__ == "HelpScreen"
+                    await pilot.press("escape")
+            assert rows_early > 0, "no row was shown before half of the file was read"
+            assert help_early
+            await wait_for_load(pilot)
+            assert len(table.sessions) == 11 * COPIES
+            assert screen.report is not None
+            assert not any(s.in_progress for s in screen.report.sessions)
+
+    asyncio.run(run())
+
+
+def test_w_saves_the_session_and_asks_before_overwriting(tmp_path: Path) -> None:
+    import shutil
+
+    from tlstui.analysis.engine import analyze
+
+    cap = tmp_path / "showcase.pcap"
+    shutil.copy(SHOWCASE, cap)
+    shutil.copy(SHOWCASE.with_suffix(".keys"), tmp_path / "showcase.keys")
+    out = tmp_path / "showcase-session-3.pcapng"
+
+    async def run() -> None:
+        app = make_app(cap)
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_load(pilot)
+            table = app.screen.query_one(SessionsTable)
+            table.select_session(3)
+            await pilot.pause()
+            await pilot.press("w")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ExtractScreen"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert out.exists()
+            first = out.read_bytes()
+            messages = [n.message for n in app._notifications]
+            assert any("wrote session 3" in m and "key log line" in m for m in messages)
+            # Again: the file exists, the first Enter only asks.
+            out.write_bytes(b"keep me")
+            await pilot.press("w")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ExtractScreen"
+            assert out.read_bytes() == b"keep me"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "MainScreen"
+            assert out.read_bytes() == b"keep me"
+            # Confirmed: overwritten with the same packets.
+            await pilot.press("w")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert out.read_bytes() == first
+
+    asyncio.run(run())
+    copy = analyze(out).sessions
+    assert len(copy) == 1 and copy[0].status == "ok" and copy[0].established
+
+
+def test_progress_line_live_and_reading() -> None:
+    from tlstui.analysis.engine import Progress
+    from tlstui.ui.widgets.summary import progress_text
+
+    live = progress_text("cap.pcap", Progress(2_500_000, 2_500_000, 1234, 12, 0.0, True, 3.2))
+    assert live.plain == (
+        "Following cap.pcap · 2.5 MB · 1,234 packets · 12 sessions · last packet 3 s ago"
+    )
+    pipe = progress_text("-", Progress(1_000, None, 1, 0, 0.0, True, 0.2))
+    assert pipe.plain.startswith("Following standard input · 0.0 MB")
+    assert pipe.plain.endswith("last packet just now")
+    reading = progress_text("big.pcap", Progress(350_000, 1_000_000, 99, 5, 85e6))
+    assert reading.plain == "Reading big.pcap… ███░░░░░░░ 35% · 85 MB/s · 99 packets · 5 sessions"

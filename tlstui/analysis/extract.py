@@ -1,0 +1,143 @@
+"""Save one session's packets as a pcapng, for a ticket or a colleague's Wireshark.
+
+The packets are found by reading the capture again, keeping the frames between the session's
+first and last frame whose TCP 4-tuple is the session's (either direction).  The scan itself
+records nothing per packet: remembering every session's frame offsets while scanning would put
+an append on the per-packet hot path of every run for a feature used on one session at a time,
+while a second pass costs one read of the capture (from the page cache) only when asked, and
+stops at the session's last frame.
+
+Only the key log lines for the session's own client_random go into the file: a key log for a
+busy capture holds every session's secrets, and the extract must not hand those out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tlstui.analysis.model import Endpoint, Session
+from tlstui.wire.capture import CaptureError, open_capture
+from tlstui.wire.packet import decode_tcp
+from tlstui.wire.pcapng_writer import PcapngWriter
+
+__all__ = ["ExtractResult", "extract_session", "session_key_lines"]
+
+
+@dataclass(slots=True)
+class ExtractResult:
+    path: Path
+    packets: int
+    key_lines: int  # key log lines embedded (only this session's)
+    keylog_available: bool  # a key log was in use for the analysis
+
+    def describe(self, session_id: int) -> str:
+        """The one-line confirmation the CLI prints and the TUI shows."""
+        n = self.packets
+        text = f"wrote session {session_id} ({n} packet{'s' if n != 1 else ''}) to {self.path}"
+        if self.key_lines:
+            s = "s" if self.key_lines != 1 else ""
+            return f"{text} with its {self.key_lines} key log line{s} (no other session's keys)"
+        if self.keylog_available:
+            return f"{text}; the key log has no secrets for this session, none embedded"
+        return f"{text}; no key log embedded"
+
+
+def _raw(ep: Endpoint) -> bytes:
+    family = socket.AF_INET6 if ":" in ep.ip else socket.AF_INET
+    return socket.inet_pton(family, ep.ip)
+
+
+def session_key_lines(session: Session, lines: list[str] | None) -> list[str]:
+    """The key log lines whose client_random is one this session's ClientHello sent."""
+    if not lines:
+        return []
+    randoms = {ch.random.hex() for ch in session.client_hellos if ch.random}
+    out = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and not line.startswith("#") and parts[1].lower() in randoms:
+            out.append(" ".join(parts))
+    return out
+
+
+def extract_session(
+    capture: str | Path,
+    session: Session,
+    out: str | Path,
+    keylog_lines: list[str] | None = None,
+) -> ExtractResult:
+    """Write *session*'s TCP segments from *capture* to *out* (pcapng); return what was written.
+
+    Raises CaptureError when the capture cannot be read again, OSError when *out* cannot be
+    written.  The file is written beside *out* first and renamed, so a failed write leaves no
+    half file, and *out* may not be the capture itself.
+    """
+    out = Path(out)
+    try:
+        if out.exists() and os.path.samefile(out, capture):
+            raise CaptureError(f"{out}: is the capture being read; choose another name")
+    except OSError:
+        pass
+    cap = open_capture(capture)
+    c, s = session.client, session.server
+    craw, sraw = _raw(c), _raw(s)
+    fwd = (craw + sraw, c.port, s.port)
+    rev = (sraw + craw, s.port, c.port)
+    first, last = session.first_frame, session.last_frame
+    keys = session_key_lines(session, keylog_lines)
+    nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6
+    comment = f"session {session.id} ({c} -> {s}) of {Path(str(capture)).name}, saved by tlstui"
+    fd, tmp = tempfile.mkstemp(prefix=".tlstui-", suffix=".pcapng", dir=out.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer = PcapngWriter(fh, comment=comment, nanoseconds=nanoseconds)
+            if keys:
+                writer.secrets("\n".join(keys) + "\n")
+            data = cap.data
+            frame = 0
+            for ts, off, caplen, origlen, link in cap.frames():
+                frame += 1
+                if frame < first:
+                    continue
+                if frame > last:
+                    break
+                r = decode_tcp(data, off, caplen, link, origlen)
+                if r.__class__ is not tuple:
+                    continue
+                k = (r[0], r[1], r[2])
+                if k in (fwd, rev):
+                    writer.packet(link, ts, bytes(data[off : off + caplen]), origlen)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return ExtractResult(out, writer.packets, len(keys), bool(keylog_lines))
+
+
+def keylog_lines(capture: str | Path, keylog: Path | bool | None) -> list[str] | None:
+    """The key log lines the analysis of *capture* uses (the same search as ``analyze``)."""
+    from tlstui.analysis.engine import _keylog_for
+
+    return _keylog_for(capture, keylog, open_capture(capture))
+
+
+def extract_by_id(
+    capture: str | Path, session_id: int, out: str | Path, keylog: Path | bool | None = None
+) -> tuple[Session, ExtractResult]:
+    """Analyse *capture*, then save session *session_id*; KeyError when there is no such id."""
+    from tlstui.analysis.engine import analyze
+
+    if str(capture) == "-":
+        raise CaptureError("-: cannot extract from standard input (it cannot be read twice)")
+    report = analyze(capture, keylog=keylog, diagnose=False)
+    for session in report.sessions:
+        if session.id == session_id:
+            lines = keylog_lines(capture, keylog)
+            return session, extract_session(capture, session, out, lines)
+    raise KeyError(session_id)
