@@ -422,8 +422,14 @@ class Session:
 Builder = Callable[[Ctx], Session]
 
 
+# program name -> stack label, for generators that add other stacks (generate_stacks.py)
+STACK_NAMES: dict[str, str] = {}
+
+
 def stack_of(argv: list[str]) -> str:
     prog = Path(argv[0]).name
+    if prog in STACK_NAMES:
+        return STACK_NAMES[prog]
     if prog == "openssl":
         return f"OpenSSL {argv[1]}"
     if prog.startswith("gnutls"):
@@ -890,6 +896,7 @@ class Expect:
     non_tls_reply: bool = False  # the server sent bytes that are not TLS
     no_server_bytes: bool = False  # the server sent nothing at all
     version: str | None = None  # negotiated, e.g. "0x0303" / "0x0304"
+    renegotiations: int = 0  # ClientHellos sent (encrypted) after the first handshake
 
 
 EXPECT: dict[str, Expect] = {
@@ -1235,7 +1242,8 @@ def check_session(exp: Expect, rows: list[dict], rows_plain: list[dict], port: s
     if len(streams) != exp.sessions:
         problems.append(f"{len(streams)} TCP streams, expected {exp.sessions}")
     ch = [r for r in rows if "1" in htypes(r)]
-    want_ch = exp.sessions * (2 if exp.hrr else 1)  # after an HRR the client says hello again
+    # after an HRR the client says hello again; a renegotiation is one more (encrypted) hello
+    want_ch = exp.sessions * (2 if exp.hrr else 1) + exp.renegotiations
     if len(ch) != want_ch:
         problems.append(f"{len(ch)} ClientHello, expected {want_ch}")
 

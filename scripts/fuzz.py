@@ -15,6 +15,9 @@ Targets (``--target``, default ``all``):
   bytes) to the TLS record reader and session builder.  Seeds: the real handshake streams.
 * ``hello``: the input is a handshake message body for every decoder in
   ``tlstui.tls.messages`` and the certificate summariser.  Allowed: a result or DecodeError.
+* ``udp``: the pipeline target seeded with the QUIC, DTLS and tunnel captures.
+* ``datagram``: one UDP payload through the QUIC (header, Initial unprotection, frames, CRYPTO
+  reassembly) and DTLS (records, fragments) parsers.  Seeds: the datagrams of captures/udp/.
 
 Engines: ``atheris`` (coverage-guided libFuzzer, ``pip install atheris``; crashes are written
 as ``crash-*`` files under ``--artifacts``, default /tmp/tlstui-fuzz) or ``hypothesis`` (the
@@ -30,6 +33,7 @@ import contextlib
 import io
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -38,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
-TARGETS = ("pipeline", "stream", "hello")
+TARGETS = ("pipeline", "stream", "hello", "udp", "datagram")
 
 
 # --- the targets (bytes in, exception out when something is wrong) -------------------------
@@ -122,8 +126,39 @@ def _hello(data: bytes) -> None:
     m.dn_to_string(data)
 
 
+def _datagram(data: bytes) -> None:
+    """One UDP payload through every QUIC and DTLS parser (headers, unprotection with keys
+    derived from its own connection id, frames, CRYPTO reassembly, DTLS fragments)."""
+    from tlstui.tls import dtls
+    from tlstui.tls import quic as q
+
+    hdr = q.parse_long_header(data)
+    if hdr is not None and hdr.ptype == q.INITIAL:
+        keys = q.initial_keys(hdr.dcid, hdr.version)
+        if keys is not None:
+            q.unprotect(data, 0, hdr.pn_offset, hdr.end, keys[0])
+    for short in (False, True):
+        frames = q.parse_frames(data, short=short)
+        stream = q.CryptoStream()
+        for off, chunk in frames.crypto:
+            stream.add(off, chunk, 1)
+        assert stream.held <= q.MAX_CRYPTO_BUFFER
+    r = dtls.Reassembler()
+    for _t, _v, epoch, _s, body in dtls.records(data):
+        if epoch == 0:
+            for frag in dtls.fragments(body):
+                r.add(frag, 1)
+    assert len(r.partial) <= dtls.MAX_PENDING
+
+
 _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_FUNCS = {"pipeline": _pipeline, "stream": _stream, "hello": _hello}
+_FUNCS = {
+    "pipeline": _pipeline,
+    "stream": _stream,
+    "hello": _hello,
+    "udp": _pipeline,  # the pipeline, seeded with QUIC/DTLS/tunnel captures
+    "datagram": _datagram,
+}
 
 
 def _shm() -> str | None:
@@ -137,6 +172,28 @@ def _seeds(target: str) -> list[bytes]:
     sys.path.insert(0, str(HOSTILE))
     import make_hostile as mh
 
+    if target == "udp":
+        caps = ROOT / "captures"
+        return [
+            p.read_bytes()
+            for p in sorted([*caps.glob("udp/*.pcap"), *caps.glob("tunnels/*.pcap")])
+            if p.stat().st_size < 20000
+        ]
+    if target == "datagram":
+        from tlstui.wire.udp import decode_udp
+
+        out = []
+        for p in sorted((ROOT / "captures" / "udp").glob("*.pcap")):
+            raw = p.read_bytes()
+            pos = 24
+            while pos + 16 <= len(raw):
+                n = struct.unpack_from("<I", raw, pos + 8)[0]
+                f = raw[pos + 16 : pos + 16 + n]
+                pos += 16 + n
+                r = decode_udp(f, 0, len(f), 1)
+                if r is not None:
+                    out.append(f[r[3] : r[3] + r[4]])
+        return out
     if target == "pipeline":
         return [
             p.read_bytes()

@@ -199,7 +199,9 @@ def test_versions() -> None:
     assert version_name(0x7F1C) == "TLS 1.3 (draft 28)"
     assert version_name(0x7F10) == "TLS 1.3 (draft 16)"
     assert version_name(0x2A2A) == "GREASE"
-    assert version_name(0x7E01) == "0x7e01"
+    assert version_name(0x7E01) == "TLS 1.3 (Google experiment 1)"
+    assert version_name(0x7E02) == "TLS 1.3 (Google experiment 2)"
+    assert version_name(0x7E04) == "0x7e04"
 
 
 def test_is_grease() -> None:

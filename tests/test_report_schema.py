@@ -55,6 +55,10 @@ EVENT_TYPES = {
     "CertificateURL",
     "SupplementalData",
     "MessageHash",
+    # QUIC packets of their own (README): Retry, Version Negotiation, a close without alert
+    "Retry",
+    "VersionNegotiation",
+    "ConnectionClose",
 }
 CAUSES = {
     "ok",
@@ -142,6 +146,37 @@ def check_session(s: dict, n: int) -> None:
         assert d["cause"] == "abrupt_close" and s["established"]
     else:
         assert (d["cause"] == "ok") == (s["status"] == "ok")
+    assert s["transport"] in ("tcp", "udp", "quic")
+    if s["transport"] == "quic":
+        check_quic(s["quic"])
+    else:
+        assert "quic" not in s
+
+
+def check_quic(qd: dict) -> None:
+    """The spec's "Transports" addition: version, connection ids, the close frame."""
+    assert isinstance(qd["version"], str) and qd["version"].startswith("0x")
+    assert len(qd["version"]) == 10
+    for k in ("client_cid", "server_cid"):
+        assert isinstance(qd[k], str)
+        bytes.fromhex(qd[k])
+    c = qd["close"]
+    if c is not None:
+        assert set(c) == {
+            "frame",
+            "sender",
+            "packet_type",
+            "error_code",
+            "frame_type",
+            "tls_alert",
+            "reason",
+            "encrypted",
+        }
+        assert isinstance(c["frame"], int) and c["sender"] in ("client", "server")
+        assert c["packet_type"] in ("Initial", "Handshake", "1-RTT")
+        assert c["error_code"] is None or isinstance(c["error_code"], int)
+        assert c["tls_alert"] is None or c["tls_alert"] == c["error_code"] - 0x100
+        assert isinstance(c["reason"], str) and isinstance(c["encrypted"], bool)
 
 
 def check_report(doc: dict, path: Path) -> None:

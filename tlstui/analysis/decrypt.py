@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tlstui.analysis.model import Alert, Event
+from tlstui.analysis.model import Alert, Event, Session
 from tlstui.analysis.sessions import SIDES, Sealed, SessionBuilder
 from tlstui.tls import names
 from tlstui.tls.crypto12 import Epoch, open_tls12
 from tlstui.tls.crypto13 import can_open, open_tls13
 from tlstui.tls.keylog import KeyLog
-from tlstui.tls.model import AlertMsg
+from tlstui.tls.model import AlertMsg, NewSessionTicket
 from tlstui.tls.protected import MAX_HS_BUFFER, Opened
 
 __all__ = ["decrypt_session"]
@@ -58,6 +58,16 @@ def _decrypt(builder: SessionBuilder, keys: KeyLog | None) -> None:
         return
     client_random = s.client_hellos[0].random
     secrets = keys.secrets(client_random)
+    resumed_master = None
+    if not secrets and not builder.tls13:
+        resumed_master = _resumed_master(keys, s)
+        if resumed_master is not None:
+            secrets = {"CLIENT_RANDOM": resumed_master}
+            _note(
+                builder,
+                "key log: resumed session, decrypted with the master secret of the full "
+                "handshake that issued its session ID or ticket",
+            )
     if not secrets:
         _note(
             builder,
@@ -83,11 +93,15 @@ def _decrypt(builder: SessionBuilder, keys: KeyLog | None) -> None:
             s.cipher_suite or 0,
             s.version or 0,
             sh.compression_method == 1,
+            resumed_master,
         )
         notes: list[str] = []
-        plains, tried = open_tls12(builder.sealed, first, keys, notes)
+        plains, tried = open_tls12(builder.sealed, first, keys, notes, dtls=s.transport == "udp")
         for text in notes:
             _note(builder, text)
+        master = secrets.get("CLIENT_RANDOM")
+        if tried and master is not None and resumed_master is None:
+            _remember_session(keys, s, master)
     if not tried:
         return
     if not any(plains):
@@ -96,6 +110,32 @@ def _decrypt(builder: SessionBuilder, keys: KeyLog | None) -> None:
     for side in (0, 1):
         _apply(builder, side, plains[side])
     builder.decrypted = _outcome_known(builder, plains)
+
+
+def _remember_session(keys: KeyLog, s: Session, master: bytes) -> None:
+    """Record the session ID and tickets *s* issued, for the sessions that resume it."""
+    sh = s.server_hello
+    if sh is not None and sh.session_id:
+        keys.remember_session(b"id:" + bytes(sh.session_id), master)
+    for ev in s.events:
+        d = ev.detail
+        if ev.type == "NewSessionTicket" and isinstance(d, NewSessionTicket) and d.ticket:
+            keys.remember_session(b"tk:" + d.ticket, master)
+
+
+def _resumed_master(keys: KeyLog, s: Session) -> bytes | None:
+    """The master secret of the full handshake *s* resumes (by ticket, else session ID)."""
+    ch = s.client_hellos[0] if s.client_hellos else None
+    sh = s.server_hello
+    if ch is None or sh is None:
+        return None
+    if ch.session_ticket:
+        m = keys.session_master(b"tk:" + bytes(ch.session_ticket))
+        if m is not None:
+            return m
+    if sh.session_id and sh.session_id == ch.session_id:
+        return keys.session_master(b"id:" + bytes(sh.session_id))
+    return None
 
 
 def _outcome_known(builder: SessionBuilder, plains: list[list[Plain]]) -> bool:

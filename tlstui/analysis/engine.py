@@ -20,6 +20,7 @@ from tlstui.analysis.diagnosis import diagnose_report, diagnose_session
 from tlstui.analysis.diagnosis.registry import NeighbourIndex
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
+from tlstui.analysis.udp_sessions import UdpTracker
 from tlstui.tls.keylog import KeyLog
 from tlstui.tls.records import RecordReader, looks_like_client_hello
 from tlstui.wire.capture import Capture, CaptureError, open_capture
@@ -256,6 +257,8 @@ def _scan(
     live = source is not cap
     next_tick = _time.monotonic() + interval
 
+    udp = UdpTracker(keys)  # QUIC, DTLS and tunnels: the frames decode_tcp does not take
+    out.udp = udp
     for data, frames in source.chunks():
         mv = memoryview(data)
         for ts, off, caplen, _origlen, link in frames:
@@ -287,11 +290,16 @@ def _scan(
             if r is None:
                 r = decode_tcp(data, off, caplen, link, _origlen)
                 if r.__class__ is not tuple:
-                    if r == 0:
+                    if r is None:
+                        # Not TCP (the TCP path never gets here): QUIC or DTLS, or a tunnel
+                        # whose inner TCP segment comes back for the code below.
+                        r = udp.packet(data, off, caplen, link, frame, ts)
+                    elif r == 0:
                         damaged += 1
                     elif r == -2:
                         unsupported.add(link)
-                    continue
+                    if r.__class__ is not tuple:
+                        continue
                 key, sport, dport, seq, ack, flags, pay, plen, cut = r
             k = (key, sport, dport)
             ent = conns.get(k)
@@ -450,6 +458,7 @@ class _Emitter:
         self.packets = 0
         self.sessions = 0
         self.started_at = _time.monotonic()
+        self.udp: UdpTracker | None = None  # set by the scan
 
     def started(self, conn: _Conn, sid: int) -> None:
         """A connection turned out to be TLS: its session gets the next id (detection order;
@@ -461,6 +470,8 @@ class _Emitter:
 
     def finalise(self, conn: _Conn) -> None:
         session = _finish(conn, self.keys)
+        if self.udp is not None and self.udp.tunnels:
+            self.udp.note_tunnel(conn.keys, session)
         conn.state = DONE
         conn.halves = []  # DONE skips all TCP work; the reassembly state can go
         self.done.append(conn)
@@ -586,6 +597,8 @@ class _Emitter:
             s.last_frame = conn.last_frame  # packets after it was finalised still count
             s.end = conn.end
             sessions.append(s)
+        if self.udp is not None:
+            sessions.extend(self.udp.finish())  # QUIC and DTLS sessions
         sessions.sort(key=lambda s: s.first_frame)
         renumbered = {}
         for i, s in enumerate(sessions, 1):

@@ -132,6 +132,35 @@ class Diagnosis:
     provisional: bool = False
 
 
+# --- QUIC -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class QuicClose:
+    """The CONNECTION_CLOSE frame that ended a QUIC connection (RFC 9000 19.19)."""
+
+    frame: int
+    sender: Side
+    packet_type: str  # Initial, Handshake, 1-RTT
+    error_code: int | None  # None: the frame could not be read (no keys)
+    frame_type: int | None  # the frame that triggered a transport close
+    tls_alert: int | None  # CRYPTO_ERROR 0x0100 + alert
+    reason: str
+    encrypted: bool = False  # inferred from an unreadable packet, not read
+
+
+@dataclass(slots=True)
+class QuicInfo:
+    """What a QUIC session adds to a TLS session: version, connection ids, the close."""
+
+    version: int
+    client_cid: bytes = b""
+    server_cid: bytes = b""
+    close: QuicClose | None = None
+    retries: int = 0
+    version_negotiation: tuple[int, ...] = ()  # versions a Version Negotiation offered
+
+
 # --- sessions and the report ----------------------------------------------------------------
 
 
@@ -176,6 +205,8 @@ class Session:
     ja3: str | None = None
     ja4: str | None = None
     diagnosis: Diagnosis | None = None
+    transport: str = "tcp"  # "tcp" | "udp" (DTLS) | "quic"
+    quic: QuicInfo | None = None
     # A snapshot of a connection still open while the capture is read live: its ladder so far,
     # status not decided yet (shown as in progress; replaced by the final session).
     in_progress: bool = False

@@ -57,6 +57,7 @@ class SessionBuilder:
         self.hs_enc_events = [0, 0]
         self.appdata_event = [False, False]
         self.appdata_count = [0, 0]  # application records after the handshake
+        self.first_appdata_frame = [0, 0]  # frame of each side's first application record
         self.client_done = False  # TLS 1.3: client's encrypted flight seen
         self.client_done_frame = 0
         self.server_after_client = 0  # TLS 1.3: server records after the client's flight
@@ -208,6 +209,8 @@ class SessionBuilder:
             ev = self._tls13_record(side, length, frame, first_frame, time)
         else:
             self.appdata_count[side] += 1
+            if not self.first_appdata_frame[side]:
+                self.first_appdata_frame[side] = frame
             ev = None
             if not self.appdata_event[side]:
                 self.appdata_event[side] = True
@@ -302,6 +305,8 @@ class SessionBuilder:
                     note="client's encrypted handshake flight (Finished)",
                 )
         self.appdata_count[side] += 1
+        if not self.first_appdata_frame[side]:
+            self.first_appdata_frame[side] = frame
         if self.appdata_event[side]:
             return None
         self.appdata_event[side] = True
@@ -736,7 +741,9 @@ class SessionBuilder:
         client_alert_frame = 1 << 62
         for side in (CLIENT, SERVER):
             rec = self.last_rec[side]
-            if rec is None or rec.rtype != 23 or rec.length != size:
+            # JSSE pads its TLS 1.3 alerts with 16 zero bytes (35-byte records, seen in
+            # captures/java-*-tls13.pcap)
+            if rec is None or rec.rtype != 23 or rec.length not in (size, size + 16):
                 continue
             if rec.event is not None and rec.event.type == "Alert":
                 continue
@@ -798,7 +805,10 @@ class SessionBuilder:
             return (
                 self.finished[CLIENT]
                 and self.finished[SERVER]
-                and not any(a.decrypted and a.code not in BENIGN_ALERTS for a in s.alerts)
+                and not any(
+                    a.decrypted and a.code not in BENIGN_ALERTS and not self._answers_truncation(a)
+                    for a in s.alerts
+                )
             )
         if self.tls13:
             if self.encrypted_alerts_pending:
@@ -826,20 +836,87 @@ class SessionBuilder:
             return True
         return False
 
+    def _answers_truncation(self, a: Alert) -> bool:
+        """An alert sent after the peer closed TCP, once the peer had sent application data:
+        the answer to a truncated connection (OpenSSL 3's "unexpected eof while reading",
+        decode_error), not a refusal of the handshake, which had worked."""
+        peer = SERVER if a.sender == "client" else CLIENT
+        closed, data = self.close_frame[peer], self.first_appdata_frame[peer]
+        return bool(closed and data) and data < closed < a.frame
+
+    def _answers_renegotiation(self, a: Alert) -> bool:
+        """TLS <=1.2: an alert sent after the peer started a second handshake on an
+        established connection (a renegotiation the sender refuses). The first handshake
+        worked; the refusal ends the connection, not the handshake."""
+        if self.tls13 or not self.s.established:
+            return False
+        done: set[str] = set()
+        ccs: set[str] = set()
+        for e in self.s.events:
+            if e.frame >= a.frame:
+                return False
+            if e.type == "ChangeCipherSpec":
+                ccs.add(e.sender)
+            elif e.type in ("Finished", "EncryptedHandshake") and e.sender in ccs:
+                if done == {"client", "server"} and e.sender != a.sender:
+                    return True
+                done.add(e.sender)
+            elif e.type in ("ClientHello", "HelloRequest") and done == {"client", "server"}:
+                if e.sender != a.sender:
+                    return True
+        return False
+
+    def _refused_before_peer_finished(self) -> bool:
+        """TLS <=1.2: an unreadable alert sent before the peer's Finished and before any
+        application data. NSS checks the server certificate after sending its own Finished
+        and then sends an encrypted fatal alert: the ladder shows both Finished, yet the
+        connection was refused."""
+        s = self.s
+        if self.tls13:
+            return False
+        for a in s.alerts:
+            if a.code is not None or not a.encrypted:
+                continue
+            if any(f and f < a.frame for f in self.first_appdata_frame):
+                return False
+            peer = "server" if a.sender == "client" else "client"
+            ccs = peer_finished = False
+            for e in s.events:
+                if e.frame >= a.frame:
+                    break
+                if e.sender != peer:
+                    continue
+                if e.type == "ChangeCipherSpec":
+                    ccs = True
+                elif ccs and e.type in ("Finished", "EncryptedHandshake"):
+                    peer_finished = True
+                    break
+            if not peer_finished:
+                return True
+        return False
+
     def _status(self) -> Status:
         s = self.s
         if s.non_tls_reply is not None:
             return "failed"
+        if s.established and self._refused_before_peer_finished():
+            s.established = False
+            return "failed"
         for a in s.alerts:
             if a.code is None:
                 continue
-            if a.code in BENIGN_ALERTS:
+            if a.code in BENIGN_ALERTS or self._answers_truncation(a):
+                continue
+            if self._answers_renegotiation(a):
                 continue
             if s.established and self.reneg_frame and a.frame > self.reneg_frame:
                 # A renegotiation refused after application data: the handshake worked and
                 # the connection ended badly (the diagnosis names how).
                 continue
             if a.level == "fatal" or self.tls13 or a.code not in WARNING_OK_ALERTS:
+                # refused right after the Finished messages, before any data: not established
+                if s.established and not any(f and f < a.frame for f in self.first_appdata_frame):
+                    s.established = False
                 return "failed"
         if s.established:
             return "ok"

@@ -57,6 +57,23 @@ def version_short(version: int | None) -> str:
     return text
 
 
+def session_version_short(s: Session) -> str:
+    """``1.3`` for TLS over TCP; ``Q1.3`` for QUIC and ``D1.2`` for DTLS: the transport shows."""
+    if s.transport == "quic":
+        return "Q" + version_short(s.version).replace("—", "?")
+    if s.transport == "udp":
+        text = version_text(s.version)
+        return "D" + text[5:] if text.startswith("DTLS ") else "D?"
+    return version_short(s.version)
+
+
+def session_version_text(s: Session) -> str:
+    """``TLS 1.3``; ``QUIC 1.3`` for TLS 1.3 inside QUIC; DTLS versions name themselves."""
+    if s.transport == "quic":
+        return "QUIC " + version_short(s.version).replace("—", "?")
+    return version_text(s.version)
+
+
 def hex_code(value: int, width: int = 4) -> str:
     return f"0x{value:0{width}x}"
 
@@ -288,8 +305,35 @@ def failure_summary(report: Report) -> str:
 _ENCRYPTED_TYPES = ("EncryptedHandshake", "ApplicationData")
 
 
+_QUIC_PACKETS = (
+    ("QUIC Initial", " [Initial]"),
+    ("QUIC Handshake", " [Handshake]"),
+    ("QUIC 1-RTT", " [1-RTT]"),
+    ("last QUIC Handshake packet", " [Handshake]"),
+)
+
+
+def quic_packet_suffix(event: Event) -> str:
+    """`` [Initial]`` etc. for a message carried in a QUIC packet (from the engine's note)."""
+    note = event.note
+    if note is None or "QUIC" not in note:
+        return ""
+    if note.startswith("QUIC CONNECTION_CLOSE"):  # "... (transport) in Initial: ..."
+        where = note.split(" in ", 1)[-1].split(":", 1)[0]
+        return f" [{where}]" if where in ("Initial", "Handshake", "1-RTT") else ""
+    for prefix, suffix in _QUIC_PACKETS:
+        if note.startswith(prefix):
+            return suffix
+    return ""
+
+
 def event_label(event: Event) -> str:
-    """One ladder label: ``ClientHello``, ``Alert fatal 48 unknown_ca``, ``Alert (encrypted)``."""
+    """One ladder label: ``ClientHello``, ``Alert fatal 48 unknown_ca``, ``Alert (encrypted)``;
+    a QUIC session's messages name their packet type (``ClientHello [Initial]``)."""
+    return _event_label(event) + quic_packet_suffix(event)
+
+
+def _event_label(event: Event) -> str:
     if event.type == "Alert":
         detail = event.detail
         if isinstance(detail, AlertMsg):

@@ -47,6 +47,32 @@ def _event(e: Event) -> dict[str, Any]:
     return out
 
 
+def _quic(s: Session) -> dict[str, Any] | None:
+    qi = s.quic
+    if qi is None:
+        return None
+    c = qi.close
+    return {
+        "version": f"0x{qi.version:08x}",
+        "client_cid": qi.client_cid.hex(),
+        "server_cid": qi.server_cid.hex(),
+        "close": (
+            {
+                "frame": c.frame,
+                "sender": c.sender,
+                "packet_type": c.packet_type,
+                "error_code": c.error_code,
+                "frame_type": c.frame_type,
+                "tls_alert": c.tls_alert,
+                "reason": c.reason,
+                "encrypted": c.encrypted,
+            }
+            if c is not None
+            else None
+        ),
+    }
+
+
 def _leg(s: Session | None) -> dict[str, Any] | None:
     """A linked proxy leg: its id and (with several captures) its file."""
     return None if s is None else {"id": s.id, "capture": s.capture}
@@ -108,6 +134,8 @@ def session_dict(s: Session) -> dict[str, Any]:
             else None
         ),
         # Additions beyond schema 1 (the spec allows new fields):
+        "transport": s.transport,
+        **({"quic": _quic(s)} if s.quic is not None else {}),
         "group": s.group,
         "hello_retry": s.hello_retry is not None,
         "closed_by": dict(s.closed_by),

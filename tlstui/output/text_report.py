@@ -66,7 +66,7 @@ def _table(sessions: list[Session]) -> Table:
             Text(describe.status_mark(s.status), style=_STATUS_STYLE.get(s.status, "")),
             Text(str(s.server)),
             Text(describe.sni_text(s, 60)),
-            Text(describe.version_short(s.version)),
+            Text(describe.session_version_short(s)),
             last,
         )
     return t

@@ -276,13 +276,19 @@ class Epoch:
     suite: int
     version: int
     deflate: bool
+    master: bytes | None = None  # a resumed session's: from the handshake that issued it
+
+
+# DTLS 1.0/1.2 use the TLS 1.1/1.2 key block; the wire version stays in the MAC/AAD.
+_DTLS_KDF = {0xFEFF: 0x0302, 0xFEFD: 0x0303, 0x0100: 0x0302}
 
 
 def _keys12(epoch: Epoch, keys: KeyLog, notes: list[str]) -> list[_Dir12] | None:
-    master = keys.secrets(epoch.client_random).get("CLIENT_RANDOM")
+    master = keys.secrets(epoch.client_random).get("CLIENT_RANDOM") or epoch.master
     suite = suite12(epoch.suite)
     version = epoch.version
-    if master is None or suite is None or not 0x0300 <= version <= 0x0303:
+    kdf_version = _DTLS_KDF.get(version, version)
+    if master is None or suite is None or not 0x0300 <= kdf_version <= 0x0303:
         if master is not None and suite is None:
             notes.append(
                 f"key log: cannot decrypt cipher suite {names.cipher_suite_name(epoch.suite)}"
@@ -290,7 +296,7 @@ def _keys12(epoch: Epoch, keys: KeyLog, notes: list[str]) -> list[_Dir12] | None
         return None
     mac_len = _MAC_LEN[suite.mac] if suite.mac else 0
     if suite.kind == "cbc":
-        iv_len = suite.block if version < 0x0302 else 0
+        iv_len = suite.block if kdf_version < 0x0302 else 0
     elif suite.kind in ("stream", "null"):
         iv_len = 0
     else:
@@ -300,7 +306,7 @@ def _keys12(epoch: Epoch, keys: KeyLog, notes: list[str]) -> list[_Dir12] | None
     if version == 0x0300:
         block = ssl3_key_block(master, sr, cr, n)
     else:
-        block = prf(version, suite.prf, master, b"key expansion", sr + cr, n)
+        block = prf(kdf_version, suite.prf, master, b"key expansion", sr + cr, n)
     parts = []
     pos = 0
     for size in (mac_len, mac_len, suite.key_len, suite.key_len, iv_len, iv_len):
@@ -314,7 +320,11 @@ def _keys12(epoch: Epoch, keys: KeyLog, notes: list[str]) -> list[_Dir12] | None
 
 
 def open_tls12(
-    sealed: Sequence[Sequence[R]], first: Epoch, keys: KeyLog, notes: list[str]
+    sealed: Sequence[Sequence[R]],
+    first: Epoch,
+    keys: KeyLog,
+    notes: list[str],
+    dtls: bool = False,
 ) -> tuple[list[list[Opened[R]]], bool]:
     """Open both directions: (opened per side, whether the key log had the master secret and the
     suite is implemented).  Follows renegotiations whose hellos we decrypted on the way; what
@@ -326,7 +336,7 @@ def open_tls12(
         if dirs[0] is None:
             return [[], []], False
         usable = [d for d in dirs if d is not None]
-        opened = [_open_side(sealed[side], [d[side] for d in usable]) for side in (0, 1)]
+        opened = [_open_side(sealed[side], [d[side] for d in usable], dtls) for side in (0, 1)]
         nxt = _renegotiated(opened, epochs[-1])
         if nxt is None or nxt in epochs or len(usable) < len(dirs):
             break
@@ -357,12 +367,52 @@ def _renegotiated(opened: list[list[Opened[R]]], last: Epoch) -> Epoch | None:
     return Epoch(cr, sh.random, sh.cipher_suite, sh.version, sh.compression_method == 1)
 
 
-def _open_side(sealed: Sequence[R], epochs: list[_Dir12]) -> list[Opened[R]]:
+def dtls_handshake(rtype: int, data: bytes) -> bytes:
+    """A decrypted DTLS handshake record as TLS messages: each 12-byte DTLS header (with
+    message_seq and fragment fields) becomes the 4-byte TLS one.  Protected handshake
+    messages (Finished) are small and never fragmented in practice; a fragment is left out."""
+    if rtype != 22:
+        return data
+    out = bytearray()
+    pos = 0
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos + 1 : pos + 4], "big")
+        foff = int.from_bytes(data[pos + 6 : pos + 9], "big")
+        flen = int.from_bytes(data[pos + 9 : pos + 12], "big")
+        body = data[pos + 12 : pos + 12 + flen]
+        if foff == 0 and flen == length and len(body) == flen:
+            out += data[pos : pos + 4] + body
+        pos += 12 + flen
+    return bytes(out)
+
+
+def _open_dtls_side(sealed: Sequence[R], keys: _Dir12) -> list[Opened[R]]:
+    """DTLS: every record names its epoch and sequence number (``index`` holds
+    ``epoch << 48 | seq``, the 8 bytes the MAC/AAD use), so nothing is guessed."""
+    opened: list[Opened[R]] = []
+    fails = 0
+    for rec in sealed:
+        if rec.body is None:
+            continue
+        got = keys.open(range(rec.index, rec.index + 1), rec.rtype, bytes(rec.body))
+        if got is None:
+            fails += 1
+            if fails >= 2 * MAX_FAILS:
+                break
+            continue
+        opened.append(Opened(rec, rec.rtype, dtls_handshake(rec.rtype, got[1]), fails > 0))
+        fails = 0
+    return opened
+
+
+def _open_side(sealed: Sequence[R], epochs: list[_Dir12], dtls: bool = False) -> list[Opened[R]]:
     """Open one direction's records from its first encrypted Finished on, seq 0 upward.
 
     A record the current keys cannot open is tried with the next renegotiation's keys, whose
     sequence numbers start again at 0 after that side's ChangeCipherSpec.
     """
+    if dtls:
+        return _open_dtls_side(sealed, epochs[0])
     start = next((i for i, r in enumerate(sealed) if r.rtype == 22), None)
     if start is None:
         start = next((i for i, r in enumerate(sealed) if r.rtype == 21), 0)

@@ -22,6 +22,18 @@ class KeyLog:
 
     def __init__(self) -> None:
         self._by_random: dict[bytes, dict[str, bytes]] = {}
+        # TLS <= 1.2 resumption: session ID or ticket -> master secret of the full handshake
+        # that issued it, so a resumed session decrypts with that handshake's key log line
+        # (as Wireshark does).  Filled as sessions are decrypted, in capture order.
+        self._by_session: dict[bytes, bytes] = {}
+
+    def remember_session(self, key: bytes, master: bytes) -> None:
+        """*key*: ``b"id:" + session_id`` or ``b"tk:" + ticket`` (bounded: 100,000 kept)."""
+        if len(self._by_session) < 100_000:
+            self._by_session[key] = master
+
+    def session_master(self, key: bytes) -> bytes | None:
+        return self._by_session.get(key)
 
     @classmethod
     def parse(cls, lines: Iterable[str]) -> KeyLog:

@@ -640,4 +640,6 @@ def decode_new_session_ticket(body: bytes, tls13: bool) -> NewSessionTicket:
     ticket = r.vec(2, "ticket")
     if tls13:
         r.vec(2, "extensions")
-    return NewSessionTicket(lifetime=lifetime, ticket_length=len(ticket))
+    return NewSessionTicket(
+        lifetime=lifetime, ticket_length=len(ticket), ticket=bytes(ticket[:65536])
+    )

@@ -124,6 +124,7 @@ class CertificateRequest:
 class NewSessionTicket:
     lifetime: int
     ticket_length: int
+    ticket: bytes = b""  # the opaque ticket (a resumed session's ClientHello sends it back)
 
 
 @dataclass(slots=True)

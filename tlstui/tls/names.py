@@ -836,6 +836,8 @@ def version_name(version: int) -> str:
         return "GREASE"
     if version >> 8 == 0x7F:
         return f"TLS 1.3 (draft {version & 0xFF})"
+    if version in (0x7E01, 0x7E02):  # BoringSSL/Chrome's TLS 1.3 experiment variants
+        return f"TLS 1.3 (Google experiment {version & 0xFF})"
     if version >> 8 == 0xFB:  # Facebook's Fizz drafts
         return f"TLS 1.3 (Facebook draft {version & 0xFF})"
     return _hex(version)

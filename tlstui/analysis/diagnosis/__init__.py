@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import logging
 
+from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
     rules_cert,
     rules_hello,
+    rules_stacks,
+    rules_transport,
     rules_visible,
     rules_wire,
 )
@@ -53,9 +56,43 @@ log = logging.getLogger(__name__)
 STRICT = False
 
 
+# Rules that also run on sessions whose handshake worked (status ok): how it ended.
+OK_SESSION_RULES = frozenset({"handshake_ok", "post_handshake_end"})
+
+
+def _opaque_alert_before_data(session: Session) -> bool:
+    """An unreadable alert sent before any application data: it may be a refusal."""
+    # TLS 1.3: a client refuses before its Finished, and a server's refusal after it is
+    # inferred by the session builder; only TLS <=1.2 clients refuse after their Finished.
+    tls13 = pos.is_tls13(session)
+    for a in session.alerts:
+        if a.code is not None or pos.data_before(session, a.frame):
+            continue
+        if not tls13:
+            return True
+        # a server record that answers the client's own closing alert is its close_notify
+        answered = any(b.sender == "client" and b.frame < a.frame for b in session.alerts)
+        if a.sender == "server" and not answered:
+            return True
+    return False
+
+
 def _cap(cause: Cause, ctx: Context) -> Cause:
     if cause.confidence == "high" and ctx.alert_encrypted_opaque and cause.cause != "ok":
         cause.confidence = "medium"
+    # "ok" is never high when the last word before any data is an alert nobody can read.
+    if (
+        cause.cause == "ok"
+        and cause.confidence == "high"
+        and cause.rule != "post_handshake_end"
+        and _opaque_alert_before_data(ctx.session)
+    ):
+        cause.confidence = "medium"
+        cause.explanation += (
+            " An encrypted alert was sent before any application data: most likely a "
+            "close_notify from a client that only connected, but a refusal right after the "
+            "handshake (a late certificate check) looks the same; a key log would tell."
+        )
     return cause
 
 
@@ -66,7 +103,7 @@ def diagnose_session(
     ctx = Context.build(session, report, index)
     found: list[tuple[int, int, Cause]] = []
     # An ok session gets only the ``ok`` cause: the failure rules need not look at it.
-    rules = RULES if session.status != "ok" else [r for r in RULES if r.name == "handshake_ok"]
+    rules = RULES if session.status != "ok" else [r for r in RULES if r.name in OK_SESSION_RULES]
     for r in rules:
         try:
             cause = r.func(session, ctx)
@@ -82,6 +119,9 @@ def diagnose_session(
             continue
         cause.rule = cause.rule or r.name
         found.append((CONFIDENCE_RANK.get(cause.confidence, 3), r.priority, _cap(cause, ctx)))
+    if any(c.rule == "post_handshake_end" for _, _, c in found):
+        # how the connection ended replaces the plain "handshake completed"
+        found = [t for t in found if t[2].rule != "handshake_ok"]
     found.sort(key=lambda t: (CONFIDENCE_RANK.get(t[2].confidence, 3), t[1]))
     ranked: list[Cause] = []
     seen: set[str] = set()

@@ -172,6 +172,22 @@ def alert_position(session: Session, alert: Alert) -> str | None:
     return position_at(session, alert_index(session, alert), alert.sender)
 
 
+def data_before(session: Session, frame: int) -> bool:
+    """Did either side send application data before *frame*?"""
+    return any(e.type == "ApplicationData" and e.frame < frame for e in session.events)
+
+
+def late_client_refusal(session: Session, alert: Alert) -> bool:
+    """TLS <=1.2: a client alert sent after the client's own Finished (P4 or P6) and before
+    any application data. A client that checks the server certificate only after the key
+    exchange (NSS's asynchronous verification) refuses it here, not at P3."""
+    if alert.sender != "client" or is_tls13(session):
+        return False
+    if alert_position(session, alert) not in ("P4", "P6"):
+        return False
+    return not data_before(session, alert.frame)
+
+
 def first_close(session: Session) -> Event | None:
     """The first FIN or RST (either side)."""
     for ev in session.events:

@@ -48,16 +48,23 @@ def client_rejection(s: Session, ctx: Context) -> Rejection | None:
         return None
     a = ctx.alert
     if a is not None:
-        if a.sender != "client" or ctx.position != "P3":
+        if a.sender != "client":
             return None
+        late = ctx.position != "P3"
+        if late and not pos.late_client_refusal(s, a):
+            return None
+        sent = f"the client sent {alert_text(a)} in frame {a.frame}"
+        if late:
+            fin = pos.last_before(s, pos.alert_index(s, a), "client", pos.CLIENT_FLIGHT2)
+            sent += (
+                f" (late: after its own Finished{f' in frame {fin.frame}' if fin else ''} and "
+                f"before any data; the client checked the server certificate only after the "
+                f"key exchange, as NSS does, so the ladder looks complete)"
+            )
         if a.code is None:
-            return Rejection(
-                "encrypted", a.frame, None, f"the client sent {alert_text(a)} in frame {a.frame}"
-            )
+            return Rejection("encrypted", a.frame, None, sent)
         if a.code in CERT_ALERTS or a.code == 40:
-            return Rejection(
-                "alert", a.frame, a.code, f"the client sent {alert_text(a)} in frame {a.frame}"
-            )
+            return Rejection("alert", a.frame, a.code, sent)
         return None
     close = pos.first_close(s)
     if close and close.sender == "client" and pos.close_position(s, close) == "P3":
@@ -383,11 +390,13 @@ def untrusted_ca(s: Session, ctx: Context) -> Cause | None:
                 fault,
                 _trust_checks(s, chain),
             )
+        # Without the certificate or the alert code, the issuer is one candidate among
+        # several: Go, Java and NSS clients encrypt every TLS 1.3 certificate refusal.
         return make(
             "untrusted_ca",
-            "medium",
-            "The client rejected the server's certificate (encrypted alert); most likely an "
-            "untrusted CA",
+            "low",
+            "The client rejected the server's certificate (encrypted alert); an untrusted CA "
+            "is one candidate",
             f"After the server's encrypted flight ({_flight_frames(s, rej.frame)}), which "
             f"carries its certificate, {rej.text}{_gap_after_flight(s, rej.frame)}, before "
             f"any Finished of its own. TLS 1.3 hides both the certificate and the alert "
@@ -493,12 +502,18 @@ def bad_certificate(s: Session, ctx: Context) -> Cause | None:
             )
         return make(
             "bad_certificate",
-            "low",
-            "The client rejected the server's flight (encrypted alert): certificate, signature "
-            "or Finished",
-            f"{rej.text[0].upper() + rej.text[1:]}, right after the server's encrypted flight. "
-            f"The code is encrypted: any certificate problem, a bad CertificateVerify or a "
-            f"Finished mismatch produces this ladder.",
+            "medium",
+            "The client refused the server's certificate (encrypted alert; the reason is not "
+            "visible)",
+            f"{rej.text[0].upper() + rej.text[1:]}, right after the server's encrypted flight "
+            f"and before any Finished of its own: the client refused what that flight "
+            f"carries, almost always the certificate. Which check failed is encrypted: an "
+            f"untrusted issuer (private CA, missing intermediate), an expired or not yet "
+            f"valid certificate, a host name mismatch, or (rarely) a bad CertificateVerify "
+            f"all give this ladder. Go and NSS say bad_certificate (42) or unknown_ca (48), "
+            f"Java certificate_unknown (46), all encrypted in TLS 1.3. The client's error "
+            f"message, its SSLKEYLOGFILE, or a TLS 1.2 connection to the same server (which "
+            f"shows the chain) settles it.",
             [chf, rej.frame],
             "unknown",
             [_show_certs(s)],
@@ -759,7 +774,10 @@ def client_cert_rejected(s: Session, ctx: Context) -> Cause | None:
         s_client(s, "-cert", "client.pem", "-key", "client.key"),
         "Read the server's log: it names the verification error for the client certificate",
     ]
-    if kind == "alert" and code in CLIENT_CERT_ALERTS and (s.client_certificates or ctx.tls13):
+    # An empty Certificate (client_certificates == []) is a missing certificate, never a
+    # rejected one; in TLS 1.3 without keys the certificate is unread (None).
+    sent = s.client_certificates or (ctx.tls13 and s.client_certificates is None)
+    if kind == "alert" and code in CLIENT_CERT_ALERTS and sent:
         reasons = {
             42: "the client certificate is unacceptable (bad signature, wrong name or key "
             "usage, or not yet valid)",

@@ -53,6 +53,14 @@ class Column:
     optional: bool = False  # dropped when the row cannot hold it at its least width
 
 
+def _version_short(s: Session) -> Text:
+    return Text(describe.session_version_short(s))
+
+
+def _version_wide(s: Session) -> Text:
+    return Text(describe.session_version_text(s))
+
+
 def _duration(s: Session) -> Text:
     return Text(describe.duration_text(s.end - s.start))
 
@@ -70,7 +78,7 @@ NARROW: tuple[Column, ...] = (
     Column("st", "", 1, 1, _status_glyph),
     Column("server", "server", 12, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 6, 40, lambda s: Text(describe.sni_text(s)), flex=2),
-    Column("ver", "TLS", 3, 4, lambda s: Text(describe.version_short(s.version))),
+    Column("ver", "TLS", 3, 4, _version_short),
     Column("end", "alert / close", 13, 30, lambda s: _outcome(s, True), flex=2),
     Column("dur", "time", 7, 9, _duration, justify="right"),
 )
@@ -82,7 +90,7 @@ WIDE: tuple[Column, ...] = (
     Column("client", "client", 15, 47, lambda s: Text(str(s.client)), flex=1),
     Column("server", "server", 15, 47, lambda s: Text(str(s.server)), flex=1),
     Column("sni", "SNI", 10, 40, lambda s: Text(describe.sni_text(s)), flex=2),
-    Column("ver", "version", 7, 7, lambda s: Text(describe.version_text(s.version))),
+    Column("ver", "version", 7, 8, _version_wide),
     Column(
         "cipher", "cipher", 14, 32, lambda s: Text(describe.cipher_short(s.cipher_suite)), flex=1
     ),

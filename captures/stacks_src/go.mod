@@ -1,0 +1,3 @@
+module tlstuistack
+
+go 1.19

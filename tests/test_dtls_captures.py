@@ -1,0 +1,163 @@
+"""The DTLS captures made by captures/generate_udp.py (OpenSSL s_server -listen / s_client,
+GnuTLS --udp) on loopback: the ladder, alerts and cause tlstui reads, and agreement with
+tshark on every handshake message and alert."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.model import Session
+from tlstui.output.json_report import to_json
+
+CAPS = Path(__file__).resolve().parents[1] / "captures" / "udp"
+DTLS_CAPS = sorted(CAPS.glob("dtls*.pcap"))
+TSHARK = shutil.which("tshark")
+
+
+def one(name: str) -> Session:
+    (s,) = analyze(CAPS / f"{name}.pcap").sessions
+    assert s.transport == "udp"
+    return s
+
+
+def cause(s: Session) -> tuple[str, str]:
+    assert s.diagnosis is not None
+    return s.diagnosis.best.cause, s.diagnosis.best.confidence
+
+
+def test_ok_with_cookie_exchange() -> None:
+    s = one("dtls12-ok")
+    assert s.status == "ok" and s.established and s.version == 0xFEFD
+    assert [e.type for e in s.events][:4] == [
+        "ClientHello",
+        "HelloVerifyRequest",
+        "ClientHello",
+        "ServerHello",
+    ]
+    assert len(s.client_hellos) == 2
+    assert cause(s) == ("ok", "high")
+
+
+def test_fragmented_handshake_is_reassembled() -> None:
+    s = one("dtls12-fragmented")
+    cert = next(e for e in s.events if e.type == "Certificate")
+    assert cert.first_frame < cert.frame  # built from fragments in several datagrams
+    assert s.leaf is not None and "localhost" in s.leaf.san
+    assert s.status == "ok"
+
+
+def test_failures_and_their_causes() -> None:
+    cases = {
+        "dtls12-untrusted-ca": ("client", 48, ("untrusted_ca", "high")),
+        "dtls12-no-shared-cipher": ("server", 40, ("no_shared_cipher", "medium")),
+        "dtls-version-mismatch": ("server", 70, ("protocol_version_mismatch", "high")),
+        "dtls12-client-cert-missing": ("server", 40, ("client_cert_missing", "high")),
+        "dtls12-untrusted-ca-gnutls": ("client", 42, ("untrusted_ca", "medium")),
+    }
+    for name, (sender, code, want) in cases.items():
+        s = one(name)
+        assert s.status == "failed", name
+        assert [(a.sender, a.code) for a in s.alerts] == [(sender, code)], name
+        assert cause(s) == want, name
+
+
+def test_key_log_opens_dtls_finished_and_alerts() -> None:
+    s = one("dtls12-ok")
+    fins = [(e.frame, e.sender, e.note) for e in s.events if e.type == "Finished"]
+    assert fins == [(5, "client", "decrypted"), (6, "server", "decrypted")]
+    assert [(a.frame, a.sender, a.code, a.decrypted) for a in s.alerts] == [
+        (8, "client", 0, True),
+        (9, "server", 0, True),
+    ]
+
+
+def test_gnutls_ok() -> None:
+    s = one("dtls12-ok-gnutls")
+    assert s.status == "ok" and s.certificate_request
+
+
+@pytest.mark.parametrize("path", DTLS_CAPS, ids=lambda p: p.stem)
+def test_json_report_keeps_the_schema(path: Path) -> None:
+    from tests.test_report_schema import check_session
+
+    doc = json.loads(to_json(analyze(path)))
+    for n, s in enumerate(doc["sessions"], 1):
+        check_session(s, n)
+        assert s["transport"] == "udp"
+
+
+HS = {
+    "ClientHello": 1,
+    "ServerHello": 2,
+    "HelloVerifyRequest": 3,
+    "NewSessionTicket": 4,
+    "Certificate": 11,
+    "ServerKeyExchange": 12,
+    "CertificateRequest": 13,
+    "ServerHelloDone": 14,
+    "ClientKeyExchange": 16,
+    "Finished": 20,  # decrypted with the key log, by tshark and by tlstui
+}
+
+
+@pytest.mark.tshark
+@pytest.mark.skipif(TSHARK is None, reason="tshark not installed")
+@pytest.mark.parametrize("path", DTLS_CAPS, ids=lambda p: p.stem)
+def test_agrees_with_tshark(path: Path) -> None:
+    report = analyze(path)
+    (s,) = report.sessions
+    out = subprocess.run(
+        [
+            TSHARK or "tshark",
+            "-n",
+            "-r",
+            str(path),
+            "-d",
+            f"udp.port=={s.server.port},dtls",
+            "-o",
+            f"tls.keylog_file:{path.with_suffix('.keys')}",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "dtls.handshake.type",
+            "-e",
+            "dtls.alert_message.desc",
+            "-e",
+            "dtls.record.epoch",
+            "-e",
+            "dtls.record.content_type",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    rows = {}
+    alerts = set()
+    for line in out.splitlines():
+        f, types, desc, epochs, ctypes = [*line.split("\t"), "", "", "", ""][:5]
+        frame = int(f)
+        rows[frame] = {int(t) for t in types.split(",") if t}
+        alerts |= {(frame, int(d)) for d in desc.split(",") if d}
+        enc_alerts = [
+            e for e, c in zip(epochs.split(","), ctypes.split(","), strict=False) if c == "21"
+        ]
+        if not desc:  # protected alerts tshark could not open
+            alerts |= {(frame, -1) for e in enc_alerts if e not in ("", "0")}
+    # Each message tlstui shows ends in a frame where tshark sees a fragment of that type;
+    # each type tshark sees is in tlstui's ladder.
+    for e in s.events:
+        if e.type in HS:
+            assert HS[e.type] in rows[e.frame], (e.frame, e.type)
+    seen_types = set().union(*rows.values())
+    assert seen_types == {HS[e.type] for e in s.events if e.type in HS}
+    ours = {(a.frame, a.code if a.code is not None else -1) for a in s.alerts}
+    assert ours == alerts
