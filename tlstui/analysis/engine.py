@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report, diagnose_session
 from tlstui.analysis.diagnosis.registry import NeighbourIndex
 from tlstui.analysis.model import CaptureInfo, Endpoint, Report, Session
@@ -643,6 +642,10 @@ def _finish(conn: _Conn, keys=None) -> Session:
     for reader in b.readers:
         reader.finish()
     if keys is not None:
+        # Imported here: decryption (and the cryptography backend) is loaded only when a
+        # key log was found, which keeps start-up short for the common case.
+        from tlstui.analysis.decrypt import decrypt_session
+
         decrypt_session(b, keys)
     s = b.s
     s.last_frame = conn.last_frame
