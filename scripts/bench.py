@@ -3,9 +3,13 @@
 
     scripts/bench.py [CAPTURE] [--runs 3] [--slow 60] [--timeout 300] [--json OUT]
 
-CAPTURE defaults to /tmp/tlstui-big.pcap and is built with scripts/make_big_capture.py when it
-is missing (about 1.3 GB, 20,000 TLS sessions, 10% failed).  The page cache is warmed first, so
-every tool reads from memory.  Each command runs in a fresh process under ``/usr/bin/time``:
+Two traffic shapes are timed, one after the other: bulk (CAPTURE, the sessions as recorded:
+files sent in 16 KiB records) and chatty (--chatty, the same sessions with their application
+data re-framed as one to four small records per segment). CAPTURE defaults to
+/tmp/tlstui-big.pcap (the chatty one to /tmp/tlstui-big-chatty.pcap); each is built with
+scripts/make_big_capture.py when it is missing (about 1.3 GB, 20,000 TLS sessions, 10%
+failed). The page cache is warmed first, so every tool reads from memory. Each command runs
+in a fresh process under ``/usr/bin/time``:
 
   tlstui    python -m tlstui CAPTURE --json > /dev/null
   tshark    tshark -r CAPTURE -n -Y "tls.handshake.type or tls.alert_message" -T fields
@@ -14,11 +18,13 @@ every tool reads from memory.  Each command runs in a fresh process under ``/usr
               -e tls.handshake.ciphersuite -e tls.alert_message.desc > /dev/null
   dpkt      python -c 'for ts, buf in dpkt.pcap.Reader(f): pass'    (the floor: reading only)
 
-A tool is run --runs times (best wall time kept) unless its first run took longer than --slow
-seconds, then once; the table says how many runs each figure is the best of.  The first tlstui
-run writes its JSON to a temporary file instead of /dev/null, and that output is checked
-against the capture's manifest (sessions, failed sessions, packets).  Ratios are tool / tshark,
-for wall time and for CPU time (user + sys), which is the steadier figure on a busy machine.
+The tools take turns (tshark, tlstui, dpkt, tshark, ...), so a change in the machine's load
+hits all of them alike. A tool is run --runs times (best wall time kept) unless its first
+run took longer than --slow seconds, then once; the table says how many runs each figure is
+the best of. The first tlstui run writes its JSON to a temporary file instead of /dev/null,
+and that output is checked against the capture's manifest (sessions, failed sessions,
+packets). Ratios are tool / tshark, for wall time and for CPU time (user + sys), which is
+the steadier figure on a busy machine.
 """
 
 from __future__ import annotations
@@ -120,24 +126,33 @@ def timed(cmd: list[str], stdout, env=None, cwd=None, timeout: float | None = No
     return res
 
 
-def best_of(name: str, run, runs: int, slow: float) -> dict:
-    """Run up to *runs* times (once when the first run is slower than *slow* s); keep the
-    fastest wall time, and its CPU time; the peak RSS is the largest seen."""
-    results = []
+def interleaved(tools: list[tuple[str, object]], runs: int, slow: float) -> list[dict]:
+    """Run each tool up to *runs* times, taking turns; a tool stops after a timeout, an error
+    or a first run slower than *slow* s.  One summary per tool, in *tools* order."""
+    results: dict[str, list[dict]] = {name: [] for name, _ in tools}
+    done: set[str] = set()
     for i in range(runs):
-        r = run(i)
-        results.append(r)
-        print(
-            f"  {name} run {i + 1}: "
-            + (
-                f"timeout after {r['wall']:.0f} s"
-                if r.get("timeout")
-                else f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['rss_mb']:.0f} MB"
-            ),
-            file=sys.stderr,
-        )
-        if r.get("timeout") or r.get("exit") or r["wall"] > slow:
-            break
+        for name, run in tools:
+            if name in done:
+                continue
+            r = run(i)  # type: ignore[operator]
+            results[name].append(r)
+            print(
+                f"  {name} run {i + 1}: "
+                + (
+                    f"timeout after {r['wall']:.0f} s"
+                    if r.get("timeout")
+                    else f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['rss_mb']:.0f} MB"
+                ),
+                file=sys.stderr,
+            )
+            if r.get("timeout") or r.get("exit") or r["wall"] > slow:
+                done.add(name)
+    return [summary(name, results[name]) for name, _ in tools]
+
+
+def summary(name: str, results: list[dict]) -> dict:
+    """Keep the fastest wall time, and its CPU time; the peak RSS is the largest seen."""
     ok = [r for r in results if not r.get("timeout")]
     if not ok:
         return {"name": name, "runs": len(results), "timeout": True, "wall": results[0]["wall"]}
@@ -256,13 +271,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20000, help="when building the capture")
     ap.add_argument("--target-mb", type=float, default=1300, help="when building the capture")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument(
+        "--shapes",
+        default="bulk,chatty",
+        help="traffic shapes to time, comma-separated: bulk (CAPTURE) and chatty (--chatty)",
+    )
+    ap.add_argument(
+        "--chatty",
+        help="the chatty capture (default: CAPTURE with -chatty before the suffix; built with "
+        "make_big_capture.py --shape chatty when missing)",
+    )
     a = ap.parse_args(argv)
-    only = set(a.only.split(","))
-
     if not Path(TIME).exists():
         print(f"{TIME} is missing: apt-get install -y time", file=sys.stderr)
         return 2
-    cap = Path(a.capture)
+    bulk = Path(a.capture)
+    chatty = Path(a.chatty) if a.chatty else bulk.with_name(f"{bulk.stem}-chatty{bulk.suffix}")
+    code = 0
+    figures: dict[str, dict] = {}
+    for shape in a.shapes.split(","):
+        cap = {"bulk": bulk, "chatty": chatty}[shape]
+        print(f"\n== shape {shape}: {cap}")
+        rc, figures[shape] = bench_capture(a, shape, cap)
+        code = max(code, rc)
+    if a.json:
+        a.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return code
+
+
+def bench_capture(a: argparse.Namespace, shape: str, cap: Path) -> tuple[int, dict]:
+    """Time the tools on one capture (built first when missing); print the table."""
+    only = set(a.only.split(","))
     if not cap.exists():
         print(f"{cap} is missing; building it ...", file=sys.stderr)
         subprocess.run(
@@ -274,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(a.sessions),
                 "--target-mb",
                 str(a.target_mb),
+                "--shape",
+                shape,
             ],
             check=True,
         )
@@ -329,32 +370,30 @@ def main(argv: list[str] | None = None) -> int:
                     return timed(tlstui_cmd, fh, env=env, cwd=root, timeout=a.timeout)
             return timed(tlstui_cmd, subprocess.DEVNULL, env=env, cwd=root, timeout=a.timeout)
 
+        tools: list[tuple[str, object]] = []
         if "tshark" in only:
-            rows.append(
-                best_of(
+            tools.append(
+                (
                     "tshark",
                     lambda i: timed(tshark_cmd(str(cap)), subprocess.DEVNULL, timeout=a.timeout),
-                    a.runs,
-                    a.slow,
                 )
             )
         if "tlstui" in only:
-            r = best_of("tlstui --json", run_tlstui, a.runs, a.slow)
-            rows.append(r)
-            if not r.get("timeout") and out_json.exists() and out_json.stat().st_size:
-                try:
-                    check = check_tlstui(out_json, manifest)
-                except (ValueError, KeyError) as exc:
-                    check = {"problems": [f"output is not the expected JSON: {exc}"]}
+            tools.append(("tlstui --json", run_tlstui))
         if "dpkt" in only:
-            rows.append(
-                best_of(
+            tools.append(
+                (
                     "dpkt read loop",
                     lambda i: timed(dpkt_cmd, subprocess.DEVNULL, env=env, timeout=a.timeout),
-                    a.runs,
-                    a.slow,
                 )
             )
+        rows.extend(interleaved(tools, a.runs, a.slow))
+        r = next((x for x in rows if x["name"] == "tlstui --json"), None)
+        if r and not r.get("timeout") and out_json.exists() and out_json.stat().st_size:
+            try:
+                check = check_tlstui(out_json, manifest)
+            except (ValueError, KeyError) as exc:
+                check = {"problems": [f"output is not the expected JSON: {exc}"]}
 
     ref = next((r for r in rows if r["name"] == "tshark"), None) or {"timeout": True}
     print()
@@ -392,24 +431,18 @@ def main(argv: list[str] | None = None) -> int:
     print("  tlstui: " + shlex.join(tlstui_cmd) + " > /dev/null")
     print("  tshark: " + shlex.join(tshark_cmd(str(cap))) + " > /dev/null")
     print("  dpkt:   " + shlex.join(dpkt_cmd[:2]) + " ... " + str(cap))
-    if a.json:
-        a.json.write_text(
-            json.dumps(
-                {
-                    "capture": str(cap),
-                    "bytes": size,
-                    "manifest": manifest,
-                    "machine": info,
-                    "tlstui_root": root,
-                    "results": rows,
-                    "check": check,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+    figures = {
+        "shape": shape,
+        "capture": str(cap),
+        "bytes": size,
+        "manifest": manifest,
+        "machine": info,
+        "tlstui_root": root,
+        "results": rows,
+        "check": check,
+    }
     bad = check is not None and check["problems"]
-    return 1 if bad else 0
+    return (1 if bad else 0), figures
 
 
 if __name__ == "__main__":

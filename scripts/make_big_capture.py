@@ -519,6 +519,108 @@ def load_templates(cache: Path, rebuild: bool = False) -> list[dict]:
     return templates
 
 
+# -- the chatty shape ------------------------------------------------------------------------
+
+
+def _payload_span(f: bytes) -> tuple[int, int, int]:
+    """(payload offset, payload length, sequence number) of an IPv4/TCP frame."""
+    ihl = (f[14] & 0x0F) * 4
+    t = 14 + ihl
+    total = struct.unpack_from(">H", f, 16)[0]
+    pay = t + (f[t + 12] >> 4) * 4
+    return pay, 14 + total - pay, struct.unpack_from(">I", f, t + 4)[0]
+
+
+def _records(stream: bytes | bytearray, start: int = 0):
+    """(offset, content type, total length) of each whole TLS record from *start*."""
+    pos = start
+    while pos + 5 <= len(stream):
+        length = stream[pos + 3] << 8 | stream[pos + 4]
+        if pos + 5 + length > len(stream):
+            return
+        yield pos, stream[pos], 5 + length
+        pos += 5 + length
+
+
+def chatty_template(tpl: dict) -> dict:
+    """The same session re-framed as chatty traffic: every application-data record after
+    the client's Finished is cut at the TCP segment boundaries and each segment's share cut
+    again into 1-4 records (cycling), so segments hold one or several whole small records
+    in both directions, as with API, chat or database traffic over TLS.
+
+    Only the 5-byte record headers are rewritten (over ciphertext bytes the stack sent), so
+    packets, sizes, sequence numbers and timing stay those of the recorded session;
+    handshake, ChangeCipherSpec and alert records are untouched.  A template whose streams
+    are not contiguous (a retransmission) is returned unchanged.
+    """
+    pkts = [(rel, d, bytearray(f)) for rel, d, f in tpl["packets"]]
+    spans: list[list[tuple[int, int, int]]] = [[], []]  # per direction: (pkt idx, off, len)
+    streams = [bytearray(), bytearray()]
+    nxt: list[int | None] = [None, None]
+    for i, (_, d, f) in enumerate(pkts):
+        pay, plen, seq = _payload_span(f)
+        if plen <= 0:
+            continue
+        if nxt[d] is not None and seq != nxt[d]:
+            return tpl
+        nxt[d] = (seq + plen) & 0xFFFFFFFF
+        spans[d].append((i, len(streams[d]), plen))
+        streams[d] += f[pay : pay + plen]
+
+    def pkt_of(d: int, off: int) -> int:
+        for i, o, n in spans[d]:
+            if o <= off < o + n:
+                return i
+        return len(pkts)
+
+    # The client's Finished: the record after its ChangeCipherSpec.
+    fin_end, fin_pkt, after_ccs = -1, len(pkts), False
+    for off, ctype, tot in _records(streams[0]):
+        if after_ccs:
+            fin_end, fin_pkt = off + tot, pkt_of(0, off + tot - 1)
+            break
+        after_ccs = ctype == 20
+    if fin_end < 0:
+        return tpl
+    cuts = [{o for _, o, _ in spans[d]} for d in (0, 1)]
+    k = 0
+    for d in (0, 1):
+        st = streams[d]
+        new = bytearray(st)
+        for off, ctype, tot in list(_records(st)):
+            if ctype != 23 or (d == 0 and off < fin_end) or (d == 1 and pkt_of(1, off) <= fin_pkt):
+                continue
+            # Pieces of this record between segment boundaries; pieces under 6 bytes join
+            # the next one so every new record has a body.
+            edges = [off, *sorted(c for c in cuts[d] if off < c < off + tot), off + tot]
+            pieces: list[tuple[int, int]] = []
+            a = off
+            for b in edges[1:]:
+                if b - a >= 6 or b == off + tot:
+                    pieces.append((a, b))
+                    a = b
+            if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] < 6:
+                last = pieces.pop()
+                pieces[-1] = (pieces[-1][0], last[1])
+            for a, b in pieces:
+                k = k % 4 + 1
+                parts = max(1, min(k, (b - a) // 6))
+                step = (b - a) // parts
+                for j in range(parts):
+                    ra = a + j * step
+                    rb = b if j == parts - 1 else ra + step
+                    new[ra : ra + 5] = bytes([23, 3, 3]) + struct.pack(">H", rb - ra - 5)
+        for i, o, n in spans[d]:
+            f = pkts[i][2]
+            pay, _, _ = _payload_span(f)
+            f[pay : pay + n] = new[o : o + n]
+    for _, _, f in pkts:
+        _fix_checksums(f)
+    out = dict(tpl)
+    out["packets"] = [(rel, d, bytes(f)) for rel, d, f in pkts]
+    return out
+
+
 # -- replication ---------------------------------------------------------------------------
 
 
@@ -702,12 +804,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cache", type=Path, default=Path(DEFAULT_CACHE))
     p.add_argument("--rebuild-templates", action="store_true")
+    p.add_argument(
+        "--shape",
+        choices=("bulk", "chatty"),
+        default="bulk",
+        help="bulk: the sessions as recorded (16 KiB records); chatty: application data "
+        "re-framed as one to four small records per segment",
+    )
     a = p.parse_args(argv)
     out = Path(a.out).resolve()
     repo = Path(__file__).resolve().parent.parent
     if out.is_relative_to(repo):
         p.error(f"{out} is inside the repository; write the capture elsewhere (e.g. /tmp)")
     templates = load_templates(a.cache, a.rebuild_templates)
+    if a.shape == "chatty":
+        templates = [chatty_template(t) for t in templates]
     t0 = time.monotonic()
     m = write_capture(out, templates, a.sessions, int(a.target_mb * 1e6), a.fail_ratio, a.seed)
     print(

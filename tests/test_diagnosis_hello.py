@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import CAPTURES
 from sessionkit import T0, Kit, client_hello, diag, ok_tls12, ok_tls13, report, run, server_hello
 
 import tlstui.analysis.diagnosis as d
+from tlstui.analysis import engine
 from tlstui.analysis.diagnosis import rules_hello as rh
 
 LEGACY_SUITES = [0x000A, 0x0005, 0x002F, 0x0035]
@@ -157,6 +159,7 @@ def test_cipher_legacy_only_offer():
     assert d.best.confidence == "medium"
     assert d.best.fault == "client"
     assert d.best.evidence == [4, 5]
+    assert d.best.rule == "legacy_suites_only"
     assert "likely" in d.best.summary.lower()
 
 
@@ -170,6 +173,7 @@ def test_cipher_high_when_same_server_uses_an_unoffered_suite():
     )
     c = diag(bad, report(bad, good)).best
     assert c.cause == "no_shared_cipher" and c.confidence == "high"
+    assert c.rule == "suite_used_elsewhere"
     assert 21 in c.evidence
 
 
@@ -208,9 +212,18 @@ def test_cipher_only_ccm_tls13_suites_offered():
     s = Kit().ch(versions=[0x0304], suites=[0x1304]).alert("server", 40).build()
     c = diag(s).best
     assert c.cause == "no_shared_cipher" and c.confidence == "medium"
-    assert c.fault == "client"
+    assert c.fault == "client" and c.rule == "rare_tls13_suites_only"
     assert "TLS_AES_128_CCM_SHA256" in c.summary
     assert "not enable by default" in c.summary
+
+
+def test_narrow_tls13_offer_with_the_mandatory_suite_is_low():
+    # aioquic's client limited to TLS_AES_128_GCM_SHA256 against a server limited to
+    # TLS_AES_256_GCM_SHA384 looks like this; so would a server without the client's groups.
+    s = Kit().ch(versions=[0x0304], suites=[0x1301], groups=[29, 23]).alert("server", 40).build()
+    c = diag(s).best
+    assert (c.cause, c.confidence, c.rule) == ("no_shared_cipher", "low", "narrow_tls13_suites")
+    assert "group restriction" in c.explanation
 
 
 def test_cipher_gcm_tls13_offer_stays_low():
@@ -224,6 +237,7 @@ def test_cipher_no_rsa_pss_in_tls13_offer():
     s = Kit().ch(sigalgs=[0x0401, 0x0403]).alert("server", 40).build()
     c = diag(s).best
     assert c.cause == "no_shared_cipher" and c.confidence == "medium"
+    assert c.rule == "no_rsa_pss_offered"
     assert "rsa_pss_rsae" in c.explanation
 
 
@@ -231,6 +245,7 @@ def test_cipher_server_chose_unoffered_suite():
     s = Kit().ch(suites=[0x1301]).sh(version=0x0304, suite=0x1302).alert("client", 47).build()
     c = diag(s).best
     assert c.cause == "no_shared_cipher" and c.fault == "server" and c.confidence == "high"
+    assert c.rule == "suite_chosen_not_offered"
 
 
 # --- no_common_group -----------------------------------------------------------------------------
@@ -243,12 +258,14 @@ def test_group_only_pq_groups():
     assert d.best.confidence == "medium"
     assert "post-quantum" in d.best.explanation
     assert d.best.evidence == [4, 5]
+    assert d.best.rule == "no_common_group"
 
 
 def test_group_only_ffdhe():
     s = Kit().ch(versions=[0x0304], groups=[256, 257]).alert("server", 40).build()
     c = diag(s).best
     assert c.cause == "no_common_group" and "FFDHE" in c.explanation
+    assert c.rule == "no_common_group"
 
 
 def test_group_high_with_same_server_success():
@@ -256,6 +273,7 @@ def test_group_high_with_same_server_success():
     good = Kit(frame=20, client_port=50001).ch().sh(group=29).build(status="ok")
     c = diag(bad, report(bad, good)).best
     assert c.cause == "no_common_group" and c.confidence == "high"
+    assert c.rule == "group_used_elsewhere"
 
 
 def test_group_hrr_for_unoffered_group():
@@ -265,6 +283,7 @@ def test_group_hrr_for_unoffered_group():
     assert d.best.confidence == "high"
     assert d.best.fault == "server"
     assert d.best.evidence == [4, 5, 6]
+    assert d.best.rule == "hrr_group_not_offered"
 
 
 def test_group_second_hello_without_requested_share():
@@ -279,6 +298,7 @@ def test_group_second_hello_without_requested_share():
     c = diag(s).best
     assert c.cause == "no_common_group" and c.fault == "client"
     assert c.evidence == [4, 5, 6, 7]
+    assert (c.confidence, c.rule) == ("high", "hrr_share_not_sent")
 
 
 def test_group_weak_dh_at_p3():
@@ -293,12 +313,247 @@ def test_group_weak_dh_at_p3():
     )
     c = diag(s).best
     assert c.cause == "no_common_group" and c.fault == "server"
+    assert (c.confidence, c.rule) == ("high", "weak_dh_group")
     assert "1024-bit" in c.summary
 
 
 def test_group_not_for_mainstream_offer():
     s = Kit().ch().alert("server", 40).build()
-    assert run(rh.no_common_group, s) is None
+    assert [r for r in GROUP_RULES if run(r, s) is not None] == []
+
+
+# --- one named rule per branch ------------------------------------------------------------------
+# Each suite or group explanation is its own rule; for any session at most one of a family
+# fires, so splitting them left the candidate list as one rule would make it.
+
+CIPHER_RULES = [
+    rh.suite_chosen_not_offered,
+    rh.suite_used_elsewhere,
+    rh.legacy_suites_only,
+    rh.rare_tls13_suites_only,
+    rh.narrow_tls13_suites,
+    rh.no_rsa_pss_offered,
+    rh.tls12_suites_refused,
+    rh.no_shared_cipher,
+]
+GROUP_RULES = [
+    rh.hrr_group_not_offered,
+    rh.hrr_share_not_sent,
+    rh.weak_dh_group,
+    rh.ske_curve_not_offered,
+    rh.key_share_not_offered,
+    rh.group_used_elsewhere,
+    rh.no_supported_groups,
+    rh.tls13_groups_refused,
+    rh.no_common_group,
+]
+
+
+def _suite_elsewhere():
+    bad = Kit().ch(versions=[], suites=[0xC02F]).alert("server", 40).build()
+    good = (
+        Kit(frame=20, client_port=50001)
+        .ch(versions=[], suites=[0xC02B])
+        .sh(version=0x0303, suite=0xC02B)
+        .build(status="ok")
+    )
+    return bad, report(bad, good)
+
+
+def _group_elsewhere():
+    bad = Kit().ch(versions=[0x0304], groups=[30]).alert("server", 40).build()
+    good = Kit(frame=20, client_port=50001).ch().sh(group=29).build(status="ok")
+    return bad, report(bad, good)
+
+
+def _alone(kit):
+    return lambda: (kit.build(), None)
+
+
+BRANCHES = [
+    # (session maker, rule name, cause, confidence, fault)
+    (
+        _alone(Kit().ch(suites=[0x1301]).sh(version=0x0304, suite=0x1302).alert("client", 47)),
+        "suite_chosen_not_offered",
+        "no_shared_cipher",
+        "high",
+        "server",
+    ),
+    (_suite_elsewhere, "suite_used_elsewhere", "no_shared_cipher", "high", "server"),
+    (
+        _alone(Kit().ch(versions=[], suites=LEGACY_SUITES).alert("server", 40)),
+        "legacy_suites_only",
+        "no_shared_cipher",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(Kit().ch(versions=[0x0304], suites=[0x1304, 0x1305]).alert("server", 40)),
+        "rare_tls13_suites_only",
+        "no_shared_cipher",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(versions=[0x0304], suites=[0x1302], groups=[29, 23, 24], shares=[29])
+            .alert("server", 40)
+        ),
+        "narrow_tls13_suites",
+        "no_shared_cipher",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(Kit().ch(sigalgs=[0x0401, 0x0403]).alert("server", 40)),
+        "no_rsa_pss_offered",
+        "no_shared_cipher",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(Kit().ch(versions=[], suites=[0xC02F, 0xC030]).alert("server", 40)),
+        "tls12_suites_refused",
+        "no_shared_cipher",
+        "medium",
+        "server",
+    ),
+    (
+        _alone(Kit().ch(versions=[0x0304, 0x0303]).alert("server", 71)),
+        "no_shared_cipher",
+        "no_shared_cipher",
+        "low",
+        "server",
+    ),
+    (
+        _alone(Kit().ch(groups=[29, 23], shares=[29]).hrr(29).alert("client", 47)),
+        "hrr_group_not_offered",
+        "no_common_group",
+        "high",
+        "server",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(groups=[29, 23], shares=[29])
+            .hrr(23)
+            .ch(groups=[29, 23], shares=[29])
+            .alert("server", 47)
+        ),
+        "hrr_share_not_sent",
+        "no_common_group",
+        "high",
+        "client",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(versions=[], suites=[0x0033])
+            .sh(version=0x0303, suite=0x0033)
+            .ske(dh_bits=1024)
+            .shd()
+            .alert("client", 47)
+        ),
+        "weak_dh_group",
+        "no_common_group",
+        "medium",
+        "server",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(versions=[], suites=[0xC02F], groups=[29, 23])
+            .sh(version=0x0303, suite=0xC02F)
+            .ske(group=25)
+            .shd()
+            .alert("client", 47)
+        ),
+        "ske_curve_not_offered",
+        "no_common_group",
+        "high",
+        "server",
+    ),
+    (
+        _alone(Kit().ch(groups=[29, 23], shares=[29]).sh(group=23).alert("client", 47)),
+        "key_share_not_offered",
+        "no_common_group",
+        "high",
+        "server",
+    ),
+    (_group_elsewhere, "group_used_elsewhere", "no_common_group", "high", "client"),
+    (
+        _alone(
+            Kit().ch(versions=[0x0304], suites=[0x1301], groups=[], shares=[]).alert("server", 109)
+        ),
+        "no_supported_groups",
+        "no_common_group",
+        "medium",
+        "client",
+    ),
+    (
+        _alone(
+            Kit()
+            .ch(versions=[0x0304], suites=[0x1301, 0x1302, 0x1303], groups=[29, 23], shares=[29])
+            .alert("server", 40)
+        ),
+        "tls13_groups_refused",
+        "no_common_group",
+        "medium",
+        "server",
+    ),
+    (
+        _alone(Kit().ch(versions=[0x0304], groups=[0x11EC], shares=[0x11EC]).alert("server", 40)),
+        "no_common_group",
+        "no_common_group",
+        "medium",
+        "client",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "name", "cause", "confidence", "fault"), BRANCHES)
+def test_each_branch_is_one_named_rule(make, name, cause, confidence, fault):
+    s, rep = make()
+    family = CIPHER_RULES if cause == "no_shared_cipher" else GROUP_RULES
+    fired = [r.__name__ for r in family if run(r, s, rep) is not None]
+    assert fired == [name]
+    c = next(c for c in diag(s, rep).candidates if c.cause == cause)
+    assert (c.rule, c.confidence, c.fault) == (name, confidence, fault)
+
+
+@pytest.mark.parametrize(
+    ("name", "cause", "rule", "confidence", "fault"),
+    [
+        # OpenSSL client offering TLS 1.2 ECDHE-RSA-CHACHA20 and AES256-SHA256 (tshark: 0xcca8,
+        # 0x003d) to an OpenSSL server with only ECDHE-RSA-AES128-GCM-SHA256: 40 at P1.
+        (
+            "tls12-no-shared-cipher.pcap",
+            "no_shared_cipher",
+            "tls12_suites_refused",
+            "medium",
+            "server",
+        ),
+        # OpenSSL TLS 1.3-only client with X25519:P-256 (0x001d, 0x0017), OpenSSL server with
+        # only P-384: 40 at P1 and no HelloRetryRequest.
+        (
+            "tls13-no-common-group.pcap",
+            "no_common_group",
+            "tls13_groups_refused",
+            "medium",
+            "server",
+        ),
+        # The same refusal also leaves the modern-offer suite explanation as a low candidate.
+        ("tls13-no-common-group.pcap", "no_shared_cipher", "no_shared_cipher", "low", "server"),
+    ],
+)
+def test_split_rule_names_on_real_captures(name, cause, rule, confidence, fault):
+    path = CAPTURES / name
+    if not path.exists():
+        pytest.skip(f"{name} not generated")
+    s = engine.analyze(path).sessions[0]
+    c = next(c for c in s.diagnosis.candidates if c.cause == cause)
+    assert (c.rule, c.confidence, c.fault) == (rule, confidence, fault)
 
 
 # --- sni / alpn ----------------------------------------------------------------------------------
@@ -342,8 +597,8 @@ def test_alpn_mismatch():
         rh.version_below_client_minimum,
         rh.no_secure_renegotiation,
         rh.fallback_detected,
-        rh.no_shared_cipher,
-        rh.no_common_group,
+        *CIPHER_RULES,
+        *GROUP_RULES,
         rh.sni_rejected,
         rh.alpn_mismatch,
     ],

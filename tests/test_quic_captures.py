@@ -102,6 +102,16 @@ def test_no_common_cipher_is_handshake_failure_in_initial() -> None:
     assert s.quic is not None and s.quic.close is not None
     assert (s.quic.close.error_code, s.quic.close.tls_alert) == (0x128, 40)
     assert s.status == "failed"
+    # aioquic's client offers only TLS_AES_128_GCM_SHA256 and four mainstream groups; the
+    # server was limited to TLS_AES_256_GCM_SHA384. The mandatory suite was offered, so the
+    # capture cannot rule out a group restriction: the suite answer, but only at low.
+    assert s.diagnosis is not None
+    best = s.diagnosis.best
+    assert (best.cause, best.confidence, best.rule) == (
+        "no_shared_cipher",
+        "low",
+        "narrow_tls13_suites",
+    )
 
 
 def test_version_negotiation_is_a_version_mismatch() -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.diagnosis import diagnose_report, diagnose_session
 from tlstui.analysis.diagnosis.registry import NeighbourIndex
 from tlstui.analysis.model import CaptureInfo, Endpoint, KeylogInfo, Report, Session
@@ -82,6 +81,7 @@ class _Conn:
         "end",
         "halves",
         "builder",
+        "readers",
         "client_dir",
         "sniffed",
         "closed",
@@ -99,6 +99,9 @@ class _Conn:
         self.end = ts
         self.halves: list[HalfStream] = [HalfStream(), HalfStream()]
         self.builder: SessionBuilder | None = None
+        # The record readers by direction (readers[d] is halves[d].consumer), typed as what
+        # they are, set once when the connection turns TLS: the hot loop reads them unnarrowed.
+        self.readers: tuple[RecordReader, ...] = ()
         self.client_dir = 0
         self.sniffed = 0
         self.closed = 0  # bit 1: dir 0 FIN/RST, bit 2: dir 1
@@ -127,6 +130,7 @@ def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool
     readers = [RecordReader(builder, CLIENT), RecordReader(builder, SERVER)]
     builder.readers = readers
     conn.builder = builder
+    conn.readers = (readers[client_dir], readers[1 ^ client_dir])
     conn.client_dir = client_dir
     conn.state = TLS
     for d in (0, 1):
@@ -440,8 +444,7 @@ def _scan(
                             conn.halves = []
                             continue
                 if state == TLS:
-                    # A TLS half's consumer is its RecordReader (set by _start_tls).
-                    rdr: Any = half.consumer
+                    rdr = conn.readers[d]
                     if rdr.skip > plen and seq == half.next_seq and not cut:
                         # Bulk data inside a record being skipped: account for it, copy nothing.
                         half.next_seq = (seq + plen) & 0xFFFFFFFF
@@ -451,7 +454,9 @@ def _scan(
                         half.segment(seq, mv[pay : pay + plen], frame, ts)
                     if cut:
                         snapcut += 1
-                        half.next_seq = ((half.next_seq or 0) + cut) % (1 << 32)
+                        nxt = half.next_seq
+                        assert nxt is not None  # set by the skip above or by segment()
+                        half.next_seq = (nxt + cut) % (1 << 32)
                         if half.consumer is not None:
                             half.consumer.gap(cut, frame)
             elif cut:
@@ -463,7 +468,7 @@ def _scan(
                         other.acked(ack, frame)
                 if flags & (FIN | RST):
                     b = conn.builder
-                    assert b is not None  # a TLS connection has its session builder
+                    assert b is not None  # state TLS implies _start_tls ran; checked once per close
                     side = d ^ conn.client_dir
                     b.on_close(side, "RST" if flags & RST else "FIN", frame, ts)
                     if not conn.closing:
@@ -721,6 +726,10 @@ def _finish(conn: _Conn, keys=None) -> Session:
         reader.finish()
     s = b.s
     if keys is not None:
+        # Imported here: decryption (and the cryptography backend) is loaded only when a
+        # key log was found, which keeps start-up short for the common case.
+        from tlstui.analysis.decrypt import decrypt_session
+
         decrypt_session(b, keys)
         s.secrets = _secrets_state(s, keys)
     s.last_frame = conn.last_frame

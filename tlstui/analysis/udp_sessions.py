@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import struct
 
-from tlstui.analysis.decrypt import decrypt_session
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
 from tlstui.tls import dtls, names
@@ -336,6 +335,9 @@ class UdpTracker:
                     "record(s) shown once"
                 )
         if self.keylog is not None:
+            # Imported here: decryption loads cryptography, needed only with a key log.
+            from tlstui.analysis.decrypt import decrypt_session
+
             decrypt_session(b, self.keylog)
         b.finish()
         s.transport = "udp"

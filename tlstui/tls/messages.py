@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import struct
 import warnings
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from tlstui.tls.model import (
     CertificateInfo,
@@ -25,7 +24,12 @@ from tlstui.tls.model import (
     ServerKeyExchange,
 )
 from tlstui.tls.names import extension_name, kex_of_suite
-from tlstui.tls.x509 import summarize_certificate
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography (x509 parsing) is imported where a certificate or a distinguished name is
+# met, not at start-up: most of a large capture, and many small ones, never need it.
 
 __all__ = [
     "HRR_RANDOM",
@@ -368,6 +372,8 @@ def decode_certificate(body: bytes, tls13: bool) -> CertificateMsg:
     entries = _Reader(r.vec(3, "certificate_list"), "Certificate")
     chain: list[CertificateInfo] = []
     omitted = 0
+    from tlstui.tls.x509 import summarize_certificate  # cryptography: loaded when first met
+
     while entries.remaining:
         der = entries.vec(3, "cert_data")
         if tls13:
@@ -500,6 +506,8 @@ def dn_to_string(der: bytes) -> str:
     SET of SEQUENCE {OID, value}) are walked here and cryptography renders the text, the same
     way it renders certificate subjects.
     """
+    from cryptography import x509  # loaded when a name is first met
+
     try:
         rdns: list[x509.RelativeDistinguishedName] = []
         for rdn_der in _der_items(_der_unwrap(der, 0x30)):
@@ -529,6 +537,8 @@ def dn_to_string(der: bytes) -> str:
 def _name_attribute(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribute:
     """A NameAttribute without cryptography's length checks (as when it loads certificates):
     a capture may hold a 3-letter country name, and it should still be shown."""
+    from cryptography import x509
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass, field
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from typing import TYPE_CHECKING
 
 from tlstui.tls.names import alert_name
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
+# cryptography is imported where a packet is opened, so a capture without QUIC never loads it.
 
 __all__ = [
     "QUIC_V1",
@@ -122,12 +124,16 @@ class PacketKeys:
     _aead: object = None
 
     def aead(self) -> AESGCM | ChaCha20Poly1305:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
         if self._aead is None:
             self._aead = ChaCha20Poly1305(self.key) if self.chacha else AESGCM(self.key)
         return self._aead  # type: ignore[return-value]
 
     def mask(self, sample: bytes) -> bytes:
         """RFC 9001 5.4.3/5.4.4: five bytes of header-protection mask from a 16-byte sample."""
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         if self.chacha:
             enc = Cipher(algorithms.ChaCha20(self.hp, sample), mode=None).encryptor()
             return enc.update(b"\x00" * 5)
@@ -267,6 +273,8 @@ def unprotect(
     pn = _decode_pn(largest, truncated, pn_len * 8)
     header = bytes([first]) + bytes(buf[pos + 1 : pn_offset]) + pn_bytes
     nonce = (int.from_bytes(keys.iv, "big") ^ pn).to_bytes(12, "big")
+    from cryptography.exceptions import InvalidTag
+
     try:
         plain = keys.aead().decrypt(nonce, bytes(buf[pn_offset + pn_len : end]), header)
     except (InvalidTag, ValueError, OverflowError):
@@ -300,6 +308,9 @@ def retry_integrity_ok(buf: bytes, odcid: bytes, version: int) -> bool:
     if len(buf) < 16:
         return False
     pseudo = bytes([len(odcid)]) + odcid + bytes(buf[:-16])
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         AESGCM(key).decrypt(nonce, bytes(buf[-16:]), pseudo)
     except InvalidTag:

@@ -94,6 +94,8 @@ class RecordReader:
         "dead",
         "records",
         "_v2_end",
+        "_fast_query",
+        "_run_sink",
     )
 
     def __init__(self, sink: RecordSink, side: int) -> None:
@@ -111,6 +113,12 @@ class RecordReader:
         self.dead = False
         self.records = 0
         self._v2_end = 0
+        # Optional sink hooks for the application-data fast path (a sink without them
+        # gets every record through on_record).
+        self._fast_query = getattr(sink, "fast_appdata", None)
+        self._run_sink = getattr(sink, "on_appdata_run", None)
+        if self._run_sink is None:
+            self._fast_query = None
 
     # -- input ------------------------------------------------------------------------------
 
@@ -128,6 +136,34 @@ class RecordReader:
             self.skip = 0
             self._end_skipped(frame, time)
             data = data[skip:]
+        if not self.buf and self._fast_query is not None and not self.resync and not self.sslv2:
+            # Nothing buffered and the sink allows the fast path: whole application-data
+            # records at the start of this segment all end in *frame*; count them straight
+            # from the segment, and buffer only what follows the last of them.
+            fast = self._fast_query(self.side)
+            if fast == -1 or (fast >= 0 and fast != frame):
+                pos = count = last = 0
+                n = len(data)
+                while n - pos >= 5:
+                    length = data[pos + 3] << 8 | data[pos + 4]
+                    end = pos + 5 + length
+                    if (
+                        data[pos] != APPDATA
+                        or data[pos + 1] != 3
+                        or data[pos + 2] > 4
+                        or not 0 < length <= MAX_RECORD
+                        or end > n
+                    ):
+                        break
+                    count += 1
+                    last = length
+                    pos = end
+                if count:
+                    self.records += count
+                    self._run_sink(self.side, count, last, frame, time)  # type: ignore[misc]
+                    if pos == n:
+                        return
+                    data = data[pos:]
         buf = self.buf
         buf += data
         self.marks.append((len(buf), frame, time))
@@ -158,13 +194,59 @@ class RecordReader:
         _, frame, time = self.marks[-1]
         return frame, time
 
+    def _fast_state(self) -> int:
+        """Ask the sink whether application-data records may take the fast path (see
+        ``_parse``): -2 no, -1 yes, a frame number: yes except for records ending in it."""
+        fast = self._fast_query
+        return -2 if fast is None else fast(self.side)
+
+    def _flush_run(self, count: int, length: int, end: int) -> None:
+        """Report *count* fast-path application-data records, the last *length* bytes long
+        and ending at buffer offset *end*, in one call."""
+        frame, time = self._frame_at(end)
+        self._run_sink(self.side, count, length, frame, time)  # type: ignore[misc]
+
     def _parse(self) -> None:
         buf = self.buf
         pos = 0
         n = len(buf)
         sink = self.sink
         side = self.side
+        # Fast path: once the sink says a direction is past its handshake, a complete
+        # application-data record (content type 23) changes nothing but counters and the
+        # last record seen, so a run of them is walked header to header without building a
+        # body or calling on_record, and reported as one on_appdata_run call before any other
+        # sink call.  Everything else (alerts, handshake, CCS, heartbeats, a header that is
+        # not plausible, a record not yet complete) takes the slow path below, after which
+        # the sink is asked again, because a slow record can change its answer.  Only this
+        # reader calls the sink during one _parse, so the answer cannot change otherwise.
+        fast = self._fast_state()
+        run = run_len = run_end = 0
         while n - pos >= 5 and not self.dead:
+            if fast != -2:
+                b0 = buf[pos]
+                length = buf[pos + 3] << 8 | buf[pos + 4]
+                end = pos + 5 + length
+                if (
+                    b0 == APPDATA
+                    and end <= n
+                    and buf[pos + 1] == 3
+                    and buf[pos + 2] <= 4
+                    and 0 < length <= MAX_RECORD
+                    and not self.resync
+                    and not self.sslv2
+                    and (fast == -1 or self._frame_at(end)[0] != fast)
+                ):
+                    self.records += 1
+                    run += 1
+                    run_len = length
+                    run_end = end
+                    pos = end
+                    continue
+            if run:
+                self._flush_run(run, run_len, run_end)
+                run = 0
+            fast = -2  # asked again after this slow record
             if self.resync:
                 found = self._find_header(pos)
                 if found < 0:
@@ -213,6 +295,9 @@ class RecordReader:
             else:
                 sink.on_record(side, b0, version, length, body, frame, first_frame, time)
             pos = end
+            fast = self._fast_state()
+        if run:
+            self._flush_run(run, run_len, run_end)
         if pos:
             del buf[:pos]
             marks = self.marks

@@ -357,12 +357,33 @@ def fallback_detected(s: Session, ctx: Context) -> Cause | None:
 
 
 # --- cipher suites ---------------------------------------------------------------------------
+#
+# One refusal, several explanations: ``_cipher_case`` walks the evidence in a fixed order and
+# names the first branch that fits, so exactly one of the rules below fires for a session and
+# the candidate list is what a single rule would give.
+
+_STACKS_40 = (
+    " OpenSSL, BoringSSL, Go, Java, rustls and GnuTLS all answer a missing common "
+    "suite with handshake_failure (40); GnuTLS also sends 40 for no common group or "
+    "key share, no usable signature algorithm and no certificate for the offered "
+    "key exchange, so 40 alone does not separate them."
+)
 
 
-@rule(priority=30)
-def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
-    """no_shared_cipher: handshake_failure (40) or insufficient_security (71) at P1 to an offer
-    whose suites a modern server would refuse; or a server choosing an unoffered suite."""
+@dataclass(slots=True)
+class _Case:
+    """The branch a negotiation refusal falls in, with the facts its rule reports."""
+
+    kind: str
+    ch: ClientHello
+    a: Alert | None
+    chf: int | None
+    other: Session | None = None  # a success of the same server that proves the mismatch
+
+
+def _cipher_case(s: Session, ctx: Context) -> _Case | None:
+    """Which cipher-suite explanation fits: the client refusing an unoffered suite (P2/P3), or
+    the server's 40/71 at P1 classified by cross-session proof, then by the offer."""
     ch = s.client_hello
     if not ctx.failed or ch is None:
         return None
@@ -376,113 +397,266 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         and sh.cipher_suite not in ch.cipher_suites
         and ctx.position in ("P2", "P3")
     ):
-        shf = pos.frame_of(s, "ServerHello", "server")
-        chosen = names.cipher_suite_name(sh.cipher_suite)
-        return make(
-            "no_shared_cipher",
-            "high" if a.code is not None else "medium",
-            f"The server chose {chosen}, which the client did not offer",
-            f"The ServerHello in frame {shf} selected {chosen}; the "
-            f"ClientHello in frame {chf} did not offer it, and the client refused with "
-            f"{alert_text(a)} in frame {a.frame}. The server, or a middlebox that rewrote the "
-            f"hello, is broken.",
-            [chf, shf, a.frame],
-            "server",
-            [s_client(s)],
-        )
+        return _Case("suite_chosen_not_offered", ch, a, chf)
     if not _p1_refusal(ctx, 40, 71):
         return None
-    assert a is not None
-    prof = offer_profile(ch)
-    versions = ch.offered_versions
-    suites = real_suites(ch)
-    evidence = [chf, a.frame]
-    base = (
-        f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
-        f"{a.frame}, before any ServerHello. The client offers {len(suites)} suites: "
-        f"{suites_text(suites)}."
-    )
-    stacks = (
-        " OpenSSL, BoringSSL, Go, Java, rustls and GnuTLS all answer a missing common "
-        "suite with handshake_failure (40); GnuTLS also sends 40 for no common group or "
-        "key share, no usable signature algorithm and no certificate for the offered "
-        "key exchange, so 40 alone does not separate them."
-    )
     for o in ctx.server_successes():
         if o.cipher_suite is not None and o.cipher_suite not in ch.cipher_suites:
-            of = pos.frame_of(o, "ServerHello", "server")
-            return make(
-                "no_shared_cipher",
-                "high",
-                f"No cipher suite in common: the server uses "
-                f"{names.cipher_suite_name(o.cipher_suite)}, which this client does not offer",
-                f"{base} The same server negotiated {names.cipher_suite_name(o.cipher_suite)} with "
-                f"session #{o.id} (frame {of}); this ClientHello does not offer it.{stacks}",
-                [*evidence, of],
-                "client" if not (prof["tls13"] or prof["modern"]) else "server",
-                [s_client(s, "-cipher", "'ALL'"), "Compare the client's and server's cipher lists"],
-            )
-    if not prof["tls13"] and not prof["modern"] and suites:
-        kinds = []
-        if prof["weak"]:
-            kinds.append("RC4/3DES/NULL/EXPORT")
-        if prof["legacy"]:
-            kinds.append("RSA key exchange or CBC")
-        return make(
-            "no_shared_cipher",
-            "medium",
-            "Likely no cipher suite in common: the client offers only legacy suites",
-            f"{base} None of them is a forward-secret AEAD suite (ECDHE/DHE with GCM or "
-            f"ChaCha20) or a TLS 1.3 suite; they are all {' or '.join(kinds)}, which current "
-            f"server defaults (OpenSSL 3 security level 2, Mozilla 'intermediate') refuse. "
-            f"The server's own list is not in the capture, hence 'likely'.{stacks}",
-            evidence,
-            "client",
-            [
-                s_client(s, "-cipher", "'ECDHE+AESGCM'"),
-                "Update or reconfigure the client's "
-                "cipher list to include ECDHE-AESGCM or TLS 1.3 suites",
-            ],
-        )
+            return _Case("suite_used_elsewhere", ch, a, chf, o)
+    prof = offer_profile(ch)
+    versions = ch.offered_versions
+    if not prof["tls13"] and not prof["modern"] and real_suites(ch):
+        return _Case("legacy_suites_only", ch, a, chf)
     rare13 = [c for c in prof["tls13"] if c not in DEFAULT_TLS13_SUITES]
     if prof["tls13"] and rare13 == prof["tls13"] and not prof["modern"]:
-        return make(
-            "no_shared_cipher",
-            "medium",
-            "Likely no cipher suite in common: the client offers only "
-            f"{suites_text(rare13, 2)}, which servers do not enable by default",
-            f"{base} The only TLS 1.3 suites offered are {suites_text(rare13, 2)}. OpenSSL, "
-            f"BoringSSL, Go, rustls and NSS enable only TLS_AES_128_GCM_SHA256, "
-            f"TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256 unless configured "
-            f"otherwise (GnuTLS's default priority does include AES-128-CCM), so a default "
-            f"server has nothing to pick. Add a GCM or ChaCha20 suite to the client, or enable "
-            f"the CCM suite on the server (OpenSSL: -ciphersuites).{stacks}",
-            evidence,
-            "client",
-            [
-                s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
-                "Compare the client's TLS 1.3 ciphersuites with the server's",
-            ],
-        )
-    hint = ""
+        return _Case("rare_tls13_suites_only", ch, a, chf)
+    if (
+        versions == [0x0304]
+        and prof["tls13"]
+        and set(prof["tls13"]) < DEFAULT_TLS13_SUITES
+        and set(real_groups(ch)) & MAINSTREAM_GROUPS
+    ):
+        return _Case("narrow_tls13_suites", ch, a, chf)
     if (
         0x0304 in versions
         and ch.signature_algorithms
         and not (set(ch.signature_algorithms) & RSA_PSS_RSAE)
     ):
-        hint = (
-            " The signature_algorithms list has no rsa_pss_rsae_* scheme, which a TLS 1.3 "
-            "server with an RSA certificate needs: that alone makes it fail with 40."
-        )
-        return make(
-            "no_shared_cipher",
-            "medium",
-            "Likely no usable signature algorithm: no RSA-PSS in the offer",
-            base + hint + stacks,
-            evidence,
-            "client",
-            [s_client(s)],
-        )
+        return _Case("no_rsa_pss_offered", ch, a, chf)
+    groups = real_groups(ch)
+    if (
+        0x0304 not in versions
+        and (prof["modern"] or prof["legacy"])
+        and (not groups or set(groups) & MAINSTREAM_GROUPS)
+    ):
+        return _Case("tls12_suites_refused", ch, a, chf)
+    return _Case("no_shared_cipher", ch, a, chf)
+
+
+def _cipher_p1(s: Session, ctx: Context, kind: str) -> tuple[_Case, Alert, str] | None:
+    """The case when it is *kind*, a server refusal at P1, with its alert and opening text."""
+    c = _cipher_case(s, ctx)
+    if c is None or c.kind != kind or c.a is None:
+        return None
+    suites = real_suites(c.ch)
+    base = (
+        f"The server refused the ClientHello in frame {c.chf} with {alert_text(c.a)} in frame "
+        f"{c.a.frame}, before any ServerHello. The client offers {len(suites)} suites: "
+        f"{suites_text(suites)}."
+    )
+    return c, c.a, base
+
+
+@rule(priority=30)
+def suite_chosen_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: the client refuses (P2/P3) a ServerHello whose suite it did not
+    offer."""
+    c = _cipher_case(s, ctx)
+    if c is None or c.kind != "suite_chosen_not_offered" or c.a is None:
+        return None
+    a, chf, sh = c.a, c.chf, s.server_hello
+    assert sh is not None  # the case needs a ServerHello
+    shf = pos.frame_of(s, "ServerHello", "server")
+    chosen = names.cipher_suite_name(sh.cipher_suite)
+    return make(
+        "no_shared_cipher",
+        "high" if a.code is not None else "medium",
+        f"The server chose {chosen}, which the client did not offer",
+        f"The ServerHello in frame {shf} selected {chosen}; the "
+        f"ClientHello in frame {chf} did not offer it, and the client refused with "
+        f"{alert_text(a)} in frame {a.frame}. The server, or a middlebox that rewrote the "
+        f"hello, is broken.",
+        [chf, shf, a.frame],
+        "server",
+        [s_client(s)],
+    )
+
+
+@rule(priority=30)
+def suite_used_elsewhere(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1, and a success of the same server used a suite
+    this offer lacks (not a client refusing an unoffered suite)."""
+    p = _cipher_p1(s, ctx, "suite_used_elsewhere")
+    if p is None:
+        return None
+    c, a, base = p
+    o = c.other
+    assert o is not None and o.cipher_suite is not None  # set by _cipher_case for this kind
+    prof = offer_profile(c.ch)
+    of = pos.frame_of(o, "ServerHello", "server")
+    return make(
+        "no_shared_cipher",
+        "high",
+        f"No cipher suite in common: the server uses "
+        f"{names.cipher_suite_name(o.cipher_suite)}, which this client does not offer",
+        f"{base} The same server negotiated {names.cipher_suite_name(o.cipher_suite)} with "
+        f"session #{o.id} (frame {of}); this ClientHello does not offer it.{_STACKS_40}",
+        [c.chf, a.frame, of],
+        "client" if not (prof["tls13"] or prof["modern"]) else "server",
+        [s_client(s, "-cipher", "'ALL'"), "Compare the client's and server's cipher lists"],
+    )
+
+
+@rule(priority=30)
+def legacy_suites_only(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to an offer with neither TLS 1.3 nor forward-secret
+    AEAD suites, no success of the same server proving the mismatch."""
+    p = _cipher_p1(s, ctx, "legacy_suites_only")
+    if p is None:
+        return None
+    c, a, base = p
+    prof = offer_profile(c.ch)
+    kinds = []
+    if prof["weak"]:
+        kinds.append("RC4/3DES/NULL/EXPORT")
+    if prof["legacy"]:
+        kinds.append("RSA key exchange or CBC")
+    return make(
+        "no_shared_cipher",
+        "medium",
+        "Likely no cipher suite in common: the client offers only legacy suites",
+        f"{base} None of them is a forward-secret AEAD suite (ECDHE/DHE with GCM or "
+        f"ChaCha20) or a TLS 1.3 suite; they are all {' or '.join(kinds)}, which current "
+        f"server defaults (OpenSSL 3 security level 2, Mozilla 'intermediate') refuse. "
+        f"The server's own list is not in the capture, hence 'likely'.{_STACKS_40}",
+        [c.chf, a.frame],
+        "client",
+        [
+            s_client(s, "-cipher", "'ECDHE+AESGCM'"),
+            "Update or reconfigure the client's "
+            "cipher list to include ECDHE-AESGCM or TLS 1.3 suites",
+        ],
+    )
+
+
+@rule(priority=30)
+def rare_tls13_suites_only(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to an offer whose only suites are TLS 1.3 ones
+    outside the default three (CCM, CCM_8), no cross-session proof."""
+    p = _cipher_p1(s, ctx, "rare_tls13_suites_only")
+    if p is None:
+        return None
+    c, a, base = p
+    rare13 = offer_profile(c.ch)["tls13"]
+    return make(
+        "no_shared_cipher",
+        "medium",
+        "Likely no cipher suite in common: the client offers only "
+        f"{suites_text(rare13, 2)}, which servers do not enable by default",
+        f"{base} The only TLS 1.3 suites offered are {suites_text(rare13, 2)}. OpenSSL, "
+        f"BoringSSL, Go, rustls and NSS enable only TLS_AES_128_GCM_SHA256, "
+        f"TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256 unless configured "
+        f"otherwise (GnuTLS's default priority does include AES-128-CCM), so a default "
+        f"server has nothing to pick. Add a GCM or ChaCha20 suite to the client, or enable "
+        f"the CCM suite on the server (OpenSSL: -ciphersuites).{_STACKS_40}",
+        [c.chf, a.frame],
+        "client",
+        [
+            s_client(s, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+            "Compare the client's TLS 1.3 ciphersuites with the server's",
+        ],
+    )
+
+
+@rule(priority=30)
+def narrow_tls13_suites(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to a TLS 1.3-only offer that lists only some of the
+    three standard suites but mainstream groups. Medium when the mandatory TLS_AES_128_GCM_SHA256
+    is left out; low when it is offered, since then a group restriction is as likely."""
+    p = _cipher_p1(s, ctx, "narrow_tls13_suites")
+    if p is None:
+        return None
+    c, a, base = p
+    offered = offer_profile(c.ch)["tls13"]
+    missing = sorted(DEFAULT_TLS13_SUITES - set(offered))
+    groups = real_groups(c.ch)
+    low = 0x1301 in offered
+    confidence: Confidence = "low" if low else "medium"
+    return make(
+        "no_shared_cipher",
+        confidence,
+        f"{'Possibly' if low else 'Likely'} no cipher suite in common: the client offers only "
+        f"{suites_text(offered, 2)} of the three standard TLS 1.3 suites",
+        f"{base} The offer is TLS 1.3 only and leaves out {suites_text(missing, 2)}, while its "
+        f"groups ({groups_text(groups)}) include the mainstream ones a server accepts or answers "
+        f"with a HelloRetryRequest. A server restricted to the suites the client left out (an "
+        f"AES-256-only or ChaCha20-only policy) refuses exactly like this. The server's list is "
+        f"not in the capture; a group restriction (the server accepting none of the groups) is "
+        f"the other possibility"
+        + (", as likely since the mandatory TLS_AES_128_GCM_SHA256 is offered." if low else "."),
+        [c.chf, a.frame],
+        "client",
+        [
+            s_client(
+                s,
+                "-tls1_3",
+                "-ciphersuites",
+                ":".join(names.cipher_suite_name(x) for x in sorted(DEFAULT_TLS13_SUITES)),
+            ),
+            "Compare the client's TLS 1.3 ciphersuites with the server's",
+        ],
+    )
+
+
+@rule(priority=30)
+def no_rsa_pss_offered(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to a TLS 1.3 offer with usable suites whose
+    signature_algorithms has no rsa_pss_rsae_* scheme."""
+    p = _cipher_p1(s, ctx, "no_rsa_pss_offered")
+    if p is None:
+        return None
+    c, a, base = p
+    hint = (
+        " The signature_algorithms list has no rsa_pss_rsae_* scheme, which a TLS 1.3 "
+        "server with an RSA certificate needs: that alone makes it fail with 40."
+    )
+    return make(
+        "no_shared_cipher",
+        "medium",
+        "Likely no usable signature algorithm: no RSA-PSS in the offer",
+        base + hint + _STACKS_40,
+        [c.chf, a.frame],
+        "client",
+        [s_client(s)],
+    )
+
+
+@rule(priority=30)
+def tls12_suites_refused(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to a TLS 1.2 offer of modern or legacy suites with
+    mainstream groups (or none), so the suites are the likely mismatch."""
+    p = _cipher_p1(s, ctx, "tls12_suites_refused")
+    if p is None:
+        return None
+    c, a, base = p
+    n = len(real_suites(c.ch))
+    return make(
+        "no_shared_cipher",
+        "medium",
+        f"Likely no cipher suite in common: the server accepts none of the client's {n} suites",
+        f"{base} The offer is TLS 1.2 with mainstream groups and signature algorithms, so "
+        f"the suites are the likely mismatch: the server must be restricted to suites "
+        f"outside this list (or hold only a certificate type, RSA or ECDSA, that none of "
+        f"these suites can use). The server's list is not visible, hence 'likely'.{_STACKS_40}",
+        [c.chf, a.frame],
+        "server",
+        [
+            s_client(s, "-tls1_2", "-cipher", "'ALL'"),
+            "Compare the client's cipher list "
+            "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)",
+        ],
+    )
+
+
+@rule(priority=30)
+def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
+    """no_shared_cipher: server 40/71 at P1 to an offer a default server would accept (none of
+    the narrower suite rules above fits), so only 'possibly'."""
+    p = _cipher_p1(s, ctx, "no_shared_cipher")
+    if p is None:
+        return None
+    c, a, base = p
+    prof = offer_profile(c.ch)
     only13 = prof["tls13"] and not prof["modern"] and not prof["legacy"] and not prof["weak"]
     extra = (
         (
@@ -492,30 +666,7 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         if only13
         else ""
     )
-    groups = real_groups(ch)
-    if (
-        0x0304 not in versions
-        and (prof["modern"] or prof["legacy"])
-        and (not groups or set(groups) & MAINSTREAM_GROUPS)
-    ):
-        return make(
-            "no_shared_cipher",
-            "medium",
-            "Likely no cipher suite in common: the server accepts none of the client's "
-            f"{len(suites)} suites",
-            f"{base} The offer is TLS 1.2 with mainstream groups and signature algorithms, so "
-            f"the suites are the likely mismatch: the server must be restricted to suites "
-            f"outside this list (or hold only a certificate type, RSA or ECDSA, that none of "
-            f"these suites can use). The server's list is not visible, hence 'likely'.{stacks}",
-            evidence,
-            "server",
-            [
-                s_client(s, "-tls1_2", "-cipher", "'ALL'"),
-                "Compare the client's cipher list "
-                "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)",
-            ],
-        )
-    accepted = [c for c in prof["tls13"] if c in DEFAULT_TLS13_SUITES] + prof["modern"]
+    accepted = [x for x in prof["tls13"] if x in DEFAULT_TLS13_SUITES] + prof["modern"]
     return make(
         "no_shared_cipher",
         "low",
@@ -524,67 +675,36 @@ def no_shared_cipher(s: Session, ctx: Context) -> Cause | None:
         f"{base} The offer includes {suites_text(accepted, 4)}, which a default server "
         f"accepts, so the server's policy must be narrower (a restricted "
         f"suite list, or only an ECDSA certificate while the client offers only RSA "
-        f"suites).{extra}{stacks}",
-        evidence,
+        f"suites).{extra}{_STACKS_40}",
+        [c.chf, a.frame],
         "server",
         [s_client(s), "Check the server's cipher-suite and certificate configuration"],
     )
 
 
 # --- groups ----------------------------------------------------------------------------------
+#
+# As for the suites, ``_group_case`` picks the one branch that fits: a HelloRetryRequest, then a
+# ServerKeyExchange refused at P3, then a ServerHello key share refused at P2/P3, then the
+# server's refusal at P1 classified by cross-session proof and by the offered groups.
 
 
-@rule(priority=25)
-def no_common_group(s: Session, ctx: Context) -> Cause | None:
-    """no_common_group: HRR asking for an unoffered group, a second hello without the asked
-    share, an offer without mainstream groups refused at P1, or weak/unoffered server DH/ECDH
-    parameters refused at P3."""
+def _group_case(s: Session, ctx: Context) -> _Case | None:
+    """Which key-exchange-group explanation fits this failed session, if any."""
     ch = s.client_hello
     if not ctx.failed or ch is None:
         return None
     chf = _ch_frame(s)
     a = ctx.alert
-    groups = real_groups(ch)
     hrr = s.hello_retry
     if hrr is not None and hrr.key_share_group is not None:
         g = hrr.key_share_group
-        hf = pos.frame_of(s, "HelloRetryRequest", "server")
-        tail = f" and the client answered with {alert_text(a)} in frame {a.frame}" if a else ""
-        ev = [chf, hf, a.frame if a else None]
-        if g not in ch.supported_groups or g in ch.key_share_groups:
-            why = (
-                "which the client never listed in supported_groups"
-                if g not in ch.supported_groups
-                else "although the client had already sent a share for it"
-            )
-            if (a is not None and a.sender == "client") or len(s.client_hellos) < 2:
-                return make(
-                    "no_common_group",
-                    "high" if a and a.code == 47 else "medium",
-                    f"The server's HelloRetryRequest asked for {names.group_name(g)}, {why}",
-                    f"The ClientHello in frame {chf} lists {groups_text(groups)} with key "
-                    f"shares for {groups_text(ch.key_share_groups)}. The HelloRetryRequest in "
-                    f"frame {hf} asked for {names.group_name(g)}, {why}{tail}. RFC 8446 "
-                    f"forbids this; the server (or a middlebox) is broken.",
-                    ev,
-                    "server",
-                    [s_client(s)],
-                )
+        if (g not in ch.supported_groups or g in ch.key_share_groups) and (
+            (a is not None and a.sender == "client") or len(s.client_hellos) < 2
+        ):
+            return _Case("hrr_group_not_offered", ch, a, chf)
         if len(s.client_hellos) >= 2 and g not in s.client_hellos[1].key_share_groups:
-            ch2f = [e.frame for e in s.events if e.type == "ClientHello"][1:2]
-            return make(
-                "no_common_group",
-                "high" if a and a.code in (47, 40) else "medium",
-                f"The second ClientHello lacks the {names.group_name(g)} key share the server "
-                f"asked for",
-                f"The HelloRetryRequest in frame {hf} asked for {names.group_name(g)}; the "
-                f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
-                f"{groups_text(s.client_hellos[1].key_share_groups)} instead{tail}. The "
-                f"client's TLS stack is broken.",
-                [*ev, *ch2f],
-                "client",
-                [s_client(s)],
-            )
+            return _Case("hrr_share_not_sent", ch, a, chf)
     ske = s.server_key_exchange
     if (
         ske is not None
@@ -593,33 +713,10 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
         and ctx.position == "P3"
         and a.code in (71, 40, 47)
     ):
-        skf = pos.frame_of(s, "ServerKeyExchange", "server")
         if ske.dh_bits and ske.dh_bits < 2048:
-            return make(
-                "no_common_group",
-                "high" if a.code in (71, 40) else "medium",
-                f"The server's {ske.dh_bits}-bit DH group is too small for the client",
-                f"The ServerKeyExchange in frame {skf} uses a {ske.dh_bits}-bit DH prime; the "
-                f"client refused with {alert_text(a)} in frame {a.frame}. Current clients need "
-                f"at least 2048 bits (OpenSSL 'dh key too small', Java 71). Configure a "
-                f"2048-bit or larger DH group (RFC 7919 ffdhe2048) or prefer ECDHE suites.",
-                [chf, skf, a.frame],
-                "server",
-                [s_client(s)],
-            )
+            return _Case("weak_dh_group", ch, a, chf)
         if ske.named_group is not None and ske.named_group not in ch.supported_groups:
-            return make(
-                "no_common_group",
-                "high",
-                f"The server picked the curve {names.group_name(ske.named_group)}, which the "
-                f"client did not offer",
-                f"The ServerKeyExchange in frame {skf} uses "
-                f"{names.group_name(ske.named_group)}; the client offered "
-                f"{groups_text(groups)} and refused with {alert_text(a)} in frame {a.frame}.",
-                [chf, skf, a.frame],
-                "server",
-                [s_client(s)],
-            )
+            return _Case("ske_curve_not_offered", ch, a, chf)
     sh = s.server_hello
     last_ch = s.client_hellos[-1]
     if (
@@ -631,89 +728,268 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
         and last_ch.key_share_groups
         and sh.key_share_group not in last_ch.key_share_groups
     ):
-        shf = pos.frame_of(s, "ServerHello", "server")
-        return make(
-            "no_common_group",
-            "high" if a.code is not None else "medium",
-            f"The server's key share uses {names.group_name(sh.key_share_group)}, for which "
-            f"the client sent no share",
-            f"The ServerHello in frame {shf} answers with a {names.group_name(sh.key_share_group)}"
-            f" key share; the ClientHello sent shares only for "
-            f"{groups_text(last_ch.key_share_groups)}. The client refused with {alert_text(a)} "
-            f"in frame {a.frame}.",
-            [chf, shf, a.frame],
-            "server",
-            [s_client(s)],
-        )
+        return _Case("key_share_not_offered", ch, a, chf)
     if not _p1_refusal(ctx, 40, 47, 71, 109):
         return None
-    assert a is not None
-    versions = ch.offered_versions
-    base = (
-        f"The server refused the ClientHello in frame {chf} with {alert_text(a)} in frame "
-        f"{a.frame}, before any ServerHello."
-    )
     for o in ctx.server_successes():
         if o.group is not None and o.group not in ch.supported_groups:
-            of = pos.frame_of(o, "ServerHello", "server")
-            return make(
-                "no_common_group",
-                "high",
-                f"No key-exchange group in common: the server uses "
-                f"{names.group_name(o.group)}, which this client does not offer",
-                f"{base} The client offers {groups_text(groups)}; the same server used "
-                f"{names.group_name(o.group)} with session #{o.id} (frame {of}).",
-                [chf, a.frame, of],
-                "client",
-                [s_client(s, "-groups", "X25519:P-256")],
-            )
-    needs_groups = 0x0304 in versions or not any(
-        "_DHE_" in names.cipher_suite_name(c) or "_RSA_WITH" in names.cipher_suite_name(c)
-        for c in real_suites(ch)
-    )
+            return _Case("group_used_elsewhere", ch, a, chf, o)
+    groups = real_groups(ch)
+    versions = ch.offered_versions
     if not groups:
-        if not needs_groups:
-            return None
-        return make(
-            "no_common_group",
-            "medium",
-            "Likely no common group: the ClientHello has no supported_groups extension",
-            f"{base} The offer needs an (EC)DHE group ("
-            f"{'TLS 1.3' if 0x0304 in versions else 'ECDHE suites only'}) but carries no "
-            f"supported_groups extension, so the server has nothing to choose. TLS 1.3 servers "
-            f"answer missing_extension (109) or handshake_failure (40). A hand-made client or "
-            f"scanner is likely.",
-            [chf, a.frame],
-            "client",
-            [s_client(s)],
+        needs_groups = 0x0304 in versions or not any(
+            "_DHE_" in names.cipher_suite_name(c) or "_RSA_WITH" in names.cipher_suite_name(c)
+            for c in real_suites(ch)
         )
+        return _Case("no_supported_groups", ch, a, chf) if needs_groups else None
     if set(groups) & MAINSTREAM_GROUPS:
         if (
             versions == [0x0304]
-            and 0x1301 in ch.cipher_suites
+            and set(ch.cipher_suites) >= DEFAULT_TLS13_SUITES
             and (not ch.signature_algorithms or set(ch.signature_algorithms) & RSA_PSS_RSAE)
         ):
-            return make(
-                "no_common_group",
-                "medium",
-                f"Likely no common key-exchange group: the server accepts none of "
-                f"{groups_text(groups)}",
-                f"{base} The client offers only TLS 1.3, with the mandatory suites and "
-                f"RSA-PSS/ECDSA signatures, which leaves the groups: it lists "
-                f"{groups_text(groups)} (key share {groups_text(ch.key_share_groups)}). Had "
-                f"the server accepted any listed group it would have sent a HelloRetryRequest "
-                f"instead of failing, so it is restricted to others (for example only "
-                f"secp384r1, or only post-quantum groups). The server's list is not visible, "
-                f"hence 'likely'.",
-                [chf, a.frame],
-                "server",
-                [
-                    s_client(s, "-tls1_3", "-groups", "X25519:P-256:P-384:P-521"),
-                    "Compare with the server's configured groups (OpenSSL -groups / "
-                    "ssl_ecdh_curve)",
-                ],
-            )
+            return _Case("tls13_groups_refused", ch, a, chf)
         return None
+    return _Case("no_common_group", ch, a, chf)
+
+
+def _group_rule_case(s: Session, ctx: Context, kind: str) -> tuple[_Case, Alert | None] | None:
+    c = _group_case(s, ctx)
+    return (c, c.a) if c is not None and c.kind == kind else None
+
+
+def _group_p1(s: Session, ctx: Context, kind: str) -> tuple[_Case, Alert, str] | None:
+    """The case when it is *kind*, a server refusal at P1, with its alert and opening text."""
+    c = _group_case(s, ctx)
+    if c is None or c.kind != kind or c.a is None:
+        return None
+    base = (
+        f"The server refused the ClientHello in frame {c.chf} with {alert_text(c.a)} in frame "
+        f"{c.a.frame}, before any ServerHello."
+    )
+    return c, c.a, base
+
+
+def _hrr_tail(a: Alert | None) -> str:
+    return f" and the client answered with {alert_text(a)} in frame {a.frame}" if a else ""
+
+
+@rule(priority=25)
+def hrr_group_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: a HelloRetryRequest asks for a group the client never listed, or one it
+    already sent a share for (RFC 8446 forbids both), and the client refused it or never sent a
+    second ClientHello."""
+    p = _group_rule_case(s, ctx, "hrr_group_not_offered")
+    hrr = s.hello_retry
+    if p is None or hrr is None or hrr.key_share_group is None:
+        return None
+    c, a = p
+    g, ch = hrr.key_share_group, c.ch
+    hf = pos.frame_of(s, "HelloRetryRequest", "server")
+    why = (
+        "which the client never listed in supported_groups"
+        if g not in ch.supported_groups
+        else "although the client had already sent a share for it"
+    )
+    return make(
+        "no_common_group",
+        "high" if a and a.code == 47 else "medium",
+        f"The server's HelloRetryRequest asked for {names.group_name(g)}, {why}",
+        f"The ClientHello in frame {c.chf} lists {groups_text(real_groups(ch))} with key "
+        f"shares for {groups_text(ch.key_share_groups)}. The HelloRetryRequest in "
+        f"frame {hf} asked for {names.group_name(g)}, {why}{_hrr_tail(a)}. RFC 8446 "
+        f"forbids this; the server (or a middlebox) is broken.",
+        [c.chf, hf, a.frame if a else None],
+        "server",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def hrr_share_not_sent(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: the second ClientHello lacks the key share the HelloRetryRequest asked
+    for (the request itself being valid, or answered by a second hello and a server alert)."""
+    p = _group_rule_case(s, ctx, "hrr_share_not_sent")
+    hrr = s.hello_retry
+    if p is None or hrr is None or hrr.key_share_group is None:
+        return None
+    c, a = p
+    g = hrr.key_share_group
+    hf = pos.frame_of(s, "HelloRetryRequest", "server")
+    ch2f = [e.frame for e in s.events if e.type == "ClientHello"][1:2]
+    return make(
+        "no_common_group",
+        "high" if a and a.code in (47, 40) else "medium",
+        f"The second ClientHello lacks the {names.group_name(g)} key share the server asked for",
+        f"The HelloRetryRequest in frame {hf} asked for {names.group_name(g)}; the "
+        f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
+        f"{groups_text(s.client_hellos[1].key_share_groups)} instead{_hrr_tail(a)}. The "
+        f"client's TLS stack is broken.",
+        [c.chf, hf, a.frame if a else None, *ch2f],
+        "client",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def weak_dh_group(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: client 71/40/47 at P3 after a ServerKeyExchange with a DH prime under
+    2048 bits (no HelloRetryRequest explanation applies)."""
+    p = _group_rule_case(s, ctx, "weak_dh_group")
+    ske = s.server_key_exchange
+    if p is None or p[1] is None or ske is None:
+        return None
+    c, a = p[0], p[1]
+    skf = pos.frame_of(s, "ServerKeyExchange", "server")
+    return make(
+        "no_common_group",
+        "high" if a.code in (71, 40) else "medium",
+        f"The server's {ske.dh_bits}-bit DH group is too small for the client",
+        f"The ServerKeyExchange in frame {skf} uses a {ske.dh_bits}-bit DH prime; the "
+        f"client refused with {alert_text(a)} in frame {a.frame}. Current clients need "
+        f"at least 2048 bits (OpenSSL 'dh key too small', Java 71). Configure a "
+        f"2048-bit or larger DH group (RFC 7919 ffdhe2048) or prefer ECDHE suites.",
+        [c.chf, skf, a.frame],
+        "server",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def ske_curve_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: client 71/40/47 at P3 after a ServerKeyExchange on a curve the client
+    did not list (the DH prime, if any, being large enough)."""
+    p = _group_rule_case(s, ctx, "ske_curve_not_offered")
+    ske = s.server_key_exchange
+    if p is None or p[1] is None or ske is None or ske.named_group is None:
+        return None
+    c, a = p[0], p[1]
+    skf = pos.frame_of(s, "ServerKeyExchange", "server")
+    return make(
+        "no_common_group",
+        "high",
+        f"The server picked the curve {names.group_name(ske.named_group)}, which the "
+        f"client did not offer",
+        f"The ServerKeyExchange in frame {skf} uses "
+        f"{names.group_name(ske.named_group)}; the client offered "
+        f"{groups_text(real_groups(c.ch))} and refused with {alert_text(a)} in frame {a.frame}.",
+        [c.chf, skf, a.frame],
+        "server",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def key_share_not_offered(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: the client refuses (P2/P3) a ServerHello key share in a group it sent
+    no share for (no HelloRetryRequest or ServerKeyExchange explanation applies)."""
+    p = _group_rule_case(s, ctx, "key_share_not_offered")
+    sh = s.server_hello
+    if p is None or p[1] is None or sh is None or sh.key_share_group is None:
+        return None
+    c, a = p[0], p[1]
+    last_ch = s.client_hellos[-1]
+    shf = pos.frame_of(s, "ServerHello", "server")
+    return make(
+        "no_common_group",
+        "high" if a.code is not None else "medium",
+        f"The server's key share uses {names.group_name(sh.key_share_group)}, for which "
+        f"the client sent no share",
+        f"The ServerHello in frame {shf} answers with a {names.group_name(sh.key_share_group)}"
+        f" key share; the ClientHello sent shares only for "
+        f"{groups_text(last_ch.key_share_groups)}. The client refused with {alert_text(a)} "
+        f"in frame {a.frame}.",
+        [c.chf, shf, a.frame],
+        "server",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def group_used_elsewhere(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: server 40/47/71/109 at P1, and a success of the same server used a group
+    this offer does not list."""
+    p = _group_p1(s, ctx, "group_used_elsewhere")
+    if p is None:
+        return None
+    c, a, base = p
+    o = c.other
+    assert o is not None and o.group is not None  # set by _group_case for this kind
+    of = pos.frame_of(o, "ServerHello", "server")
+    return make(
+        "no_common_group",
+        "high",
+        f"No key-exchange group in common: the server uses "
+        f"{names.group_name(o.group)}, which this client does not offer",
+        f"{base} The client offers {groups_text(real_groups(c.ch))}; the same server used "
+        f"{names.group_name(o.group)} with session #{o.id} (frame {of}).",
+        [c.chf, a.frame, of],
+        "client",
+        [s_client(s, "-groups", "X25519:P-256")],
+    )
+
+
+@rule(priority=25)
+def no_supported_groups(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: server 40/47/71/109 at P1 to an offer that needs an (EC)DHE group (TLS
+    1.3, or ECDHE suites only) but has no supported_groups extension."""
+    p = _group_p1(s, ctx, "no_supported_groups")
+    if p is None:
+        return None
+    c, a, base = p
+    return make(
+        "no_common_group",
+        "medium",
+        "Likely no common group: the ClientHello has no supported_groups extension",
+        f"{base} The offer needs an (EC)DHE group ("
+        f"{'TLS 1.3' if 0x0304 in c.ch.offered_versions else 'ECDHE suites only'}) but carries "
+        f"no supported_groups extension, so the server has nothing to choose. TLS 1.3 servers "
+        f"answer missing_extension (109) or handshake_failure (40). A hand-made client or "
+        f"scanner is likely.",
+        [c.chf, a.frame],
+        "client",
+        [s_client(s)],
+    )
+
+
+@rule(priority=25)
+def tls13_groups_refused(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: server 40/47/71/109 at P1 to a TLS 1.3-only offer with mainstream groups,
+    TLS_AES_128_GCM_SHA256 and RSA-PSS: without a HelloRetryRequest only the groups are left."""
+    p = _group_p1(s, ctx, "tls13_groups_refused")
+    if p is None:
+        return None
+    c, a, base = p
+    ch, groups = c.ch, real_groups(c.ch)
+    return make(
+        "no_common_group",
+        "medium",
+        f"Likely no common key-exchange group: the server accepts none of {groups_text(groups)}",
+        f"{base} The client offers only TLS 1.3, with the mandatory suites and "
+        f"RSA-PSS/ECDSA signatures, which leaves the groups: it lists "
+        f"{groups_text(groups)} (key share {groups_text(ch.key_share_groups)}). Had "
+        f"the server accepted any listed group it would have sent a HelloRetryRequest "
+        f"instead of failing, so it is restricted to others (for example only "
+        f"secp384r1, or only post-quantum groups). The server's list is not visible, "
+        f"hence 'likely'.",
+        [c.chf, a.frame],
+        "server",
+        [
+            s_client(s, "-tls1_3", "-groups", "X25519:P-256:P-384:P-521"),
+            "Compare with the server's configured groups (OpenSSL -groups / ssl_ecdh_curve)",
+        ],
+    )
+
+
+@rule(priority=25)
+def no_common_group(s: Session, ctx: Context) -> Cause | None:
+    """no_common_group: server 40/47/71/109 at P1 to an offer with no mainstream group (only
+    post-quantum, only FFDHE, or other odd groups), no success of the same server to compare."""
+    p = _group_p1(s, ctx, "no_common_group")
+    if p is None:
+        return None
+    c, a, base = p
+    ch, groups = c.ch, real_groups(c.ch)
     pq = [g for g in groups if g in PQ_GROUPS or g in (0x0200, 0x0201, 0x0202)]
     ff = [g for g in groups if g in FFDHE_GROUPS]
     if pq and len(pq) == len(groups):
@@ -736,7 +1012,7 @@ def no_common_group(s: Session, ctx: Context) -> Cause | None:
         f"{groups_text(ch.key_share_groups)}): {why}. The server's group list is not visible, "
         f"hence 'likely'; a group mismatch is answered with handshake_failure (40) by "
         f"OpenSSL, BoringSSL, rustls and GnuTLS.",
-        [chf, a.frame],
+        [c.chf, a.frame],
         "client",
         [s_client(s, "-groups", "X25519:P-256")],
     )

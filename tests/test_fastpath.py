@@ -1,0 +1,124 @@
+"""The application-data fast path of the record reader: a run of whole application-data
+records is reported as one call with the right count, last length and last frame, anything
+else still goes through on_record, and whole captures give the same report with the fast
+path switched off.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from conftest import CAPTURES, CORPUS
+
+from tlstui.analysis.engine import analyze
+from tlstui.analysis.sessions import SessionBuilder
+from tlstui.output.json_report import to_json
+from tlstui.tls.records import RecordReader
+
+
+def rec(rtype: int, length: int) -> bytes:
+    return struct.pack(">BBBH", rtype, 3, 3, length) + bytes(length)
+
+
+class FastSink:
+    """A RecordSink that allows the fast path (answer set by the test)."""
+
+    def __init__(self, answer: int = -1) -> None:
+        self.answer = answer
+        self.records: list[tuple[int, int, int]] = []  # (type, length, frame)
+        self.runs: list[tuple[int, int, int]] = []  # (count, last length, frame)
+
+    def encrypted(self, side: int) -> bool:
+        return True
+
+    def fast_appdata(self, side: int) -> int:
+        return self.answer
+
+    def on_appdata_run(self, side, count, length, frame, time):
+        self.runs.append((count, length, frame))
+
+    def on_record(self, side, rtype, version, length, body, frame, first_frame, time):
+        self.records.append((rtype, length, frame))
+        return True
+
+    def on_handshake(self, side, mtype, body, version, frame, first_frame, time):
+        raise AssertionError("no plaintext handshake here")
+
+    def on_sslv2(self, side, body, frame, time):
+        raise AssertionError("no SSLv2 here")
+
+    def on_garbage(self, side, data, frame, time, why):
+        raise AssertionError(why)
+
+    def on_gap(self, side, nbytes, frame):
+        raise AssertionError("no gap here")
+
+
+def test_runs_are_counted_and_alerts_still_reported() -> None:
+    sink = FastSink()
+    r = RecordReader(sink, 1)
+    r.feed(rec(23, 100) + rec(23, 200) + rec(23, 30), 5, 0.0)
+    tail = rec(23, 40)
+    r.feed(rec(23, 50) + tail[:20], 6, 0.1)  # one whole record and a partial one
+    r.feed(tail[20:] + rec(21, 26) + rec(23, 60), 7, 0.2)  # the alert stops the run
+    assert sink.runs == [(3, 30, 5), (1, 50, 6), (1, 40, 7), (1, 60, 7)]
+    assert sink.records == [(21, 26, 7)]
+    assert r.records == 7
+
+
+def test_a_frame_answer_sends_that_frames_records_the_slow_way() -> None:
+    sink = FastSink(answer=5)  # records ending in frame 5 must reach on_record
+    r = RecordReader(sink, 0)
+    r.feed(rec(23, 10) + rec(23, 11), 5, 0.0)
+    r.feed(rec(23, 12) + rec(23, 13), 6, 0.1)
+    assert sink.records == [(23, 10, 5), (23, 11, 5)]
+    assert sink.runs == [(2, 13, 6)]
+
+
+def test_no_fast_path_before_the_sink_allows_it() -> None:
+    sink = FastSink(answer=-2)
+    r = RecordReader(sink, 0)
+    r.feed(rec(23, 10) + rec(23, 11), 3, 0.0)
+    assert sink.runs == []
+    assert sink.records == [(23, 10, 3), (23, 11, 3)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CAPTURES.glob("*.pcap")))
+def test_same_report_without_the_fast_path(name: str, monkeypatch) -> None:
+    path = CAPTURES / name
+    keys = path.with_suffix(".keys")
+    keylog = keys if keys.exists() else None
+    fast = to_json(analyze(path, keylog=keylog))
+    monkeypatch.setattr(SessionBuilder, "fast_appdata", lambda self, side: -2)
+    assert to_json(analyze(path, keylog=keylog)) == fast
+
+
+# Public captures with several application-data records per direction (database, mail,
+# message-queue and HTTP/2 traffic from several stacks): the fast path must run on them.
+CHATTY = [
+    "wireshark-notes/tls/pgsql-ssl.pcapng",
+    "wireshark-notes/tls/amqps.pcapng",
+    "wireshark-notes/tls/http2-16-ssl.pcapng",
+    "zeek/mysql/tls-13-amazon-rds.pcap",
+    "arkime/curl-enabled-tls13.pcap",
+    "suricata-verify/smtp-startssl/input.pcap",
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", CHATTY)
+def test_corpus_same_report_without_the_fast_path(rel: str, monkeypatch) -> None:
+    path = CORPUS / rel
+    runs: list[int] = []
+    real = SessionBuilder.on_appdata_run
+
+    def counting(self, side, count, length, frame, time):
+        runs.append(count)
+        real(self, side, count, length, frame, time)
+
+    monkeypatch.setattr(SessionBuilder, "on_appdata_run", counting)
+    fast = to_json(analyze(path))
+    assert sum(runs) >= 4  # the fast path did take records here
+    monkeypatch.setattr(SessionBuilder, "fast_appdata", lambda self, side: -2)
+    assert to_json(analyze(path)) == fast
