@@ -951,19 +951,23 @@ def free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    """Wait until something listens on `port` (via ss, so no connection is made)."""
+def wait_listening(
+    port: int, proc: subprocess.Popen, timeout: float = 10.0, udp: bool = False
+) -> None:
+    """Wait until something listens on (or, for UDP, is bound to) `port`, via ss: nothing is
+    sent, so no connection or datagram shows up in a capture."""
+    flags = "-Hlun" if udp else "-Hltn"
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited early (rc={proc.returncode}): {proc.args}")
         out = subprocess.run(
-            ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+            ["ss", flags, f"sport = :{port}"], capture_output=True, text=True, timeout=5
         ).stdout
         if out.strip():
             return
         time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on port {port}")
+    raise RuntimeError(f"nothing {'bound to UDP' if udp else 'listening on'} port {port}")
 
 
 def stop(proc: subprocess.Popen | None, sig=signal.SIGTERM) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import PKI, Tcpdump, free_port, killpg
+from generate import PKI, Tcpdump, free_port, killpg, wait_listening
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "udp"  # kept apart: the TCP capture tests iterate over captures/*.pcap
@@ -270,21 +270,6 @@ SCENARIOS: dict[str, Callable[[Ctx], Run]] = {
 }
 
 
-def wait_udp(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    """Wait until a UDP socket is bound to *port* (via ss: nothing is sent)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early (rc={proc.returncode})")
-        out = subprocess.run(
-            ["ss", "-Hlun", f"sport = :{port}"], capture_output=True, text=True, timeout=5
-        ).stdout
-        if out.strip():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing bound to UDP port {port}")
-
-
 def tshark_count(path: Path, keys: Path, flt: str, port: int) -> int:
     out = subprocess.run(
         [
@@ -327,7 +312,7 @@ def make(name: str, pki: PKI, work: Path) -> list[str]:
     tcpd = None
     rc = None
     try:
-        wait_udp(port, server)
+        wait_listening(port, server, udp=True)
         tcpd = Tcpdump(raw, "lo", f"udp and port {port}")
         p = subprocess.Popen(
             ["timeout", "-k", "2", "15", *run.client],
