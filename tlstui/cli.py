@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # A one-shot run: the report is built once and printed; the cyclic GC would only rescan
     # the millions of long-lived objects of a large capture (seconds, for nothing).
+    # It stays off through the output too: scan() re-enables it only if it found it on.
     gc.disable()
 
     stop = _StopOnInterrupt() if args.follow else None
@@ -238,9 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.diff:
             return _print_diff(report, args)
         if args.json:
-            from tlstui.output.json_report import to_json
+            from tlstui.output.json_report import write_json
 
-            sys.stdout.write(to_json(report, indent=2 if sys.stdout.isatty() else None) + "\n")
+            write_json(report, sys.stdout, indent=2 if sys.stdout.isatty() else None)
         else:
             from tlstui.output.text_report import print_report
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from tlstui import __version__
 from tlstui.analysis.compare import Comparison
@@ -179,7 +179,8 @@ def capture_dict(c: CaptureInfo) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def _report_head(report: Report) -> tuple[dict[str, Any], bool]:
+    """Everything of the report but its sessions, and whether it spans several captures."""
     out: dict[str, Any] = {
         "schema": 1,
         "tool": {"name": "tlstui", "version": __version__},
@@ -190,18 +191,75 @@ def report_dict(report: Report) -> dict[str, Any]:
         # Several captures (spec "Additions"): `capture` is the first, `captures` all of them,
         # and every session names its file.
         out["captures"] = [capture_dict(c) for c in report.captures]
-    sessions = [session_dict(s) for s in report.sessions]
+    return out, several
+
+
+def _report_session(s: Session, several: bool) -> dict[str, Any]:
+    d = session_dict(s)
     if several:
-        for d, s in zip(sessions, report.sessions, strict=True):
-            d["capture"] = s.capture
-    out["sessions"] = sessions
+        d["capture"] = s.capture
+    return d
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    out, several = _report_head(report)
+    # `sessions` is the last key: write_json relies on it to stream the list after the head.
+    out["sessions"] = [_report_session(s, several) for s in report.sessions]
     return out
+
+
+def _dumps(obj: object, indent: int | None) -> str:
+    # The one set of encoder options for --json, whole or streamed: the two must agree.
+    return json.dumps(obj, indent=indent, ensure_ascii=False, check_circular=False)
 
 
 def to_json(report: Report, indent: int | None = None) -> str:
     """The report as one JSON document; compact by default (the C encoder is ~5x faster than
     the indented one on large captures), indented for a person when asked."""
-    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False, check_circular=False)
+    return _dumps(report_dict(report), indent)
+
+
+# Sessions encoded per write: large enough that a 20,000-session report is ~80 writes, small
+# enough that the dicts and text held at once stay a few hundred KB.
+_BATCH = 256
+
+
+def write_json(report: Report, out: TextIO, indent: int | None = None) -> None:
+    """Write ``to_json(report, indent) + "\n"`` to *out*, byte for byte, a batch of sessions
+    at a time: the whole report never exists as one dict or one string (on 20,000 sessions
+    those were ~150 MB on top of the analysis).
+
+    json.dumps puts a dict's items in order, so the head (every key but the last,
+    ``sessions``) is encoded whole and its closing brace replaced by the sessions list, whose
+    items are encoded one by one with the separators json.dumps itself uses: ``", "`` when
+    compact; ``","`` plus a newline and the nesting's indentation when indented.  Re-indenting
+    an encoded session by inserting spaces after each newline is exact because JSON text has
+    newlines only between tokens (one inside a string is always escaped as ``\n``).
+    """
+    head, several = _report_head(report)
+    text = _dumps(head, indent)
+    if indent is None:
+        open_item, between, close = "", ", ", "]}\n"
+        out.write(text[:-1] + ', "sessions": [')
+    else:
+        pad = " " * indent
+        open_item = "\n" + pad + pad
+        between = "," + open_item
+        close = "\n" + pad + "]\n}\n"
+        # An indented dict ends with a newline and its closing brace at column 0.
+        out.write(text[:-2] + ",\n" + pad + '"sessions": [')
+    sessions = report.sessions
+    if not sessions:
+        out.write("]}\n" if indent is None else "]\n}\n")
+        return
+    for start in range(0, len(sessions), _BATCH):
+        texts = [
+            _dumps(_report_session(s, several), indent) for s in sessions[start : start + _BATCH]
+        ]
+        if indent is not None:
+            texts = [t.replace("\n", open_item) for t in texts]
+        out.write((between if start else open_item) + between.join(texts))
+    out.write(close)
 
 
 def comparison_dict(c: Comparison) -> dict[str, Any]:
