@@ -564,10 +564,13 @@ def default_captures(sessions: int) -> dict[str, Path]:
 
 @dataclass(frozen=True)
 class Plan:
-    """One size: its session count, its captures per shape, and how to build a missing one."""
+    """One size: its captures per shape and how to build a missing one (*build_sessions*
+    sessions, about *target_mb* MB). *sessions* labels the figures: None for an explicit
+    capture whose manifest is not beside it (its manifest, once built, tells)."""
 
-    sessions: int
+    sessions: int | None
     captures: dict[str, Path]
+    build_sessions: int
     target_mb: float
 
 
@@ -575,16 +578,14 @@ def plans(a: argparse.Namespace) -> list[Plan]:
     if a.capture:
         bulk = Path(a.capture)
         chatty = Path(a.chatty) if a.chatty else bulk.with_name(f"{bulk.stem}-chatty{bulk.suffix}")
-        sessions = a.sessions
-        mpath = Path(str(bulk) + ".manifest.json")
-        if mpath.exists():
-            sessions = json.loads(mpath.read_text()).get("sessions", sessions)
-        target = a.target_mb if a.target_mb is not None else a.sessions * MB_PER_SESSION
-        return [Plan(sessions, {"bulk": bulk, "chatty": chatty}, target)]
+        build = a.sessions or 20000
+        target = a.target_mb if a.target_mb is not None else round(build * MB_PER_SESSION, 1)
+        return [Plan(a.sessions, {"bulk": bulk, "chatty": chatty}, build, target)]
     return [
         Plan(
             n,
             default_captures(n),
+            n,
             a.target_mb if a.target_mb is not None else round(n * MB_PER_SESSION, 1),
         )
         for n in a.sizes
@@ -592,6 +593,10 @@ def plans(a: argparse.Namespace) -> list[Plan]:
 
 
 # --- tables -------------------------------------------------------------------------------------
+
+
+def fmt_sessions(n: int | None) -> str:
+    return "?" if n is None else f"{n:,}"
 
 
 def ratio(x: Result, ref: Result | None, key: str) -> float | None:
@@ -722,7 +727,7 @@ def summary_table(rows: list[dict[str, Any]]) -> str:
     )
     body = [
         (
-            f"{r['sessions']:,}",
+            fmt_sessions(r["sessions"]),
             r["shape"],
             r["tree"],
             num(r["tshark_wall"], ".1f"),
@@ -795,7 +800,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--sessions",
         type=int,
-        default=20000,
         help="when building a missing explicit CAPTURE (20000)",
     )
     ap.add_argument(
@@ -862,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
     for plan in plans(a):
         for shape in shapes:
             cap = plan.captures[shape]
-            print(f"\n== {plan.sessions:,} sessions, shape {shape}: {cap}")
+            print(f"\n== {fmt_sessions(plan.sessions)} sessions, shape {shape}: {cap}")
             rc, fig = bench_capture(a, plan, shape, cap, trees, tree_info)
             benches.append(fig)
             code = max(code, rc)
@@ -930,7 +934,7 @@ def bench_capture(
     """Time the tools on one capture (built first when missing); print the table."""
     only = set(a.only.split(","))
     if not cap.exists():
-        build_capture(a.python, cap, plan.sessions, plan.target_mb, shape)
+        build_capture(a.python, cap, plan.build_sessions, plan.target_mb, shape)
     manifest = None
     mpath = Path(str(cap) + ".manifest.json")
     if mpath.exists():
@@ -1064,7 +1068,7 @@ def bench_capture(
     print("  tshark: " + shlex.join(tshark_cmd(str(cap))) + " > /dev/null")
     print("  dpkt:   " + shlex.join(dpkt_cmd[:2]) + " ... " + str(cap))
     figures = {
-        "sessions": plan.sessions,
+        "sessions": manifest["sessions"] if manifest else plan.sessions,
         "shape": shape,
         "capture": str(cap),
         "bytes": size,

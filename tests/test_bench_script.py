@@ -226,7 +226,18 @@ def test_each_size_has_its_own_captures():
     }
     assert bench.default_captures(2000)["chatty"] == Path("/tmp/tlstui-bench-chatty-2k.pcap")
     assert bench.default_captures(500)["bulk"] == Path("/tmp/tlstui-bench-500.pcap")
-    a = argparse.Namespace(capture=None, chatty=None, sessions=20000, target_mb=None)
+    a = argparse.Namespace(capture=None, chatty=None, sessions=None, target_mb=None)
     a.sizes = [2000, 20000]
     plans = bench.plans(a)
     assert [(p.sessions, p.target_mb) for p in plans] == [(2000, 130.0), (20000, 1300.0)]
+
+
+def test_an_explicit_capture_is_one_size_built_at_20000_sessions_by_default():
+    a = argparse.Namespace(
+        capture="/tmp/x.pcap", chatty=None, sessions=None, target_mb=None, sizes=None
+    )
+    (plan,) = bench.plans(a)
+    assert plan.sessions is None  # unknown until a manifest says so
+    assert (plan.build_sessions, plan.target_mb) == (20000, 1300.0)
+    assert plan.captures == {"bulk": Path("/tmp/x.pcap"), "chatty": Path("/tmp/x-chatty.pcap")}
+    assert bench.fmt_sessions(None) == "?" and bench.fmt_sessions(20000) == "20,000"
