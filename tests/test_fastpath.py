@@ -123,3 +123,36 @@ def test_corpus_same_report_without_the_fast_path(rel: str, monkeypatch) -> None
     assert sum(runs) >= 4  # the fast path did take records here
     monkeypatch.setattr(SessionBuilder, "fast_appdata", lambda self, side: -2)
     assert to_json(analyze(path, keylog=False)) == fast
+
+
+def test_whole_appdata_takes_only_segments_of_whole_application_records() -> None:
+    sink = FastSink()
+    r = RecordReader(sink, 0)
+    seg = rec(23, 100) + rec(23, 40)
+    # The engine passes the capture buffer and the segment's bounds inside it.
+    buf = b"\xee" * 7 + seg + b"\xee" * 3
+    assert r.whole_appdata(memoryview(buf), 7, 7 + len(seg), 9, 1.0)
+    assert sink.runs == [(2, 40, 9)] and r.records == 2 and not r.buf
+
+    # A record cut at the segment's end, an alert among them, or the frame the sink wants
+    # to see record by record: nothing is taken and nothing changes (the caller feeds it).
+    for data, frame in (
+        (rec(23, 100) + rec(23, 40)[:20], 10),
+        (rec(23, 100) + rec(21, 2), 11),
+        (rec(23, 100), 12),
+    ):
+        sink.answer = 12
+        assert not r.whole_appdata(data, 0, len(data), frame, 2.0)
+        assert sink.runs == [(2, 40, 9)] and r.records == 2 and not r.buf and not r.marks
+    assert sink.records == []
+
+
+def test_whole_appdata_waits_for_buffered_bytes() -> None:
+    """A partial record already buffered must be completed by feed, not skipped over."""
+    sink = FastSink()
+    r = RecordReader(sink, 1)
+    r.feed(rec(23, 100)[:50], 1, 0.1)
+    rest = rec(23, 100)[50:] + rec(23, 10)
+    assert not r.whole_appdata(rest, 0, len(rest), 2, 0.2)
+    r.feed(rest, 2, 0.2)
+    assert r.records == 2 and sink.runs == [(2, 10, 2)] and sink.records == []

@@ -89,6 +89,7 @@ class _Conn:
         "keys",
         "closing",
         "shown",
+        "session",
     )
 
     def __init__(self, frame: int, ts: float, keys: tuple) -> None:
@@ -109,6 +110,7 @@ class _Conn:
         self.keys = keys  # (forward key, reverse key)
         self.closing = False  # on the engine's list of closed connections to finalise
         self.shown = -1  # ladder length of the last in-progress snapshot (live scans)
+        self.session: Session | None = None  # set when finalised (state DONE)
 
 
 def _start_tls(conn: _Conn, client_dir: int, data, key: tuple, keep_sealed: bool) -> None:
@@ -445,11 +447,23 @@ def _scan(
                             continue
                 if state == TLS:
                     rdr = conn.readers[d]
-                    if rdr.skip > plen and seq == half.next_seq and not cut:
-                        # Bulk data inside a record being skipped: account for it, copy nothing.
+                    if (
+                        seq == half.next_seq
+                        and not cut
+                        and (
+                            # Bulk data inside a record being skipped: copy nothing.
+                            rdr.skip > plen
+                            # Whole application-data records after the handshake: count them.
+                            or (
+                                not half.pending
+                                and rdr.whole_appdata(mv, pay, pay + plen, frame, ts)
+                            )
+                        )
+                    ):
+                        if rdr.skip:
+                            rdr.skip -= plen
                         half.next_seq = (seq + plen) & 0xFFFFFFFF
                         half.bytes += plen
-                        rdr.skip -= plen
                     else:
                         half.segment(seq, mv[pay : pay + plen], frame, ts)
                     if cut:
@@ -559,6 +573,8 @@ class _Emitter:
             self.udp.note_tunnel(conn.keys, session)
         conn.state = DONE
         conn.halves = []  # DONE skips all TCP work; the reassembly state can go
+        conn.session = session
+        _drop_builder(conn)
         self.done.append(conn)
         if self.incremental:
             self.ended.append(session)
@@ -627,7 +643,7 @@ class _Emitter:
         """Diagnose the sessions that just ended against those known so far, and again the
         failures near them: rules compare with the nearest success and with the chain other
         sessions to the same server were sent, so a new neighbour can change the answer."""
-        report = Report(self.info, [c.builder.s for c in self.done if c.builder is not None])
+        report = Report(self.info, [c.session for c in self.done if c.session is not None])
         index = NeighbourIndex.build(report)
         for s in ended:
             s.diagnosis = diagnose_session(s, report, index)
@@ -677,8 +693,8 @@ class _Emitter:
             self.finalise(conn)
         sessions = []
         for conn in self.done:
-            assert conn.builder is not None
-            s = conn.builder.s
+            s = conn.session
+            assert s is not None  # set by finalise
             s.last_frame = conn.last_frame  # packets after it was finalised still count
             s.end = conn.end
             sessions.append(s)
@@ -714,6 +730,21 @@ def _new_conn(conns: dict, k: tuple, frame: int, ts: float) -> _Conn:
     conns[k] = (conn, 0)
     conns[rk] = (conn, 1)
     return conn
+
+
+def _drop_builder(conn: _Conn) -> None:
+    """A finalised connection keeps only its Session: the builder, the record readers and
+    what they buffered (kept protected records, reassembly) go.  The builder and its readers
+    refer to each other, and the cyclic collector is off during a scan, so the cycle is cut
+    here or all of it would stay until the end."""
+    b = conn.builder
+    if b is None:
+        return
+    for reader in b.readers:
+        reader.sink = reader._fast_query = reader._run_sink = None
+    b.readers = []
+    conn.readers = ()
+    conn.builder = None
 
 
 def _finish(conn: _Conn, keys=None) -> Session:

@@ -7,12 +7,32 @@ out of every list, as both specifications say.
 
 from __future__ import annotations
 
-import hashlib
+import importlib
+from collections.abc import Callable
+from typing import Any
 
 from tlstui.tls.model import ClientHello
 from tlstui.tls.names import is_grease
 
 __all__ = ["ja3", "ja3_hash", "ja4"]
+
+
+def _builtin_hash(name: str, modules: tuple[str, ...]) -> Callable[..., Any]:
+    """Python's own implementation of hash *name* (what hashlib falls back to), else
+    hashlib's: every session is fingerprinted, and hashlib's OpenSSL backend maps libcrypto
+    (~4 MB of memory) for a few short strings per session.  Module names vary by version."""
+    for module in modules:
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return getattr(hashlib, name)
+
+
+_md5 = _builtin_hash("md5", ("_md5",))
+_sha256 = _builtin_hash("sha256", ("_sha2", "_sha256"))  # 3.12+, 3.11
 
 _SNI, _ALPN, _SIG_ALGS = 0x0000, 0x0010, 0x000D
 
@@ -49,7 +69,7 @@ def ja3(ch: ClientHello) -> str:
 
 def ja3_hash(ch: ClientHello) -> str:
     """MD5 of the JA3 string, as JA3 tools print it."""
-    return hashlib.md5(ja3(ch).encode(), usedforsecurity=False).hexdigest()
+    return _md5(ja3(ch).encode(), usedforsecurity=False).hexdigest()
 
 
 def ja4(ch: ClientHello, quic: bool = False) -> str:
@@ -85,7 +105,7 @@ def ja4(ch: ClientHello, quic: bool = False) -> str:
 
 
 def _hash12(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return _sha256(text.encode()).hexdigest()[:12]
 
 
 def _alpn_chars(ch: ClientHello) -> str:

@@ -12,7 +12,6 @@ bad length returns ``None`` (or stops the frame walk) and never raises into the 
 
 from __future__ import annotations
 
-import hmac
 import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -97,6 +96,8 @@ def decode_varint(buf: bytes, pos: int) -> tuple[int, int] | None:
 
 def hkdf_expand_label(secret: bytes, label: str, length: int, hash_name: str = "sha256") -> bytes:
     """TLS 1.3 HKDF-Expand-Label (RFC 8446 7.1) with an empty context."""
+    import hmac  # here: hmac loads OpenSSL's libcrypto (~4 MB), which TCP-only captures never need
+
     full = b"tls13 " + label.encode()
     info = struct.pack(">HB", length, len(full)) + full + b"\x00"
     out = b""
@@ -110,6 +111,8 @@ def hkdf_expand_label(secret: bytes, label: str, length: int, hash_name: str = "
 
 
 def _hkdf_extract(salt: bytes, ikm: bytes, hash_name: str = "sha256") -> bytes:
+    import hmac
+
     return hmac.new(salt, ikm, hash_name).digest()
 
 

@@ -76,6 +76,28 @@ def looks_like_sslv2(data) -> int:
     return 0
 
 
+def appdata_run(data, pos: int, end: int) -> tuple[int, int, int]:
+    """Walk whole application-data records in ``data[pos:end]`` from *pos*: (how many, the
+    last one's length, where the walk stopped).  It stops at anything else: another content
+    type, an implausible header, or a record that does not end before *end*."""
+    count = last = 0
+    while end - pos >= 5:
+        length = data[pos + 3] << 8 | data[pos + 4]
+        stop = pos + 5 + length
+        if (
+            data[pos] != APPDATA
+            or data[pos + 1] != 3
+            or data[pos + 2] > 4
+            or not 0 < length <= MAX_RECORD
+            or stop > end
+        ):
+            break
+        count += 1
+        last = length
+        pos = stop
+    return count, last, pos
+
+
 class RecordReader:
     """Splits one direction's stream into records and handshake messages."""
 
@@ -142,22 +164,8 @@ class RecordReader:
             # from the segment, and buffer only what follows the last of them.
             fast = self._fast_query(self.side)
             if fast == -1 or (fast >= 0 and fast != frame):
-                pos = count = last = 0
                 n = len(data)
-                while n - pos >= 5:
-                    length = data[pos + 3] << 8 | data[pos + 4]
-                    end = pos + 5 + length
-                    if (
-                        data[pos] != APPDATA
-                        or data[pos + 1] != 3
-                        or data[pos + 2] > 4
-                        or not 0 < length <= MAX_RECORD
-                        or end > n
-                    ):
-                        break
-                    count += 1
-                    last = length
-                    pos = end
+                count, last, pos = appdata_run(data, 0, n)
                 if count:
                     self.records += count
                     self._run_sink(self.side, count, last, frame, time)  # type: ignore[misc]
@@ -168,6 +176,24 @@ class RecordReader:
         buf += data
         self.marks.append((len(buf), frame, time))
         self._parse()
+
+    def whole_appdata(self, data, pos: int, end: int, frame: int, time: float) -> bool:
+        """Take ``data[pos:end]``, one in-order segment, when it is nothing but whole
+        application-data records the fast path may count (what ``feed`` would do with it,
+        without its calls); otherwise change nothing and return False, and the caller feeds
+        the segment as usual.  The engine calls this for every in-order segment of a
+        connection past its handshake: in chatty traffic that is most of the capture."""
+        if self.buf or self.skip or self._fast_query is None or self.resync or self.sslv2:
+            return False
+        count, last, stop = appdata_run(data, pos, end)
+        if stop != end or not count or self.dead:
+            return False
+        fast = self._fast_query(self.side)
+        if fast == -1 or (fast >= 0 and fast != frame):
+            self.records += count
+            self._run_sink(self.side, count, last, frame, time)  # type: ignore[misc]
+            return True
+        return False
 
     def gap(self, nbytes: int, frame: int) -> None:
         """Bytes were lost: drop any partial record and look for the next header."""

@@ -95,7 +95,7 @@ class Capture:
         if not isinstance(self.data, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
             return
         upto -= upto % mmap.PAGESIZE
-        if upto - self._released >= 32 << 20:
+        if upto - self._released >= 4 << 20:
             try:
                 self.data.madvise(mmap.MADV_DONTNEED, self._released, upto - self._released)
             except (OSError, ValueError):

@@ -14,7 +14,7 @@ Honesty rules enforced here, not left to each rule:
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis import (  # noqa: F401  (registers rules)
@@ -37,6 +37,9 @@ from tlstui.analysis.diagnosis.registry import (
 from tlstui.analysis.diagnosis.text import CAUSE_TITLES, CAUSES
 from tlstui.analysis.model import Cause, Diagnosis, FailureGroup, Report, Session
 
+if TYPE_CHECKING:
+    import logging
+
 __all__ = [
     "CAUSES",
     "CAUSE_TITLES",
@@ -50,7 +53,13 @@ __all__ = [
     "rule",
 ]
 
-log = logging.getLogger(__name__)
+
+def _log() -> logging.Logger:
+    """The logger, imported when a rule fails (logging costs ~0.8 MB at start-up)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 # Tests set this to let a broken rule raise instead of being skipped.
 STRICT = False
@@ -110,12 +119,12 @@ def diagnose_session(
         except Exception:
             if STRICT:
                 raise
-            log.exception("diagnosis rule %s failed on session %s", r.name, session.id)
+            _log().exception("diagnosis rule %s failed on session %s", r.name, session.id)
             continue
         if cause is None:
             continue
         if cause.cause not in CAUSE_TITLES:
-            log.error("rule %s returned %r, not a cause word", r.name, cause.cause)
+            _log().error("rule %s returned %r, not a cause word", r.name, cause.cause)
             continue
         cause.rule = cause.rule or r.name
         found.append((CONFIDENCE_RANK.get(cause.confidence, 3), r.priority, _cap(cause, ctx)))

@@ -146,6 +146,7 @@ class Context:
     tls13: bool = False
     index: NeighbourIndex | None = None
     _same: list[Session] | None = None  # same_server(), computed once
+    _successes: list[Session] | None = None  # server_successes(), computed once
 
     @classmethod
     def build(
@@ -208,11 +209,14 @@ class Context:
     def server_successes(self) -> list[Session]:
         """Successful sessions to the same server and SNI, nearest in time first: taken from
         their own index, so a long run of failures cannot hide the nearest success."""
+        if self._successes is not None:
+            return self._successes
         s = self.session
         if self.index is None:
             return []
         sni = s.client_hello.sni if s.client_hello else None
-        return self.index.nearest(self.index.ok_target, (s.server, sni), s)
+        self._successes = self.index.nearest(self.index.ok_target, (s.server, sni), s)
+        return self._successes
 
     def earlier_attempt(self, window: float = 120.0) -> Session | None:
         """The latest failed connection from the same client host to the same server and SNI
