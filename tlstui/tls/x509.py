@@ -2,6 +2,12 @@
 
 Certificates come off the wire, so anything may be in them: every failure becomes a
 ``CertificateInfo`` whose ``error`` says why, and this module never raises.
+
+Two readers give the same summary.  ``tlstui.tls.der`` reads ordinary certificates in pure
+Python; everything it is not sure of (self-signed certificates, odd encodings, rare algorithms
+and extensions, broken input) goes to ``cryptography``, which is imported only then: loading it
+costs about 80 ms and 12-15 MB, a large share of a ``--json`` run over a capture of ordinary
+CA-signed certificates.  tests/test_der.py proves the two agree field for field.
 """
 
 from __future__ import annotations
@@ -9,31 +15,28 @@ from __future__ import annotations
 import functools
 import warnings
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448
-
+from tlstui.tls import der as _der
+from tlstui.tls.der import EC_EXPLICIT as _EC_EXPLICIT
+from tlstui.tls.der import MAX_SAN as MAX_SAN
 from tlstui.tls.model import CertificateInfo
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 # A real certificate is usually < 10 KB, but a leaf with thousands of SAN names (a shared
 # hosting or test certificate with 10,000 DNS names is ~300 KB) is real too: parse up to the
 # handshake message limit, keep at most MAX_SAN names of it, and count the rest.
 MAX_CERT_BYTES = 1 << 20
-MAX_SAN = 20_000  # SAN entries kept per certificate; ``san_total`` counts them all
 SMALL_CERT = 64 * 1024  # certificates up to this size share the big summary cache
-# id-ecPublicKey (1.2.840.10045.2.1) followed by a SEQUENCE instead of a named-curve OID:
-# explicit curve parameters (RFC 5480 forbids them; CVE-2020-0601 "CurveBall" abused them).
-_EC_EXPLICIT = bytes.fromhex("06072a8648ce3d020130")
 
 
 def summarize_certificate(der: bytes) -> CertificateInfo:
     """Summarise one DER certificate; a bad one gives ``error`` instead of an exception.
 
-    cryptography's deprecation warnings about sloppy encodings are silenced: odd certificates
-    are normal in captures and the warnings would only clutter stderr.  A server sends the
-    same chain on every connection, so summaries are cached by their DER bytes (treat the
-    returned object as read-only: it may be shared between sessions).
+    A server sends the same chain on every connection, so summaries are cached by their DER
+    bytes (treat the returned object as read-only: it may be shared between sessions).
     """
     der = bytes(der)
     return _cached(der) if len(der) <= SMALL_CERT else _cached_big(der)
@@ -41,21 +44,41 @@ def summarize_certificate(der: bytes) -> CertificateInfo:
 
 @functools.lru_cache(maxsize=2048)
 def _cached(der: bytes) -> CertificateInfo:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _summarize(der)
+    return _summarize(der)
 
 
 @functools.lru_cache(maxsize=8)
 def _cached_big(der: bytes) -> CertificateInfo:
     """Big certificates get a small cache of their own: a server repeats its one big chain,
     and a capture of many distinct huge certificates must not pin them all in memory."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _summarize(der)
+    return _summarize(der)
 
 
 def _summarize(der: bytes) -> CertificateInfo:
+    length = len(der)
+    if length > MAX_CERT_BYTES:
+        return CertificateInfo(
+            error=f"not a valid X.509 certificate: {length} bytes is too large", length=length
+        )
+    info = _der.summarize(der)
+    return info if info is not None else summarize_with_cryptography(der)
+
+
+def summarize_with_cryptography(der: bytes) -> CertificateInfo:
+    """The summary as cryptography reads it: the reference the pure reader must equal, and the
+    reader of everything the pure one declines.  Not cached (callers cache).
+
+    cryptography's deprecation warnings about sloppy encodings are silenced: odd certificates
+    are normal in captures and the warnings would only clutter stderr.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _summarize_cryptography(der)
+
+
+def _summarize_cryptography(der: bytes) -> CertificateInfo:
+    from cryptography import x509  # about 80 ms and 12-15 MB: only for what der.py declines
+
     length = len(der)
     if length > MAX_CERT_BYTES:
         return CertificateInfo(
@@ -105,6 +128,8 @@ def _utc(cert: x509.Certificate, attr: str) -> datetime | None:
 
 def _san(cert: x509.Certificate) -> tuple[list[str], int]:
     """The DNS and IP SAN entries (at most ``MAX_SAN`` kept) and how many there are."""
+    from cryptography import x509
+
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except Exception:
@@ -128,6 +153,8 @@ def _san(cert: x509.Certificate) -> tuple[list[str], int]:
 
 
 def _is_ca(cert: x509.Certificate) -> bool | None:
+    from cryptography import x509
+
     try:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except Exception:
@@ -135,6 +162,8 @@ def _is_ca(cert: x509.Certificate) -> bool | None:
 
 
 def _key(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448
+
     try:
         key = cert.public_key()
     except Exception:
@@ -179,6 +208,8 @@ def _verifies_itself(cert: x509.Certificate) -> bool:
     tells a real self-signed root from a certificate that merely repeats its issuer's name.
     When the check cannot be made (unsupported algorithm) the name match is trusted.
     """
+    from cryptography.exceptions import InvalidSignature
+
     try:
         cert.verify_directly_issued_by(cert)
     except InvalidSignature:
