@@ -324,12 +324,16 @@ class RecordReader:
             fast = self._fast_state()
         if run:
             self._flush_run(run, run_len, run_end)
-        if pos:
+        if pos == n:
+            # Everything was consumed (the usual case): no frame marks to carry over.
+            buf.clear()
+            self.marks = []
+        elif pos:
             del buf[:pos]
             marks = self.marks
             keep = [(e - pos, f, t) for e, f, t in marks if e > pos]
             if not keep and marks:
-                keep = [(0, marks[-1][1], marks[-1][2])] if buf else []
+                keep = [(0, marks[-1][1], marks[-1][2])]
             self.marks = keep
 
     def _encrypted_hint(self) -> bool:
