@@ -1014,6 +1014,59 @@ def test_hostile_shapes_are_bounded() -> None:
         assert D.summarize(raw) is None
 
 
+_STRING_TAGS = st.sampled_from([0x0C, 0x13, 0x16, 0x14, 0x1A, 0x1E, 0x1C, 0x12, 0x03, 0x05])
+_VALUE_BYTES = st.one_of(
+    st.binary(max_size=12),
+    st.text(max_size=8).map(lambda t: t.encode("utf-8")),
+    st.text(max_size=6).map(lambda t: t.encode("utf-16-be", "surrogatepass")),
+    st.text(alphabet=" #+,;<>\\\"=*@'()x", max_size=8).map(str.encode),
+)
+_ATTR_OIDS = st.sampled_from(
+    [D.oid_bytes(o) for o in ("2.5.4.3", "2.5.4.10", "2.5.4.6", "1.2.840.113549.1.9.1")]
+    + [D.oid_bytes("0.9.2342.19200300.100.1.25"), b"\x2a\x03", b"\x80\x01", b"\x2a\x83"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(_ATTR_OIDS, _STRING_TAGS, _VALUE_BYTES), min_size=0, max_size=3),
+        max_size=4,
+    )
+)
+def test_random_subjects_read_the_same_both_ways(
+    rdns: list[list[tuple[bytes, int, bytes]]],
+) -> None:
+    """Random attribute types, string tags and bytes (valid or not) in the subject."""
+    tree = _tree(_generated()["key-p256"])
+    _tbs(tree)[5][1] = [
+        [0x31, [[0x30, [[0x06, oid], [tag, value]]] for oid, tag, value in rdn]] for rdn in rdns
+    ]
+    _check(_enc([tree]))
+
+
+_GN_TAGS = st.sampled_from([0x81, 0x82, 0x86, 0x87, 0x88, 0x80, 0xA4, 0xA2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_GN_TAGS, st.one_of(st.binary(max_size=17), _VALUE_BYTES)), max_size=5))
+def test_random_san_entries_read_the_same_both_ways(names: list[tuple[int, bytes]]) -> None:
+    tree = _tree(_generated()["key-p256"])
+    san = _enc([[0x30, [[tag, value] for tag, value in names]]])
+    for ext in _exts(tree):
+        if ext[1][0][1] == D._SAN:
+            ext[1][-1][1] = san
+    _check(_enc([tree]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([0x17, 0x18]), st.text(alphabet="0123456789Z.+-", min_size=10, max_size=17))
+def test_random_times_read_the_same_both_ways(tag: int, text: str) -> None:
+    tree = _tree(_generated()["key-p256"])
+    _tbs(tree)[4][1][1] = [tag, text.encode()]
+    _check(_enc([tree]))
+
+
 @settings(max_examples=300)
 @given(st.text(max_size=30))
 def test_escaping_matches_cryptography(text: str) -> None:

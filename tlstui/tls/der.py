@@ -327,14 +327,16 @@ def _name(buf: bytes, s: int, e: int) -> tuple[str, _NameKey]:
         parts: list[str] = []
         members: set[tuple[bytes, str]] = set()
         previous = b""
+        start = rs  # where the current attribute's encoding (header included) begins
         for atag, as_, ae in attrs:
             if atag != 0x30:
                 _no()
-            if len(attrs) > 1:  # DER SET OF: strictly ascending encodings, no duplicates
-                encoded = buf[as_:ae]
+            if len(attrs) > 1:  # DER SET OF: whole encodings strictly ascending
+                encoded = buf[start:ae]
                 if encoded <= previous:
                     _no()
                 previous = encoded
+            start = ae
             ts, te = _expect(buf, as_, ae, 0x06)
             oid = _oid(buf, ts, te)
             vtag, vs, ve = _tlv(buf, te, ae)
@@ -367,11 +369,9 @@ def _time(buf: bytes, pos: int, end: int) -> tuple[datetime, int]:
             _no()
     else:
         _no()
-    try:
-        when = datetime(
-            year, int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8]), int(rest[8:10]),
-            tzinfo=UTC,
-        )  # fmt: skip
+    month, day, hour, minute, second = (int(rest[i : i + 2]) for i in range(0, 10, 2))
+    try:  # the same UTC datetime cryptography builds (tzinfo: datetime.UTC itself)
+        when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:  # day 31 of a 30-day month, second 60...
         _no()
     return when, e
@@ -605,8 +605,9 @@ def _scts(buf: bytes, s: int, e: int) -> None:
         n = int.from_bytes(buf[pos : pos + 2], "big")
         pos += 2
         stop = pos + n
-        # version 0, 32-byte log id, 8-byte timestamp, then the extensions' length
-        if stop > oe or n < 43 + 2 or buf[pos] != 0:
+        # The smallest SCT: version 0, log id (32), timestamp (8), extensions' length (2),
+        # hash and signature algorithms (1 + 1), signature length (2).
+        if stop > oe or n < 47 or buf[pos] != 0:
             _no()
         p = pos + 41
         p += 2 + int.from_bytes(buf[p : p + 2], "big")
