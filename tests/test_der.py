@@ -28,7 +28,7 @@ from conftest import CAPTURES, CORPUS, HAVE_CORPUS
 from cryptography import x509
 from cryptography.hazmat._oid import _OID_NAMES
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.name import _NAMEOID_TO_NAME, _ASN1Type, _escape_dn_value
 from cryptography.x509.oid import (
@@ -172,6 +172,7 @@ def _build(
     not_before: datetime = NOW,
     not_after: datetime | None = None,
     extensions: list[tuple[x509.ExtensionType, bool]] | None = None,
+    rsa_padding: Any = None,
 ) -> bytes:
     keys = _keys()
     builder = (
@@ -196,7 +197,7 @@ def _build(
         builder = builder.add_extension(ext, critical=critical)
     if signer in ("ed25519", "ed448"):
         hash_alg = None
-    return builder.sign(keys[signer], hash_alg).public_bytes(Encoding.DER)
+    return builder.sign(keys[signer], hash_alg, rsa_padding=rsa_padding).public_bytes(Encoding.DER)
 
 
 def _ski_aki(key: str = "p256") -> list[tuple[x509.ExtensionType, bool]]:
@@ -421,32 +422,14 @@ def _generated() -> dict[str, bytes]:
 @functools.cache
 def _declined_builds() -> dict[str, bytes]:
     """Certificates the pure reader must leave to cryptography (and the fallback reads)."""
-    keys = _keys()
     uni = x509.NameAttribute
     out = {
         "self-issued": _build(subject=_cn("same"), issuer=_cn("same")),
         "self-signed": _build(subject=_cn("root"), issuer=_cn("root"), key="p256", signer="p256"),
         "secp256k1-key": _build(key="k256"),
-        "pss-signature": x509.CertificateBuilder()
-        .subject_name(_cn("pss"))
-        .issuer_name(_cn("pss ca"))
-        .public_key(keys["p256"].public_key())
-        .serial_number(5)
-        .not_valid_before(NOW)
-        .not_valid_after(NOW + timedelta(days=1))
-        .sign(
-            keys["rsa2048"],
-            hashes.SHA256(),
-            rsa_padding=__import__(
-                "cryptography.hazmat.primitives.asymmetric.padding", fromlist=["PSS"]
-            ).PSS(
-                mgf=__import__(
-                    "cryptography.hazmat.primitives.asymmetric.padding", fromlist=["MGF1"]
-                ).MGF1(hashes.SHA256()),
-                salt_length=32,
-            ),
-        )
-        .public_bytes(Encoding.DER),
+        "pss-signature": _build(
+            rsa_padding=padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        ),
         "universal-string": _build(
             subject=x509.Name([uni(NameOID.COMMON_NAME, "univ", _ASN1Type.UniversalString)])
         ),
