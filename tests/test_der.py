@@ -416,6 +416,11 @@ def _generated() -> dict[str, bytes]:
     )
     out["aki-empty"] = _build(extensions=[(x509.AuthorityKeyIdentifier(None, None, None), False)])
     out["no-extensions-v3"] = _build(extensions=[])
+    out["directory-name-san"] = _build(
+        extensions=_leaf_extensions(
+            x509.DirectoryName(_cn("dir, with comma")), x509.DNSName("after.example")
+        )
+    )
     return out
 
 
@@ -432,9 +437,6 @@ def _declined_builds() -> dict[str, bytes]:
         ),
         "universal-string": _build(
             subject=x509.Name([uni(NameOID.COMMON_NAME, "univ", _ASN1Type.UniversalString)])
-        ),
-        "directory-name-san": _build(
-            extensions=[(x509.SubjectAlternativeName([x509.DirectoryName(_cn("dir"))]), False)]
         ),
         "other-name-san": _build(
             extensions=[
@@ -800,7 +802,7 @@ def _edits() -> Iterator[tuple[str, bytes, bool]]:
     )
     yield edit(
         "AIA directory location",
-        False,
+        True,
         replace(
             aia,
             _tlv(
@@ -808,6 +810,24 @@ def _edits() -> Iterator[tuple[str, bytes, bool]]:
                 _tlv(0x30, b"\x06\x08\x2b\x06\x01\x05\x05\x07\x30\x01" + _tlv(0xA4, b"\x30\x00")),
             ),
         ),
+    )
+    yield edit(
+        "SAN directoryName with an empty RDN",
+        False,
+        replace(san, _tlv(0x30, _tlv(0xA4, b"\x30\x02\x31\x00"))),
+    )
+    yield edit(
+        "SAN directoryName not a Name", False, replace(san, _tlv(0x30, _tlv(0xA4, b"\x31\x00")))
+    )
+    yield edit(
+        "SAN directoryName and trailing",
+        False,
+        replace(san, _tlv(0x30, _tlv(0xA4, b"\x30\x00\x05\x00"))),
+    )
+    yield edit(
+        "SAN otherName",
+        False,
+        replace(san, _tlv(0x30, _tlv(0xA0, b"\x06\x01\x2a\xa0\x02\x05\x00"))),
     )
     crldp = "2.5.29.31"
     uri = _tlv(0x86, b"http://x")

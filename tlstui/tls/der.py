@@ -459,7 +459,8 @@ def _text(buf: bytes, s: int, e: int) -> str:
 
 def _general_name(buf: bytes, tag: int, s: int, e: int) -> tuple[int, str]:
     """(tag, text) of a GeneralName cryptography accepts as is: rfc822Name, dNSName, URI,
-    iPAddress (a single address; a network is declined), registeredID."""
+    iPAddress (a single address; a network is declined), registeredID, directoryName.
+    otherName, x400Address and ediPartyName are declined."""
     if tag in (0x81, 0x82, 0x86):
         return tag, _text(buf, s, e)
     if tag == 0x87:
@@ -472,6 +473,12 @@ def _general_name(buf: bytes, tag: int, s: int, e: int) -> tuple[int, str]:
         _no()
     if tag == 0x88:
         _oid(buf, s, e)
+        return tag, ""
+    if tag == 0xA4:  # directoryName: [4] EXPLICIT Name, held to the subject's rules
+        ns, ne = _expect(buf, s, e, 0x30)
+        if ne != e:
+            _no()
+        _name(buf, ns, ne)
         return tag, ""
     _no()
 
