@@ -2,8 +2,8 @@
 
 Why: importing ``cryptography.x509`` costs 45-80 ms of CPU and about 14 MB of memory (its Rust
 extension, libcrypto, the email package...): up to a tenth of the time and a quarter of the peak
-memory of a ``--json`` run over a capture whose servers all send ordinary CA-signed certificates.  This
-module reads those certificates itself and gives exactly the ``CertificateInfo`` that
+memory of a ``--json`` run over a capture whose servers all send ordinary CA-signed certificates.
+This module reads those certificates itself and gives exactly the ``CertificateInfo`` that
 ``tlstui.tls.x509``'s cryptography-based reader gives, field for field.
 
 It is a *fast path*, not a second parser: :func:`summarize` returns ``None`` ("decline") for
