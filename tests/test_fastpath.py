@@ -132,19 +132,39 @@ def test_whole_appdata_takes_only_segments_of_whole_application_records() -> Non
     # The engine passes the capture buffer and the segment's bounds inside it.
     buf = b"\xee" * 7 + seg + b"\xee" * 3
     assert r.whole_appdata(memoryview(buf), 7, 7 + len(seg), 9, 1.0)
-    assert sink.runs == [(2, 40, 9)] and r.records == 2 and not r.buf
+    assert r.whole_appdata(rec(23, 30), 0, 35, 10, 1.5)
+    # Counted at once, reported to the sink in one call when flushed.
+    assert r.records == 3 and sink.runs == [] and not r.buf
+    r.flush_run()
+    assert sink.runs == [(3, 30, 10)]
+    r.flush_run()
+    assert sink.runs == [(3, 30, 10)]
 
     # A record cut at the segment's end, an alert among them, or the frame the sink wants
     # to see record by record: nothing is taken and nothing changes (the caller feeds it).
+    sink.answer = 12
+    r.fast_answer = -3  # what the sink's other entries do (SessionBuilder._sync)
     for data, frame in (
         (rec(23, 100) + rec(23, 40)[:20], 10),
         (rec(23, 100) + rec(21, 2), 11),
         (rec(23, 100), 12),
     ):
-        sink.answer = 12
         assert not r.whole_appdata(data, 0, len(data), frame, 2.0)
-        assert sink.runs == [(2, 40, 9)] and r.records == 2 and not r.buf and not r.marks
-    assert sink.records == []
+        assert r.records == 3 and r.run_count == 0 and not r.buf and not r.marks
+    assert sink.records == [] and sink.runs == [(3, 30, 10)]
+
+
+def test_a_deferred_run_is_reported_before_anything_that_follows_it() -> None:
+    """feed, gap and finish report the counted run first: the sink sees the same calls in
+    the same order as without the deferral."""
+    sink = FastSink()
+    r = RecordReader(sink, 0)
+    assert r.whole_appdata(rec(23, 50), 0, 55, 3, 0.3)
+    r.feed(rec(21, 2), 4, 0.4)
+    assert sink.runs == [(1, 50, 3)] and sink.records == [(21, 2, 4)]
+    assert r.whole_appdata(rec(23, 60), 0, 65, 5, 0.5)
+    r.finish()
+    assert sink.runs == [(1, 50, 3), (1, 60, 5)]
 
 
 def test_whole_appdata_waits_for_buffered_bytes() -> None:

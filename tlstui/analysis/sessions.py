@@ -81,6 +81,16 @@ class SessionBuilder:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _sync(self) -> None:
+        """Apply the readers' deferred application-data runs and drop their cached fast-path
+        answers: the first thing every entry below does (except fast_appdata and
+        on_appdata_run, which a run can neither change nor need flushed first), so a deferred
+        run is never visible as such (see ``RecordReader.flush_run``)."""
+        for reader in self.readers:
+            if reader.run_count:
+                reader.flush_run()
+            reader.fast_answer = -3
+
     def encrypted(self, side: int) -> bool:
         return self.enc[side]
 
@@ -138,6 +148,7 @@ class SessionBuilder:
         first_frame: int,
         time: float,
     ) -> bool:
+        self._sync()
         self.data_seen[side] = True
         if rtype == 20:
             self._event(
@@ -412,6 +423,7 @@ class SessionBuilder:
         first_frame: int,
         time: float,
     ) -> None:
+        self._sync()
         self.data_seen[side] = True
         etype, detail, malformed = self.message(side, mtype, body, version, frame)
         self._event(
@@ -515,6 +527,7 @@ class SessionBuilder:
     # -- SSLv2 ------------------------------------------------------------------------------
 
     def on_sslv2(self, side: int, record: bytes, frame: int, time: float) -> None:
+        self._sync()
         self.data_seen[side] = True
         s = self.s
         hdr = 2 if record[0] & 0x80 else 3
@@ -596,6 +609,7 @@ class SessionBuilder:
     # -- oddities ---------------------------------------------------------------------------
 
     def on_garbage(self, side: int, data: bytes, frame: int, time: float, why: str) -> None:
+        self._sync()
         s = self.s
         framed = _framed_record(data)
         if (
@@ -653,6 +667,7 @@ class SessionBuilder:
         """The stream of *side* ends inside a record (or inside a handshake message that
         spans records): remember what was cut so the diagnosis can say the capture ends
         mid-flight instead of blaming the peer for not answering."""
+        self._sync()
         s = self.s
         if time < 0:
             time = next((e.time for e in reversed(s.events) if e.frame <= frame), s.end)
@@ -697,6 +712,7 @@ class SessionBuilder:
             )
 
     def on_gap(self, side: int, nbytes: int, frame: int) -> None:
+        self._sync()
         self.s.gaps += nbytes
         self._note(
             f"frame {frame}: {nbytes} bytes from the {SIDES[side]} missing from the "
@@ -710,6 +726,7 @@ class SessionBuilder:
     # -- TCP --------------------------------------------------------------------------------
 
     def on_close(self, side: int, kind: str, frame: int, time: float) -> None:
+        self._sync()
         s = self.s
         if SIDES[side] in s.closed_by:
             return
@@ -720,6 +737,7 @@ class SessionBuilder:
     # -- the end ----------------------------------------------------------------------------
 
     def finish(self) -> Session:
+        self._sync()
         s = self.s
         if self.tls13:
             self._infer_tls13_alerts()

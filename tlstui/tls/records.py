@@ -118,6 +118,11 @@ class RecordReader:
         "_v2_end",
         "_fast_query",
         "_run_sink",
+        "fast_answer",
+        "run_count",
+        "run_len",
+        "run_frame",
+        "run_time",
     )
 
     def __init__(self, sink: RecordSink, side: int) -> None:
@@ -141,10 +146,19 @@ class RecordReader:
         self._run_sink = getattr(sink, "on_appdata_run", None)
         if self._run_sink is None:
             self._fast_query = None
+        # whole_appdata's state: the sink's fast-path answer (-3: ask again), and the run of
+        # application-data records it has counted but not yet reported (see flush_run).
+        self.fast_answer = -3
+        self.run_count = 0
+        self.run_len = 0
+        self.run_frame = 0
+        self.run_time = 0.0
 
     # -- input ------------------------------------------------------------------------------
 
     def feed(self, data, frame: int, time: float) -> None:
+        if self.run_count:
+            self.flush_run()
         if self.dead:
             return
         skip = self.skip
@@ -188,15 +202,38 @@ class RecordReader:
         count, last, stop = appdata_run(data, pos, end)
         if stop != end or not count or self.dead:
             return False
-        fast = self._fast_query(self.side)
+        fast = self.fast_answer
+        if fast == -3:
+            fast = self.fast_answer = self._fast_query(self.side)
         if fast == -1 or (fast >= 0 and fast != frame):
+            # Counted here and reported later, in one call (flush_run): the sink's state is
+            # only read at its other entries, which all flush first.
             self.records += count
-            self._run_sink(self.side, count, last, frame, time)  # type: ignore[misc]
+            self.run_count += count
+            self.run_len = last
+            self.run_frame = frame
+            self.run_time = time
             return True
         return False
 
+    def flush_run(self) -> None:
+        """Report the application-data records whole_appdata counted since the last report.
+
+        Deferring them is invisible to the sink because it is flushed before anything else
+        reaches it: this reader flushes first in feed, gap and finish, and the sink's other
+        entries flush both readers and drop their cached answers (``SessionBuilder._sync``),
+        since its fast-path answer can change only there.  Runs of one direction are reported
+        in order, and a run touches only its own direction's counters and last record.
+        """
+        count = self.run_count
+        if count:
+            self.run_count = 0
+            self._run_sink(self.side, count, self.run_len, self.run_frame, self.run_time)  # type: ignore[misc]
+
     def gap(self, nbytes: int, frame: int) -> None:
         """Bytes were lost: drop any partial record and look for the next header."""
+        if self.run_count:
+            self.flush_run()
         if self.dead:
             return
         self.buf.clear()
@@ -379,6 +416,8 @@ class RecordReader:
         ``MAX_CUT_KEPT``: enough to name the messages that began); otherwise it is reported
         as garbage with the frame where it began.
         """
+        if self.run_count:
+            self.flush_run()
         if self.dead or self.resync or self.sslv2:
             return
         on_cut = getattr(self.sink, "on_cut_record", None)
