@@ -1,8 +1,9 @@
 """The TUI shows sessions while a large capture is still being read.
 
-The capture is generated from the real showcase capture: its records repeated 400 times,
+The capture is generated from the real showcase capture: its records repeated 1,200 times,
 each copy moved 2 s later and its TCP ports shifted so that every copy is its own set of
-connections (52,400 packets, 4,400 sessions).  Counted, not timed: rows must be in the
+connections (157,200 packets, 13,200 sessions: enough that reading takes several
+batch intervals on a fast, idle machine too).  Counted, not timed: rows must be in the
 sessions table while the progress says less than half of the file was read, and the keys
 (help, filter) must answer then.
 """
@@ -20,7 +21,7 @@ from test_streaming import SHOWCASE, pcap_records
 from tlstui.ui.app import make_app
 from tlstui.ui.widgets.sessions import SessionsTable
 
-COPIES = 400
+COPIES = 1200
 
 
 def _big_capture(path: Path) -> None:
