@@ -26,7 +26,15 @@ CCS, ALERT, HANDSHAKE, APPDATA, HEARTBEAT = 20, 21, 22, 23, 24
 
 
 class RecordSink(Protocol):
-    """What the reader reports to (the session builder), per direction."""
+    """What the reader reports to (the session builder), per direction.
+
+    A sink may also offer the application-data fast path: ``fast_appdata(side)`` (may runs
+    of application-data records be counted instead of reported one by one?) and
+    ``on_appdata_run(side, count, last_length, frame, time)``.  The reader keeps the answer
+    in ``fast_answer`` and may hold a counted run back (``flush_run``): a sink whose answer
+    can change must, at the start of each of its entries, flush its readers' runs and set
+    their ``fast_answer`` to -3 (``SessionBuilder._sync``).
+    """
 
     def on_record(
         self,
@@ -176,7 +184,7 @@ class RecordReader:
             # Nothing buffered and the sink allows the fast path: whole application-data
             # records at the start of this segment all end in *frame*; count them straight
             # from the segment, and buffer only what follows the last of them.
-            fast = self._fast_query(self.side)
+            fast = self._fast_state()
             if fast == -1 or (fast >= 0 and fast != frame):
                 n = len(data)
                 count, last, pos = appdata_run(data, 0, n)
@@ -260,8 +268,11 @@ class RecordReader:
     def _fast_state(self) -> int:
         """Ask the sink whether application-data records may take the fast path (see
         ``_parse``): -2 no, -1 yes, a frame number: yes except for records ending in it."""
-        fast = self._fast_query
-        return -2 if fast is None else fast(self.side)
+        fast = self.fast_answer
+        if fast == -3:
+            query = self._fast_query
+            fast = self.fast_answer = -2 if query is None else query(self.side)
+        return fast
 
     def _flush_run(self, count: int, length: int, end: int) -> None:
         """Report *count* fast-path application-data records, the last *length* bytes long
