@@ -56,7 +56,7 @@ snapshots: venv  ## update snapshot SVGs and render the changed ones to PNG for 
 screenshots: venv  ## regenerate screenshots/*.svg from the showcase capture
 	$(PY) scripts/screenshots.py
 
-bench: venv  ## time tlstui --json against tshark on a 1.3 GB capture (~5 min; docs/benchmark.md)
+bench: venv  ## time tlstui --json against tshark: 2,000 and 20,000 sessions, bulk and chatty (~10 min; docs/benchmark.md)
 	$(PY) scripts/bench.py
 
 captures: venv  ## re-record captures/ with real TLS stacks on loopback (needs root and tcpdump)
