@@ -52,7 +52,11 @@ TPL_CLIENT_IP = bytes([10, 255, 255, 254])
 TPL_CLIENT_PORT = 40000
 CLIENT_MAC = bytes.fromhex("020000000001")
 SERVER_MAC = bytes.fromhex("020000000002")
-BODIES = {"b32k": 32 * 1024, "b64k": 64 * 1024, "b128k": 128 * 1024}
+BODIES = {"b32k": 32 * 1024, "b64k": 64 * 1024, "b128k": 128 * 1024, "b1m": 1024 * 1024}
+# The downloads recorded by default; --bodies b1m records 1 MiB ones instead (the openssl
+# s_client templates always fetch 32 and 64 KiB), to build captures with many times the
+# application data of the same number of sessions.
+DEFAULT_BODIES = ("b32k", "b64k", "b128k")
 HOST = "www.example.test"
 
 # -- recording -----------------------------------------------------------------------------
@@ -154,7 +158,9 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def _client_commands(ports: list[int]) -> list[tuple[str, bool, list[str], bytes | None]]:
+def _client_commands(
+    ports: list[int], bodies: tuple[str, ...] = DEFAULT_BODIES
+) -> list[tuple[str, bool, list[str], bytes | None]]:
     """(label, expected ok, argv, stdin) for every client run while recording."""
 
     def url(port: int, body: str) -> str:
@@ -181,7 +187,7 @@ def _client_commands(ports: list[int]) -> list[tuple[str, bool, list[str], bytes
     t12 = ("--tlsv1.2", "--tls-max", "1.2")
     t13 = ("--tlsv1.3",)
     cmds: list[tuple[str, bool, list[str], bytes | None]] = []
-    for body in BODIES:
+    for body in bodies:
         cmds += [
             (
                 f"tls12-rsa-aes128gcm-{body}",
@@ -246,7 +252,9 @@ def _client_commands(ports: list[int]) -> list[tuple[str, bool, list[str], bytes
     return cmds
 
 
-def record_templates(cache: Path) -> tuple[Path, list[int]]:
+def record_templates(
+    cache: Path, bodies: tuple[str, ...] = DEFAULT_BODIES
+) -> tuple[Path, list[int]]:
     """Run servers, tcpdump and clients; return the raw loopback capture and server ports."""
     cache.mkdir(parents=True, exist_ok=True)
     pki = cache / "pki"
@@ -257,7 +265,8 @@ def record_templates(cache: Path) -> tuple[Path, list[int]]:
     www.mkdir(exist_ok=True)
     rnd = random.Random(7)
     for name, size in BODIES.items():
-        (www / name).write_bytes(rnd.randbytes(size))
+        if name in bodies or name in ("b32k", "b64k"):
+            (www / name).write_bytes(rnd.randbytes(size))
 
     servers = []
     base = ["openssl", "s_server", "-WWW", "-quiet"]
@@ -304,7 +313,7 @@ def record_templates(cache: Path) -> tuple[Path, list[int]]:
         )
         _wait_tcpdump(tcpdump)
         labels = []
-        for label, ok, argv, stdin in _client_commands(ports):
+        for label, ok, argv, stdin in _client_commands(ports, bodies):
             r = subprocess.run(argv, input=stdin, capture_output=True, timeout=30)
             if ok and r.returncode != 0:
                 raise RuntimeError(
@@ -498,14 +507,19 @@ def _readdress(f: bytearray, d: int) -> bytes:
     return bytes(f)
 
 
-def load_templates(cache: Path, rebuild: bool = False) -> list[dict]:
-    pkl = cache / f"templates-v{CACHE_VERSION}.pkl"
+def load_templates(
+    cache: Path, rebuild: bool = False, bodies: tuple[str, ...] = DEFAULT_BODIES
+) -> list[dict]:
+    """The recorded session templates, from the cache when it holds them (one file per set of
+    download sizes: the default set's file name is what it always was)."""
+    suffix = "" if bodies == DEFAULT_BODIES else "-" + "-".join(bodies)
+    pkl = cache / f"templates-v{CACHE_VERSION}{suffix}.pkl"
     if pkl.exists() and not rebuild:
         with open(pkl, "rb") as fh:
             return pickle.load(fh)
     for attempt in range(1, 4):
         print(f"recording template sessions on loopback into {cache} ...", file=sys.stderr)
-        raw, ports = record_templates(cache)
+        raw, ports = record_templates(cache, bodies)
         labels = [tuple(x) for x in json.loads((cache / "labels.json").read_text())["labels"]]
         try:
             templates = build_templates(raw, labels, ports)
@@ -811,12 +825,23 @@ def main(argv: list[str] | None = None) -> int:
         help="bulk: the sessions as recorded (16 KiB records); chatty: application data "
         "re-framed as one to four small records per segment",
     )
+    p.add_argument(
+        "--bodies",
+        default=",".join(DEFAULT_BODIES),
+        help="download sizes the ok sessions fetch, comma-separated among "
+        + ", ".join(BODIES)
+        + " (default %(default)s; b1m: 1 MiB, recorded into its own template cache)",
+    )
     a = p.parse_args(argv)
+    bodies = tuple(b for b in a.bodies.split(",") if b)
+    unknown = [b for b in bodies if b not in BODIES]
+    if unknown or not bodies:
+        p.error(f"--bodies: unknown size {', '.join(unknown) or '(none)'}")
     out = Path(a.out).resolve()
     repo = Path(__file__).resolve().parent.parent
     if out.is_relative_to(repo):
         p.error(f"{out} is inside the repository; write the capture elsewhere (e.g. /tmp)")
-    templates = load_templates(a.cache, a.rebuild_templates)
+    templates = load_templates(a.cache, a.rebuild_templates, bodies)
     if a.shape == "chatty":
         templates = [chatty_template(t) for t in templates]
     t0 = time.monotonic()
