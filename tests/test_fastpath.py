@@ -62,9 +62,13 @@ def test_runs_are_counted_and_alerts_still_reported() -> None:
     tail = rec(23, 40)
     r.feed(rec(23, 50) + tail[:20], 6, 0.1)  # one whole record and a partial one
     r.feed(tail[20:] + rec(21, 26) + rec(23, 60), 7, 0.2)  # the alert stops the run
-    assert sink.runs == [(3, 30, 5), (1, 50, 6), (1, 40, 7), (1, 60, 7)]
+    # Runs are held and merged until something else goes to the sink: the alert gets the
+    # five records before it reported first, in one call; the record after it waits.
+    assert sink.runs == [(5, 40, 7)]
     assert sink.records == [(21, 26, 7)]
     assert r.records == 7
+    r.finish()
+    assert sink.runs == [(5, 40, 7), (1, 60, 7)]
 
 
 def test_a_frame_answer_sends_that_frames_records_the_slow_way() -> None:
@@ -73,6 +77,8 @@ def test_a_frame_answer_sends_that_frames_records_the_slow_way() -> None:
     r.feed(rec(23, 10) + rec(23, 11), 5, 0.0)
     r.feed(rec(23, 12) + rec(23, 13), 6, 0.1)
     assert sink.records == [(23, 10, 5), (23, 11, 5)]
+    assert sink.runs == []
+    r.flush_run()
     assert sink.runs == [(2, 13, 6)]
 
 
@@ -175,4 +181,25 @@ def test_whole_appdata_waits_for_buffered_bytes() -> None:
     rest = rec(23, 100)[50:] + rec(23, 10)
     assert not r.whole_appdata(rest, 0, len(rest), 2, 0.2)
     r.feed(rest, 2, 0.2)
+    r.flush_run()
     assert r.records == 2 and sink.runs == [(2, 10, 2)] and sink.records == []
+
+
+def test_a_skipped_bulk_record_joins_the_run() -> None:
+    """A record longer than the reader keeps is read past by its length; when the sink
+    allows the fast path its end is one more record of the run, not an on_record call."""
+    sink = FastSink()
+    r = RecordReader(sink, 1)
+    big = rec(23, 9000)
+    r.feed(rec(23, 20) + big[:3000], 1, 0.1)
+    r.feed(big[3000:6000], 2, 0.2)
+    r.feed(big[6000:] + rec(23, 30), 3, 0.3)
+    assert sink.records == [] and r.records == 3
+    r.feed(rec(21, 2), 4, 0.4)
+    assert sink.runs == [(3, 30, 3)] and sink.records == [(21, 2, 4)]
+
+    slow = FastSink(answer=-2)
+    r = RecordReader(slow, 1)
+    r.feed(big[:3000], 1, 0.1)
+    r.feed(big[3000:], 2, 0.2)
+    assert slow.runs == [] and slow.records == [(23, 9000, 2)]

@@ -165,8 +165,6 @@ class RecordReader:
     # -- input ------------------------------------------------------------------------------
 
     def feed(self, data, frame: int, time: float) -> None:
-        if self.run_count:
-            self.flush_run()
         if self.dead:
             return
         skip = self.skip
@@ -190,7 +188,8 @@ class RecordReader:
                 count, last, pos = appdata_run(data, 0, n)
                 if count:
                     self.records += count
-                    self._run_sink(self.side, count, last, frame, time)  # type: ignore[misc]
+                    self.run_count += count
+                    self.run_len, self.run_frame, self.run_time = last, frame, time
                     if pos == n:
                         return
                     data = data[pos:]
@@ -227,11 +226,14 @@ class RecordReader:
     def flush_run(self) -> None:
         """Report the application-data records whole_appdata counted since the last report.
 
-        Deferring them is invisible to the sink because it is flushed before anything else
-        reaches it: this reader flushes first in feed, gap and finish, and the sink's other
-        entries flush both readers and drop their cached answers (``SessionBuilder._sync``),
-        since its fast-path answer can change only there.  Runs of one direction are reported
-        in order, and a run touches only its own direction's counters and last record.
+        Every fast-path run is held here (whole_appdata, feed, _parse, a skipped record's
+        end) and consecutive runs merge: reporting (c1, ...) then (c2, last) leaves the sink
+        as (c1 + c2, last) does.  Deferring them is invisible to the sink because the run is
+        reported before anything else reaches it: this reader flushes before each of its own
+        other sink calls (and in gap and finish), and the sink's other entries flush both
+        readers and drop their cached answers (``SessionBuilder._sync``), since its fast-path
+        answer can change only there.  A run touches only its own direction's counters and
+        last record.
         """
         count = self.run_count
         if count:
@@ -274,11 +276,12 @@ class RecordReader:
             fast = self.fast_answer = -2 if query is None else query(self.side)
         return fast
 
-    def _flush_run(self, count: int, length: int, end: int) -> None:
-        """Report *count* fast-path application-data records, the last *length* bytes long
-        and ending at buffer offset *end*, in one call."""
-        frame, time = self._frame_at(end)
-        self._run_sink(self.side, count, length, frame, time)  # type: ignore[misc]
+    def _hold_run(self, count: int, length: int, end: int) -> None:
+        """Add *count* fast-path application-data records, the last *length* bytes long and
+        ending at buffer offset *end*, to the run held for flush_run."""
+        self.run_count += count
+        self.run_len = length
+        self.run_frame, self.run_time = self._frame_at(end)
 
     def _parse(self) -> None:
         buf = self.buf
@@ -318,8 +321,10 @@ class RecordReader:
                     pos = end
                     continue
             if run:
-                self._flush_run(run, run_len, run_end)
+                self._hold_run(run, run_len, run_end)
                 run = 0
+            # A held run is reported right before the next other sink call (below), not
+            # before a record that is only incomplete: runs across segments stay one call.
             fast = -2  # asked again after this slow record
             if self.resync:
                 found = self._find_header(pos)
@@ -333,6 +338,8 @@ class RecordReader:
             if (b0 & 0x80 and (self.sslv2 or looks_like_sslv2(buf[pos : pos + 7]))) or (
                 self.sslv2 and not plausible_header(b0, buf[pos + 1], buf[pos + 2], length)
             ):
+                if self.run_count:
+                    self.flush_run()
                 if not self._sslv2_record(pos, n):
                     break
                 pos = self._v2_end
@@ -344,6 +351,8 @@ class RecordReader:
                     if length > MAX_RECORD and 20 <= b0 <= 24
                     else "bytes that are not a TLS record header"
                 )
+                if self.run_count:
+                    self.flush_run()
                 sink.on_garbage(side, bytes(buf[pos : pos + 64]), frame, time, why)
                 if self.dead:
                     break
@@ -364,6 +373,8 @@ class RecordReader:
             self.records += 1
             frame, time = self._frame_at(end)
             body = bytes(buf[pos + 5 : end])
+            if self.run_count:
+                self.flush_run()
             if b0 == HANDSHAKE and not self._encrypted_hint():
                 self._handshake(body, version, frame, first_frame, time)
             else:
@@ -371,7 +382,7 @@ class RecordReader:
             pos = end
             fast = self._fast_state()
         if run:
-            self._flush_run(run, run_len, run_end)
+            self._hold_run(run, run_len, run_end)
         if pos == n:
             # Everything was consumed (the usual case): no frame marks to carry over.
             buf.clear()
@@ -395,6 +406,16 @@ class RecordReader:
         if rec is not None:
             self.records += 1
             rtype, version, length, first_frame = rec
+            if rtype == APPDATA and not self.resync and not self.sslv2:
+                # A bulk record read past by its length: one more record of the run when the
+                # sink allows the fast path, as if it had been buffered whole.
+                fast = self._fast_state()
+                if fast == -1 or (fast >= 0 and fast != frame):
+                    self.run_count += 1
+                    self.run_len, self.run_frame, self.run_time = length, frame, time
+                    return
+            if self.run_count:
+                self.flush_run()
             self.sink.on_record(self.side, rtype, version, length, None, frame, first_frame, time)
 
     def _find_header(self, pos: int) -> int:
