@@ -192,6 +192,7 @@ def test_a_skipped_bulk_record_joins_the_run() -> None:
     r = RecordReader(sink, 1)
     big = rec(23, 9000)
     r.feed(rec(23, 20) + big[:3000], 1, 0.1)
+    assert not r.buf and r.skip == 9005 - 3000  # its start is not even buffered
     r.feed(big[3000:6000], 2, 0.2)
     r.feed(big[6000:] + rec(23, 30), 3, 0.3)
     assert sink.records == [] and r.records == 3

@@ -192,6 +192,17 @@ class RecordReader:
                     self.run_len, self.run_frame, self.run_time = last, frame, time
                     if pos == n:
                         return
+                if n - pos >= 5 and data[pos] == APPDATA and data[pos + 1] == 3:
+                    # A bulk record that begins here and goes on past this segment: read
+                    # past its body by length, as _parse would, without buffering its start.
+                    length = data[pos + 3] << 8 | data[pos + 4]
+                    if data[pos + 2] <= 4 and KEEP_BODY < length <= MAX_RECORD:
+                        rest = pos + 5 + length - n
+                        if rest > 0:
+                            self.skip = rest
+                            self.skip_rec = (APPDATA, 0x0300 | data[pos + 2], length, frame)
+                            return
+                if count:
                     data = data[pos:]
         buf = self.buf
         buf += data
