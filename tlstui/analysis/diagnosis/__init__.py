@@ -67,6 +67,15 @@ STRICT = False
 
 # Rules that also run on sessions whose handshake worked (status ok): how it ended.
 OK_SESSION_RULES = frozenset({"handshake_ok", "post_handshake_end"})
+_ok_rules: tuple[int, list[Rule]] = (-1, [])  # (len(RULES) it was made from, the rules)
+
+
+def _rules_for_ok() -> list[Rule]:
+    """The rules an ok session gets, in RULES order; made again when a rule is registered."""
+    global _ok_rules
+    if _ok_rules[0] != len(RULES):
+        _ok_rules = (len(RULES), [r for r in RULES if r.name in OK_SESSION_RULES])
+    return _ok_rules[1]
 
 
 def _opaque_alert_before_data(session: Session) -> bool:
@@ -112,7 +121,7 @@ def diagnose_session(
     ctx = Context.build(session, report, index)
     found: list[tuple[int, int, Cause]] = []
     # An ok session gets only the ``ok`` cause: the failure rules need not look at it.
-    rules = RULES if session.status != "ok" else [r for r in RULES if r.name in OK_SESSION_RULES]
+    rules = RULES if session.status != "ok" else _rules_for_ok()
     for r in rules:
         try:
             cause = r.func(session, ctx)
