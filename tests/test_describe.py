@@ -166,3 +166,10 @@ def test_encrypted_alert_guess_for_tls12() -> None:
     text = describe.encrypted_alert_guess(event, _session(version=0x0303))
     assert "after ChangeCipherSpec" in text
     assert "key log" in text
+
+
+def test_a_damaged_record_row_says_malformed_once() -> None:
+    damaged = Event(7, 1.0, "server", "Malformed", malformed="bytes that are not a record header")
+    cut = Event(3, 0.5, "client", "ClientHello", malformed="ClientHello: cipher_suites cut")
+    assert describe.event_label(damaged) == "Malformed"
+    assert describe.event_label(cut) == "ClientHello (malformed)"

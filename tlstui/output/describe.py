@@ -356,7 +356,7 @@ def _event_label(event: Event) -> str:
             label += " (empty)"
         elif n > 1:
             label += f" ({n} certs)"
-    if event.malformed:
+    if event.malformed and event.type != "Malformed":  # the row's name already says it
         label += " (malformed)"
     return label
 
