@@ -13,6 +13,7 @@ import struct
 import warnings
 from typing import TYPE_CHECKING
 
+from tlstui.tls.der import dotted
 from tlstui.tls.model import (
     CertificateInfo,
     CertificateMsg,
@@ -630,18 +631,9 @@ def _der_tlvs(buf: bytes) -> list[tuple[int, bytes]]:
 def _oid_text(content: bytes) -> str:
     if not content:
         raise ValueError("empty OID")
-    arcs: list[int] = []
-    value = 0
-    for b in content:
-        value = (value << 7) | (b & 0x7F)
-        if not b & 0x80:
-            arcs.append(value)
-            value = 0
     if content[-1] & 0x80:
         raise ValueError("truncated OID")
-    first = arcs[0]
-    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
-    return ".".join(str(a) for a in head + arcs[1:])
+    return dotted(content)
 
 
 # --- NewSessionTicket -------------------------------------------------------------------------
