@@ -224,8 +224,7 @@ class RecordReader:
         if fast == -3:
             fast = self.fast_answer = self._fast_query(self.side)
         if fast == -1 or (fast >= 0 and fast != frame):
-            # Counted here and reported later, in one call (flush_run): the sink's state is
-            # only read at its other entries, which all flush first.
+            # Counted here and reported later with the rest of the run (flush_run).
             self.records += count
             self.run_count += count
             self.run_len = last
@@ -235,7 +234,7 @@ class RecordReader:
         return False
 
     def flush_run(self) -> None:
-        """Report the application-data records whole_appdata counted since the last report.
+        """Report the application-data records counted since the last report, in one call.
 
         Every fast-path run is held here (whole_appdata, feed, _parse, a skipped record's
         end) and consecutive runs merge: reporting (c1, ...) then (c2, last) leaves the sink
