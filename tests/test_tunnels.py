@@ -172,3 +172,20 @@ def test_real_vxlan_capture() -> None:
     ]
     for s in report.sessions:
         assert s.malformed[0] == "inside a tunnel: VXLAN (inner addresses shown)"
+
+
+def test_ipv6_extension_headers_are_walked_once_for_tcp_udp_and_tunnels() -> None:
+    from tlstui.wire.packet import ANY_FRAGMENT, NON_FIRST_FRAGMENT, ipv6_upper
+
+    hop_by_hop = bytes([44, 0]) + bytes(6)  # next: fragment header, 8 bytes long
+    first_fragment = bytes([6, 0, 0x00, 0x01]) + bytes(4)  # offset 0, more fragments
+    later_fragment = bytes([6, 0, 0x00, 0x10]) + bytes(4)  # offset 2 (x 8 bytes)
+    buf = hop_by_hop + first_fragment
+    assert ipv6_upper(buf, 0, 0, len(buf), NON_FIRST_FRAGMENT) == (6, 16)
+    assert ipv6_upper(buf, 0, 0, len(buf), ANY_FRAGMENT) == (-2, 8)
+    later = hop_by_hop + later_fragment
+    assert ipv6_upper(later, 0, 0, len(later), NON_FIRST_FRAGMENT) == (-2, 8)
+    assert ipv6_upper(buf, 0, 0, 12, NON_FIRST_FRAGMENT) == (-1, 8)  # runs past the packet
+    loop = bytes([0, 0]) + bytes(6)
+    assert ipv6_upper(loop * 20, 0, 0, 160, ANY_FRAGMENT) == (-1, 72)  # nests too deep
+    assert ipv6_upper(b"", 17, 40, 40, ANY_FRAGMENT) == (17, 40)  # no extension header

@@ -72,6 +72,31 @@ def _network_offset(buf, off: int, end: int, link: int) -> tuple[int, int]:
     return -2, 0
 
 
+NON_FIRST_FRAGMENT = 0xFFF8  # fragment-header bits refused: a non-zero offset
+ANY_FRAGMENT = 0xFFF9  # ... or the more-fragments flag too
+
+
+def ipv6_upper(buf, nxt: int, t: int, limit: int, refuse: int) -> tuple[int, int]:
+    """Walk the IPv6 extension headers from offset *t* (*nxt*: the first next-header value):
+    ``(upper-layer protocol, its offset)``; ``(-1, t)`` when they run past *limit* or nest
+    more than 8 deep; ``(-2, t)`` for a fragment header with a *refuse* bit set (fragments
+    are not reassembled)."""
+    hops = 0
+    while nxt in _IPV6_EXT or nxt == 44:
+        if t + 8 > limit or hops > 8:
+            return -1, t
+        if nxt == 44:  # fragment header
+            if _U16(buf, t + 2)[0] & refuse:
+                return -2, t
+            nxt, t = buf[t], t + 8
+        elif nxt == 51:  # AH: length in 4-byte units
+            nxt, t = buf[t], t + (buf[t + 1] + 2) * 4
+        else:
+            nxt, t = buf[t], t + (buf[t + 1] + 1) * 8
+        hops += 1
+    return nxt, t
+
+
 def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None):
     """Locate the TCP segment in one frame.
 
@@ -117,21 +142,9 @@ def decode_tcp(buf, off: int, caplen: int, link: int, origlen: int | None = None
         nxt = buf[p + 6]
         key = buf[p + 8 : p + 40]
         ip_end = p + 40 + plen if plen else end  # 0: jumbogram / TSO
-        t = p + 40
-        hops = 0
-        while nxt in _IPV6_EXT or nxt == 44:
-            if t + 8 > end or hops > 8:
-                return DAMAGED
-            if nxt == 44:  # fragment header
-                if _U16(buf, t + 2)[0] & 0xFFF8:
-                    return NOT_TCP
-                nxt = buf[t]
-                t += 8
-            elif nxt == 51:  # AH: length in 4-byte units
-                nxt, t = buf[t], t + (buf[t + 1] + 2) * 4
-            else:
-                nxt, t = buf[t], t + (buf[t + 1] + 1) * 8
-            hops += 1
+        nxt, t = ipv6_upper(buf, nxt, p + 40, end, NON_FIRST_FRAGMENT)
+        if nxt == -1:
+            return DAMAGED
         if nxt != 6:
             return NOT_TCP
     elif proto == -1:

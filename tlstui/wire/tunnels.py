@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from tlstui.wire.packet import ETH_IPV4, ETH_IPV6, _network_offset
+from tlstui.wire.packet import ANY_FRAGMENT, ETH_IPV4, ETH_IPV6, _network_offset, ipv6_upper
 
 __all__ = ["LINK_ETHERNET", "LINK_RAW", "MAX_DEPTH", "decap"]
 
@@ -22,7 +22,6 @@ MAX_DEPTH = 4  # tunnels inside tunnels followed before giving up
 VXLAN_PORT = 4789
 GENEVE_PORT = 6081
 _U16 = struct.Struct(">H").unpack_from
-_IPV6_EXT = (0, 43, 60, 51, 135, 139, 140)
 _MPLS = (0x8847, 0x8848)
 
 
@@ -43,21 +42,8 @@ def _ip_payload(buf, p: int, end: int, proto: int) -> tuple[int, int, int] | Non
         plen = _U16(buf, p + 4)[0]
         nxt = buf[p + 6]
         stop = min(p + 40 + plen, end) if plen else end
-        t = p + 40
-        hops = 0
-        while nxt in _IPV6_EXT or nxt == 44:
-            if t + 8 > stop or hops > 8:
-                return None
-            if nxt == 44:
-                if _U16(buf, t + 2)[0] & 0xFFF9:
-                    return None
-                nxt, t = buf[t], t + 8
-            elif nxt == 51:
-                nxt, t = buf[t], t + (buf[t + 1] + 2) * 4
-            else:
-                nxt, t = buf[t], t + (buf[t + 1] + 1) * 8
-            hops += 1
-        return nxt, t, stop
+        nxt, t = ipv6_upper(buf, nxt, p + 40, stop, ANY_FRAGMENT)
+        return (nxt, t, stop) if nxt >= 0 else None
     return None
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import struct
 
-from tlstui.wire.packet import ETH_IPV4, ETH_IPV6, _network_offset
+from tlstui.wire.packet import ANY_FRAGMENT, ETH_IPV4, ETH_IPV6, _network_offset, ipv6_upper
 
 _U16 = struct.Struct(">H").unpack_from
 _UDP = struct.Struct(">HHH").unpack_from  # ports, length
-_IPV6_EXT = (0, 43, 60, 51, 135, 139, 140)
 
 __all__ = ["decode_udp"]
 
@@ -48,20 +47,7 @@ def decode_udp(buf, off: int, caplen: int, link: int):
         nxt = buf[p + 6]
         key = buf[p + 8 : p + 40]
         ip_end = min(p + 40 + plen, end) if plen else end
-        t = p + 40
-        hops = 0
-        while nxt in _IPV6_EXT or nxt == 44:
-            if t + 8 > end or hops > 8:
-                return None
-            if nxt == 44:
-                if _U16(buf, t + 2)[0] & 0xFFF9:  # offset or more-fragments: not reassembled
-                    return None
-                nxt, t = buf[t], t + 8
-            elif nxt == 51:
-                nxt, t = buf[t], t + (buf[t + 1] + 2) * 4
-            else:
-                nxt, t = buf[t], t + (buf[t + 1] + 1) * 8
-            hops += 1
+        nxt, t = ipv6_upper(buf, nxt, p + 40, end, ANY_FRAGMENT)
         if nxt != 17:
             return None
     else:
