@@ -388,14 +388,19 @@ def _load(path: str | Path) -> tuple[bytes | mmap.mmap, int]:
             except (OSError, ValueError):
                 data = fh.read()
                 return data, len(data)
-    except FileNotFoundError:
-        raise CaptureError(f"{path}: no such file") from None
-    except PermissionError:
-        raise CaptureError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise CaptureError(f"{path}: is a directory, not a capture file") from None
     except OSError as exc:
-        raise CaptureError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise open_error(path, exc) from None
+
+
+def open_error(path: str | Path, exc: OSError) -> CaptureError:
+    """The one-line error for a capture file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return CaptureError(f"{path}: no such file")
+    if isinstance(exc, PermissionError):
+        return CaptureError(f"{path}: permission denied")
+    if isinstance(exc, IsADirectoryError):
+        return CaptureError(f"{path}: is a directory, not a capture file")
+    return CaptureError(f"{path}: cannot read ({exc.strerror or exc})")
 
 
 def _gunzip(data: bytes | mmap.mmap, path: str | Path) -> bytes:

@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from tlstui.wire.capture import Capture, CaptureError, Frame, _describe_magic, parse_header
+from tlstui.wire.capture import (
+    Capture,
+    CaptureError,
+    Frame,
+    _describe_magic,
+    open_error,
+    parse_header,
+)
 
 CHUNK = 1 << 20  # bytes asked for per read: large enough that a fast file reads at full speed
 MAX_CARRY = 2 << 20  # an unfinished record can be at most one frame (1 MiB) plus a block
@@ -234,14 +241,8 @@ def open_stream(path: str | Path, *, follow: bool, fd: int | None = None) -> Str
     p = Path(path)
     try:
         fh = open(p, "rb", buffering=0)  # noqa: SIM115 - owned by the StreamCapture
-    except FileNotFoundError:
-        raise CaptureError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CaptureError(f"{path}: is a directory, not a capture file") from None
-    except PermissionError:
-        raise CaptureError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise CaptureError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise open_error(path, exc) from None
     import stat as _stat
 
     mode = os.fstat(fh.fileno()).st_mode
