@@ -741,7 +741,7 @@ def _drop_builder(conn: _Conn) -> None:
     if b is None:
         return
     for reader in b.readers:
-        reader.sink = reader._fast_query = reader._run_sink = None
+        reader.detach()
     b.readers = []
     conn.readers = ()
     conn.builder = None

@@ -36,6 +36,24 @@ SIDES: tuple[Side, Side] = ("client", "server")
 transport_error_name = q.transport_error_name
 
 
+def _flow_session(k: tuple, frame: int, ts: float, transport: str) -> tuple[Session, tuple]:
+    """A new session for the UDP flow *k* (its sender is the client), and the flow's key in
+    the other direction."""
+    key, sport, dport = k
+    n = len(key) // 2
+    session = Session(
+        id=0,
+        client=Endpoint(format_ip(key[:n]), sport),
+        server=Endpoint(format_ip(key[n:]), dport),
+        first_frame=frame,
+        last_frame=frame,
+        start=ts,
+        end=ts,
+        transport=transport,
+    )
+    return session, (key[n:] + key[:n], dport, sport)
+
+
 class _Quic:
     """One QUIC connection: keys, packet-number state, CRYPTO streams, the session."""
 
@@ -230,22 +248,10 @@ class UdpTracker:
         opened = q.unprotect(data, 0, hdr.pn_offset, hdr.end, keys[0])
         if opened is None:
             return  # not a client Initial (or not QUIC at all)
-        key, sport, dport = k
-        n = len(key) // 2
-        session = Session(
-            id=0,
-            client=Endpoint(format_ip(key[:n]), sport),
-            server=Endpoint(format_ip(key[n:]), dport),
-            first_frame=frame,
-            last_frame=frame,
-            start=ts,
-            end=ts,
-            transport="quic",
-        )
+        session, rk = _flow_session(k, frame, ts, "quic")
         info = QuicInfo(hdr.version, client_cid=hdr.scid)
         session.quic = info
         builder = SessionBuilder(session, keep_sealed=False)
-        rk = (key[n:] + key[:n], dport, sport)
         conn = _Quic((k, rk), 0, builder, info)
         conn.odcid = hdr.dcid
         conn.initial = keys
@@ -254,20 +260,8 @@ class UdpTracker:
         self._quic(conn, 0, data, frame, ts, first_opened=(hdr, opened))
 
     def _new_dtls(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
-        key, sport, dport = k
-        n = len(key) // 2
-        session = Session(
-            id=0,
-            client=Endpoint(format_ip(key[:n]), sport),
-            server=Endpoint(format_ip(key[n:]), dport),
-            first_frame=frame,
-            last_frame=frame,
-            start=ts,
-            end=ts,
-            transport="udp",
-        )
+        session, rk = _flow_session(k, frame, ts, "udp")
         builder = SessionBuilder(session, keep_sealed=self.keylog is not None)
-        rk = (key[n:] + key[:n], dport, sport)
         conn = _Dtls((k, rk), builder)
         self.flows[k] = (conn, 0)
         self.flows[rk] = (conn, 1)

@@ -188,8 +188,7 @@ class RecordReader:
                 count, last, pos = appdata_run(data, 0, n)
                 if count:
                     self.records += count
-                    self.run_count += count
-                    self.run_len, self.run_frame, self.run_time = last, frame, time
+                    self._hold_run(count, last, frame, time)
                     if pos == n:
                         return
                 if n - pos >= 5 and data[pos] == APPDATA and data[pos + 1] == 3:
@@ -224,7 +223,8 @@ class RecordReader:
         if fast == -3:
             fast = self.fast_answer = self._fast_query(self.side)
         if fast == -1 or (fast >= 0 and fast != frame):
-            # Counted here and reported later with the rest of the run (flush_run).
+            # Counted here and reported later with the rest of the run (flush_run); _hold_run
+            # written out, as this runs once per segment of chatty traffic.
             self.records += count
             self.run_count += count
             self.run_len = last
@@ -249,6 +249,11 @@ class RecordReader:
         if count:
             self.run_count = 0
             self._run_sink(self.side, count, self.run_len, self.run_frame, self.run_time)  # type: ignore[misc]
+
+    def detach(self) -> None:
+        """Forget the sink (the stream is finished): the sink holds its readers too, and
+        the cycle would outlive the connection while the cyclic collector is off."""
+        self.sink = self._fast_query = self._run_sink = None  # type: ignore[assignment]
 
     def gap(self, nbytes: int, frame: int) -> None:
         """Bytes were lost: drop any partial record and look for the next header."""
@@ -286,12 +291,13 @@ class RecordReader:
             fast = self.fast_answer = -2 if query is None else query(self.side)
         return fast
 
-    def _hold_run(self, count: int, length: int, end: int) -> None:
+    def _hold_run(self, count: int, length: int, frame: int, time: float) -> None:
         """Add *count* fast-path application-data records, the last *length* bytes long and
-        ending at buffer offset *end*, to the run held for flush_run."""
+        ending in *frame*, to the run held for flush_run."""
         self.run_count += count
         self.run_len = length
-        self.run_frame, self.run_time = self._frame_at(end)
+        self.run_frame = frame
+        self.run_time = time
 
     def _parse(self) -> None:
         buf = self.buf
@@ -331,7 +337,7 @@ class RecordReader:
                     pos = end
                     continue
             if run:
-                self._hold_run(run, run_len, run_end)
+                self._hold_run(run, run_len, *self._frame_at(run_end))
                 run = 0
             # A held run is reported right before the next other sink call (below), not
             # before a record that is only incomplete: runs across segments stay one call.
@@ -392,7 +398,7 @@ class RecordReader:
             pos = end
             fast = self._fast_state()
         if run:
-            self._hold_run(run, run_len, run_end)
+            self._hold_run(run, run_len, *self._frame_at(run_end))
         if pos == n:
             # Everything was consumed (the usual case): no frame marks to carry over.
             buf.clear()
@@ -421,8 +427,7 @@ class RecordReader:
                 # sink allows the fast path, as if it had been buffered whole.
                 fast = self._fast_state()
                 if fast == -1 or (fast >= 0 and fast != frame):
-                    self.run_count += 1
-                    self.run_len, self.run_frame, self.run_time = length, frame, time
+                    self._hold_run(1, length, frame, time)
                     return
             if self.run_count:
                 self.flush_run()
