@@ -27,9 +27,12 @@ process under ``/usr/bin/time``:
 
 Several tlstui source trees can be timed side by side (``--tree NAME=ROOT``, repeatable; the
 default is this repository, named "tlstui"). Each tree's package is byte-compiled first
-(``python -m compileall -q ROOT/tlstui``): with PYTHONDONTWRITEBYTECODE=1 nothing else writes
-the .pyc files, and every run would recompile every module it imports (``--json`` on a
-small capture: 0.21 s instead of 0.10 s), which an installed package never does.
+(``python -m compileall -q -f ROOT/tlstui``): with PYTHONDONTWRITEBYTECODE=1 nothing else
+writes the .pyc files, and every run would recompile every module it imports (``--json`` on a
+small capture: 0.21 s instead of 0.10 s), which an installed package never does. ``-f``
+because compileall keeps a .pyc whose recorded mtime matches the source's, while the
+interpreter also compares the size: a file saved twice within one second keeps a stale .pyc
+that every timed run then compiles again (seen: sessions.py, ~10 ms per run).
 
 The tools take turns (tshark, tlstui (A), tlstui (B), ..., dpkt, tshark, ...), so a change in
 the machine's load hits all of them alike. A tool is run --runs times (best wall time kept)
@@ -521,7 +524,7 @@ def tree_env(tree: Tree) -> dict[str, str]:
 
 def prepare_tree(python: str, tree: Tree) -> dict[str, Any]:
     """Byte-compile the tree's package and ask the interpreter which package it imports."""
-    subprocess.run([python, "-m", "compileall", "-q", str(tree.root / "tlstui")], check=True)
+    subprocess.run([python, "-m", "compileall", "-q", "-f", str(tree.root / "tlstui")], check=True)
     found = subprocess.run(
         [python, "-c", "import tlstui; print(tlstui.__file__)"],
         capture_output=True,
@@ -854,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     pdwb = os.environ.get("PYTHONDONTWRITEBYTECODE")
     compiled_note = (
-        "each tree's tlstui package was byte-compiled first (python -m compileall -q "
+        "each tree's tlstui package was byte-compiled first (python -m compileall -q -f "
         "ROOT/tlstui): with PYTHONDONTWRITEBYTECODE=1 "
         + ("(set here) " if pdwb else "")
         + "nothing else writes the .pyc files, and every run would recompile every module "
