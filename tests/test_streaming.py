@@ -273,3 +273,114 @@ def test_pipe_closing_mid_packet_ends_with_a_note() -> None:
     assert err.decode().count("\n") == 1
     assert "ended in the middle of a packet" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+UDP = CAPTURES / "udp"
+
+
+def _caught_up(writer: Writer):
+    """should_stop for scan: true 0.6 s after the writer finished (the reader catches up)."""
+    done_at: list[float] = []
+
+    def should_stop() -> bool:
+        if writer.is_alive():
+            return False
+        done_at.append(time.monotonic())
+        return done_at[0] + 0.6 < time.monotonic()
+
+    return should_stop
+
+
+@pytest.mark.parametrize("name", ["quic-ok", "dtls12-ok"])
+def test_follow_shows_quic_and_dtls_rows_while_written(tmp_path: Path, name: str) -> None:
+    """A QUIC or DTLS handshake being written shows as an in-progress row with a stream id
+    before the file is complete (it used to appear only in the final report)."""
+    source = UDP / f"{name}.pcap"
+    path = tmp_path / source.name
+    path.write_bytes(b"")
+    # A long pause after the 4th record: the handshake is half written for 1.6 s.
+    writer = Writer(path, pcap_records(source.read_bytes()), 0.002, 4)
+    writer.start()
+    early: list = []
+    final = None
+
+    for batch in scan(path, follow=True, should_stop=_caught_up(writer), interval=0.05):
+        if writer.written < writer.total:
+            early += batch.updated
+        if batch.report is not None:
+            final = batch
+    writer.join()
+    assert final is not None and final.report is not None
+    transport = "quic" if name.startswith("quic") else "udp"
+    rows = [s for s in early if s.transport == transport]
+    assert rows and all(s.in_progress for s in rows)
+    assert {s.id for s in rows} == {rows[0].id} and rows[0].id > 0
+    # The ladder grew while it was written: the first snapshot has fewer rows than the last.
+    assert len(rows[0].events) < len(final.report.sessions[0].events)
+    assert rows[0].events == final.report.sessions[0].events[: len(rows[0].events)]
+    (s,) = final.report.sessions
+    assert final.renumbered.get(rows[0].id, rows[0].id) == s.id == 1
+    assert not s.in_progress and s.status == "ok"
+    _same_report(final.report, analyze(source, keylog=False))  # the copy has no key log beside it
+
+
+def _shifted(records: list[bytes], seconds: int) -> list[bytes]:
+    """Pcap records (little-endian) with *seconds* added to their timestamps."""
+    out = []
+    for rec in records:
+        sec = struct.unpack_from("<I", rec)[0]
+        out.append(struct.pack("<I", sec + seconds) + rec[4:])
+    return out
+
+
+def test_follow_finalises_a_quic_connection_when_its_4_tuple_starts_again(
+    tmp_path: Path,
+) -> None:
+    """The same QUIC handshake again on the same addresses and ports 200 s later (past the
+    idle limit): the first connection is over, and a live view gets it as an ended (final)
+    session before the input ends, with the status the whole file's report gives it."""
+    records = pcap_records((UDP / "quic-ok.pcap").read_bytes())
+    header, first = records[0], records[1:]
+    pieces = [header, *first, *_shifted(first, 200)]
+    whole = tmp_path / "whole.pcap"
+    whole.write_bytes(b"".join(pieces))
+    expected = analyze(whole)
+    assert [s.transport for s in expected.sessions] == ["quic", "quic"]
+
+    path = tmp_path / "growing.pcap"
+    path.write_bytes(b"")
+    writer = Writer(path, pieces, 0.002, len(first) + 2)  # pause inside the second handshake
+    writer.start()
+    ended_live = []
+    final = None
+
+    for batch in scan(path, follow=True, should_stop=_caught_up(writer), interval=0.05):
+        if batch.report is None:
+            # (the session, and whether its diagnosis was provisional when it came)
+            ended_live += [(s, bool(s.diagnosis and s.diagnosis.provisional)) for s in batch.ended]
+        else:
+            final = batch
+    writer.join()
+    assert final is not None and final.report is not None
+    ((s, provisional),) = ended_live
+    assert s.transport == "quic" and not s.in_progress and provisional
+    assert (s.first_frame, s.status) == (1, expected.sessions[0].status) == (1, "ok")
+    assert s is final.report.sessions[0]  # the same session, final id 1
+    _same_report(final.report, expected)
+
+
+@pytest.mark.parametrize("name", ["quic-ok", "quic-alpn-mismatch", "dtls12-untrusted-ca"])
+def test_jsonl_writes_quic_and_dtls_sessions(name: str) -> None:
+    """--jsonl printed no line for a QUIC or DTLS session (they never reached a batch's
+    ended list): each now has its line, the same as its entry in --json."""
+    import io
+
+    from tlstui.output.jsonl import write_jsonl
+
+    source = UDP / f"{name}.pcap"
+    out = io.StringIO()
+    write_jsonl(source, out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    whole = report_dict(analyze(source))
+    assert lines[-1]["capture"]["sessions"] == len(whole["sessions"]) == len(lines) - 1
+    assert lines[:-1] == whole["sessions"]

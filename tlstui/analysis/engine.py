@@ -57,10 +57,12 @@ class Progress:
 class Batch:
     """What ``scan`` found since its previous batch.
 
-    ``ended``: sessions whose connection ended (both sides closed and quiet for a moment, or
-    the input ended); their ladder and status are final, their diagnosis is provisional until
-    the last batch.  ``updated``: in-progress snapshots (``Session.in_progress``) of open
-    connections whose ladder grew, and ended sessions whose provisional diagnosis changed.
+    ``ended``: sessions whose connection ended (both sides closed and quiet for a moment; for
+    QUIC and DTLS, the same addresses and ports started a new handshake after an idle time;
+    or the input ended); their ladder and status are final, their diagnosis is provisional
+    until the last batch.  ``updated``: in-progress snapshots (``Session.in_progress``) of
+    open connections, TCP, QUIC or DTLS, whose ladder grew, and ended sessions whose
+    provisional diagnosis changed.
     ``report``: only on the last batch: every session in first-frame order, ids renumbered
     (``renumbered`` maps the stream's ids to the final ones) and the final diagnosis.
     """
@@ -333,13 +335,14 @@ def _scan(
     snapcut = 0
     first_ts: float | None = None
     ts = 0.0
-    tls_count = 0
     unsupported: set[int] = set()
     stopped = False
     live = source is not cap
     next_tick = _time.monotonic() + interval
 
-    udp = UdpTracker(keys)  # QUIC, DTLS and tunnels: the frames decode_tcp does not take
+    # QUIC, DTLS and tunnels: the frames decode_tcp does not take.  Live rows for them only
+    # when a view shows sessions as they come.
+    udp = UdpTracker(keys, live=incremental)
     out.udp = udp
     for data, frames in source.chunks():
         mv = memoryview(data)
@@ -353,7 +356,7 @@ def _scan(
                     stopped = True
                     break
                 if _time.monotonic() >= next_tick:
-                    out.packets, out.sessions = frame, tls_count
+                    out.packets = frame
                     yield out.batch(ts, source, conns)
                     next_tick = _time.monotonic() + interval
             r = None
@@ -422,8 +425,7 @@ def _scan(
                     if looks_like_client_hello(head):
                         half.next_seq = seq
                         _start_tls(conn, d, head, k, keys is not None)
-                        tls_count += 1
-                        out.started(conn, tls_count)
+                        out.started(conn)
                         state = TLS
                     elif (
                         len(head) >= 6
@@ -435,8 +437,7 @@ def _scan(
                         # Capture began after the ClientHello: the sender is the server.
                         half.next_seq = seq
                         _start_tls(conn, d ^ 1, head, k, keys is not None)
-                        tls_count += 1
-                        out.started(conn, tls_count)
+                        out.started(conn)
                         state = TLS
                     else:
                         conn.sniffed += plen
@@ -498,7 +499,7 @@ def _scan(
                 stopped = True
             else:
                 if _time.monotonic() >= next_tick:
-                    out.packets, out.sessions = frame, tls_count
+                    out.packets = frame
                     yield out.batch(ts, source, conns)
                     next_tick = _time.monotonic() + interval
                 continue
@@ -513,7 +514,7 @@ def _scan(
     info.first_time = first_ts
     info.last_time = ts if frame else None
     _summarize(cap, info, unsupported)
-    out.packets, out.sessions = frame, tls_count
+    out.packets = frame
     yield out.final(conns, source, diagnose)
 
 
@@ -552,18 +553,23 @@ class _Emitter:
         self.open: list[_Conn] = []  # incremental: TLS connections not final yet
         self.done: list[_Conn] = []  # finalised, in the order they ended
         self.ended: list[Session] = []  # incremental: finalised since the last batch
+        self.udp_done: list[Session] = []  # incremental: QUIC/DTLS sessions finalised so far
         self.packets = 0
-        self.sessions = 0
+        self.ids = 0  # stream ids given so far: TCP sessions when recognised, UDP when shown
         self.started_at = _time.monotonic()
         self.udp: UdpTracker | None = None  # set by the scan
 
-    def started(self, conn: _Conn, sid: int) -> None:
+    def started(self, conn: _Conn) -> None:
         """A connection turned out to be TLS: its session gets the next id (detection order;
         the final report renumbers by first frame)."""
         assert conn.builder is not None
-        conn.builder.s.id = sid
+        conn.builder.s.id = self._next_id()
         if self.incremental:
             self.open.append(conn)
+
+    def _next_id(self) -> int:
+        self.ids += 1
+        return self.ids
 
     def finalise(self, conn: _Conn) -> None:
         session = _finish(conn, self.keys)
@@ -643,7 +649,9 @@ class _Emitter:
         """Diagnose the sessions that just ended against those known so far, and again the
         failures near them: rules compare with the nearest success and with the chain other
         sessions to the same server were sent, so a new neighbour can change the answer."""
-        report = Report(self.info, [c.session for c in self.done if c.session is not None])
+        report = Report(
+            self.info, [c.session for c in self.done if c.session is not None] + self.udp_done
+        )
         index = NeighbourIndex.build(report)
         for s in ended:
             s.diagnosis = diagnose_session(s, report, index)
@@ -672,17 +680,22 @@ class _Emitter:
         done = source.position
         total = source.size if not final or source.size is not None else done
         elapsed = max(_time.monotonic() - self.started_at, 1e-6)
-        return Progress(done, total, self.packets, self.sessions, done / elapsed, self.live, idle)
+        return Progress(done, total, self.packets, self.ids, done / elapsed, self.live, idle)
 
     def batch(self, latest: float, source, conns: dict) -> Batch:
         idle = _time.monotonic() - source.last_data if self.live else None
         self._close_due(latest, idle)
+        snapshots: list[Session] = []
+        if self.incremental and self.udp is not None:
+            udp_ended, snapshots = self.udp.live_rows(self._next_id)
+            self.udp_done += udp_ended
+            self.ended += udp_ended
         batch = Batch(self._progress(source, idle))
         if self.incremental:
             batch.ended, self.ended = self.ended, []
             if batch.ended:
                 batch.updated = self._provisional(batch.ended)
-            batch.updated += self._snapshots()
+            batch.updated += self._snapshots() + snapshots
         return batch
 
     def final(self, conns: dict, source, diagnose: bool) -> Batch:
@@ -700,6 +713,14 @@ class _Emitter:
             sessions.append(s)
         if self.udp is not None:
             udp_sessions = self.udp.finish()  # QUIC and DTLS sessions
+            if self.incremental:
+                # Those live_rows has not reported as ended end now, like open TCP ones.
+                reported = {id(s) for s in self.udp_done}
+                for s in udp_sessions:
+                    if not s.id:
+                        s.id = self._next_id()
+                    if id(s) not in reported:
+                        self.ended.append(s)
             if self.info.keylog is not None:
                 for s in udp_sessions:
                     s.secrets = "missing" if self.keys is None else _secrets_state(s, self.keys)
@@ -707,7 +728,7 @@ class _Emitter:
         sessions.sort(key=lambda s: s.first_frame)
         renumbered = {}
         for i, s in enumerate(sessions, 1):
-            if s.id != i:
+            if s.id and s.id != i:  # 0: a QUIC/DTLS session no live view was shown
                 renumbered[s.id] = i
             s.id = i
         if self.info.keylog is not None:

@@ -14,6 +14,8 @@ CONNECTION_CLOSE, Handshake packets that cannot be opened) are added as ladder r
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from dataclasses import replace
 
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
@@ -80,6 +82,8 @@ class _Quic:
         "client_hs_frame",
         "client_hs_len",
         "app_keys",
+        "shown",
+        "final",
     )
 
     def __init__(self, keys: tuple, client_dir: int, builder: SessionBuilder, info: QuicInfo):
@@ -105,6 +109,8 @@ class _Quic:
         self.client_hs_frame = 0  # first client Handshake packet that keys could not open
         self.client_hs_len = 0
         self.app_keys: list[q.PacketKeys | None] | None = None  # 1-RTT, from the key log
+        self.shown = -1  # ladder length of the last in-progress snapshot (live views)
+        self.final: Session | None = None  # set once finalised
 
 
 # Ethernet type, IPv4 version/IHL, total length, fragment field, protocol, then UDP ports and
@@ -118,7 +124,18 @@ DTLS_IDLE = 60.0  # seconds of silence after which the same 4-tuple is a new con
 class _Dtls:
     """One DTLS association: per-direction handshake reassembly, the session."""
 
-    __slots__ = ("keys", "builder", "hs", "events", "ccs_seen", "fin_seen", "end", "dup")
+    __slots__ = (
+        "keys",
+        "builder",
+        "hs",
+        "events",
+        "ccs_seen",
+        "fin_seen",
+        "end",
+        "dup",
+        "shown",
+        "final",
+    )
 
     def __init__(self, keys: tuple, builder: SessionBuilder) -> None:
         self.keys = keys
@@ -129,17 +146,22 @@ class _Dtls:
         self.fin_seen = [False, False]  # an epoch >= 1 handshake record (Finished) shown
         self.end = 0.0
         self.dup = [0, 0]  # repeated CCS/Finished records per side
+        self.shown = -1  # ladder length of the last in-progress snapshot (live views)
+        self.final: Session | None = None  # set once finalised
 
 
 class UdpTracker:
-    """Connection tracking for UDP handshakes; ``finish()`` returns their sessions."""
+    """Connection tracking for UDP handshakes; ``finish()`` returns their sessions, and
+    ``live_rows()`` what a live view shows of them while the capture is read."""
 
-    def __init__(self, keys: KeyLog | None = None) -> None:
+    def __init__(self, keys: KeyLog | None = None, live: bool = False) -> None:
         self.flows: dict[tuple, tuple[_Quic | _Dtls, int]] = {}
         self.done: list[_Quic | _Dtls] = []
         self.keylog = keys
         self.tunnels: dict[tuple, str] = {}  # flow key -> tunnel path, for flows inside one
         self.tunnel_packets = 0
+        # live: connections not finalised yet, in the order they were found (live_rows)
+        self.live: list[_Quic | _Dtls] | None = [] if live else None
 
     # -- per packet -------------------------------------------------------------------------
 
@@ -257,6 +279,8 @@ class UdpTracker:
         conn.initial = keys
         self.flows[k] = (conn, 0)
         self.flows[rk] = (conn, 1)
+        if self.live is not None:
+            self.live.append(conn)
         self._quic(conn, 0, data, frame, ts, first_opened=(hdr, opened))
 
     def _new_dtls(self, k: tuple, data: bytes, frame: int, ts: float) -> None:
@@ -265,6 +289,8 @@ class UdpTracker:
         conn = _Dtls((k, rk), builder)
         self.flows[k] = (conn, 0)
         self.flows[rk] = (conn, 1)
+        if self.live is not None:
+            self.live.append(conn)
         self._dtls(conn, 0, data, frame, ts)
 
     # -- DTLS -------------------------------------------------------------------------------
@@ -614,20 +640,66 @@ class UdpTracker:
     # -- the end ----------------------------------------------------------------------------
 
     def finish(self) -> list[Session]:
+        """Every session, final: those live_rows finalised already as they were."""
         seen: set[int] = set()
         out: list[Session] = []
         for conn in self.done + [c for c, _d in self.flows.values()]:
             if id(conn) in seen:
                 continue
             seen.add(id(conn))
+            out.append(self._final(conn))
+        return out
+
+    def _final(self, conn: _Quic | _Dtls) -> Session:
+        """Finalise *conn* once (a second call returns the same session)."""
+        if conn.final is None:
             if isinstance(conn, _Dtls):
                 sess = self._finish_dtls(conn)
             else:
                 sess = self._finish_quic(conn)
             if self.tunnels:
                 self.note_tunnel(conn.keys, sess)
-            out.append(sess)
-        return out
+            conn.final = sess
+        return conn.final
+
+    def live_rows(self, next_id: Callable[[], int]) -> tuple[list[Session], list[Session]]:
+        """What a live view shows of QUIC and DTLS connections found so far: ``(ended,
+        snapshots)``.  A connection that is over (retired: its 4-tuple started a new one after
+        an idle time) is finalised now and listed in *ended*; an open one whose ladder grew
+        since the last call is copied as an in-progress snapshot (the scan goes on writing
+        to the original).  A session gets a stream id from *next_id* when first shown, like a
+        TCP session when it is recognised; the final report renumbers both by first frame.
+        """
+        ended: list[Session] = []
+        snapshots: list[Session] = []
+        if not self.live:
+            return ended, snapshots
+        open_: list[_Quic | _Dtls] = []
+        for conn in self.live:
+            s = conn.builder.s
+            if not s.id:
+                s.id = next_id()
+            retired = self.flows.get(conn.keys[0], (None, 0))[0] is not conn
+            if retired:
+                ended.append(self._final(conn))
+                continue
+            open_.append(conn)
+            n = len(s.events)
+            if n != conn.shown:
+                conn.shown = n
+                snapshots.append(
+                    replace(
+                        s,
+                        events=list(s.events),
+                        alerts=list(s.alerts),
+                        malformed=list(s.malformed),
+                        closed_by=dict(s.closed_by),
+                        quic=replace(s.quic) if s.quic is not None else None,
+                        in_progress=True,
+                    )
+                )
+        self.live = open_
+        return ended, snapshots
 
     def _finish_quic(self, conn: _Quic) -> Session:
         b = conn.builder
