@@ -166,3 +166,63 @@ def test_cli_extract_refuses_to_overwrite_its_input(
     assert main([str(cap), "--extract", "1", "-o", str(cap)]) == 2
     assert "is the capture being read" in capsys.readouterr().err
     assert cap.read_bytes() == (CAPTURES / "showcase.pcap").read_bytes()
+
+
+# QUIC, DTLS and tunnelled sessions: --extract used to match TCP frames only, so each of these
+# came out as a file with no session in it.
+UDP_AND_TUNNELS = [
+    (path, s.id)
+    for path in sorted((CAPTURES / "udp").glob("*.pcap"))
+    + sorted((CAPTURES / "tunnels").glob("*.pcap"))
+    for s in analyze(path, diagnose=False).sessions
+]
+
+
+def _tshark_flow_count(path: Path, session) -> int:
+    """Frames of the session's flow (UDP for QUIC/DTLS, TCP otherwise, at any tunnel depth:
+    tshark's filter fields match inner headers too) between its first and last frame."""
+    c, s = session.client, session.server
+    ip = "ipv6" if ":" in c.ip else "ip"
+    l4 = "tcp" if session.transport == "tcp" else "udp"
+    flt = (
+        f"{ip}.addr=={c.ip} && {ip}.addr=={s.ip} && {l4}.port=={c.port} && {l4}.port=={s.port}"
+        f" && frame.number>={session.first_frame} && frame.number<={session.last_frame}"
+    )
+    out = subprocess.run(
+        [TSHARK, "-r", str(path), "-n", "-Y", flt, "-T", "fields", "-e", "frame.number"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return len(out.split())
+
+
+def test_there_are_udp_and_tunnel_sessions_to_extract() -> None:
+    transports = {analyze(p, diagnose=False).sessions[0].transport for p, _ in UDP_AND_TUNNELS}
+    assert transports == {"quic", "udp", "tcp"}  # QUIC, DTLS, and TCP inside VXLAN
+    assert len(UDP_AND_TUNNELS) >= 16
+
+
+@pytest.mark.parametrize(
+    "path,sid",
+    UDP_AND_TUNNELS,
+    ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v,
+)
+def test_extract_round_trip_udp_and_tunnels(path: Path, sid: int, tmp_path: Path) -> None:
+    report = analyze(path)
+    session = next(s for s in report.sessions if s.id == sid)
+    out = tmp_path / "one.pcapng"
+    result = extract_session(path, session, out, keylog_lines(path, None))
+    again = analyze(out)
+    assert len(again.sessions) == 1
+    copy = again.sessions[0]
+    assert (copy.transport, copy.status) == (session.transport, session.status)
+    assert copy.diagnosis is not None and session.diagnosis is not None
+    assert copy.diagnosis.best.cause == session.diagnosis.best.cause
+    assert _ladder(copy) == _ladder(session)
+    assert (copy.client, copy.server) == (session.client, session.server)
+    assert copy.malformed == session.malformed  # "inside a tunnel: vxlan ..." stays
+    assert again.capture.packets == result.packets > 0
+    if TSHARK:
+        assert _tshark_flow_count(path, session) == result.packets

@@ -1,7 +1,9 @@
 """Save one session's packets as a pcapng, for a ticket or a colleague's Wireshark.
 
 The packets are found by reading the capture again, keeping the frames between the session's
-first and last frame whose TCP 4-tuple is the session's (either direction).  The scan itself
+first and last frame whose TCP (or, for QUIC and DTLS, UDP) 4-tuple is the session's, in
+either direction; a session found inside a tunnel keeps its whole outer frames, so the file
+shows the tunnel as the capture did.  The scan itself
 records nothing per packet: remembering every session's frame offsets while scanning would put
 an append on the per-packet hot path of every run for a feature used on one session at a time,
 while a second pass costs one read of the capture (from the page cache) only when asked, and
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from tlstui.analysis.model import Endpoint, Session
 from tlstui.wire.capture import CaptureError, open_capture
-from tlstui.wire.packet import decode_tcp
+from tlstui.wire.flow import TCP, UDP, flow_of
 from tlstui.wire.pcapng_writer import PcapngWriter
 
 __all__ = ["ExtractResult", "extract_session", "session_key_lines"]
@@ -72,7 +74,7 @@ def extract_session(
     out: str | Path,
     keylog_lines: list[str] | None = None,
 ) -> ExtractResult:
-    """Write *session*'s TCP segments from *capture* to *out* (pcapng); return what was written.
+    """Write *session*'s frames from *capture* to *out* (pcapng); return what was written.
 
     Raises CaptureError when the capture cannot be read again, OSError when *out* cannot be
     written.  The file is written beside *out* first and renamed, so a failed write leaves no
@@ -89,6 +91,7 @@ def extract_session(
     craw, sraw = _raw(c), _raw(s)
     fwd = (craw + sraw, c.port, s.port)
     rev = (sraw + craw, s.port, c.port)
+    proto = TCP if session.transport == "tcp" else UDP  # "quic" and "udp" (DTLS) are UDP
     first, last = session.first_frame, session.last_frame
     keys = session_key_lines(session, keylog_lines)
     nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6
@@ -107,11 +110,8 @@ def extract_session(
                     continue
                 if frame > last:
                     break
-                r = decode_tcp(data, off, caplen, link, origlen)
-                if r.__class__ is not tuple:
-                    continue
-                k = (r[0], r[1], r[2])
-                if k in (fwd, rev):
+                found = flow_of(data, off, caplen, link, origlen)
+                if found is not None and found[0] == proto and found[1] in (fwd, rev):
                     writer.packet(link, ts, bytes(data[off : off + caplen]), origlen)
         os.replace(tmp, out)
     except BaseException:
