@@ -67,34 +67,39 @@ def test_extract_round_trip(path: Path, sid: int, tmp_path: Path) -> None:
     result = extract_session(path, session, out, lines)
 
     again = analyze(out)
-    assert len(again.sessions) == 1
-    copy = again.sessions[0]
+    # A failed proxy client leg takes its failed upstream leg along: the report explains the
+    # one by the other, and so does the extract (it used to give the proxy's alert instead).
+    up = session.upstream_leg
+    saved = [session] if up is None or up.status != "failed" else [session, up]
+    assert result.upstream == (up.id if len(saved) == 2 else None)
+    assert len(again.sessions) == len(saved)
+    copy = next(
+        s for s in again.sessions if (s.client, s.server) == (session.client, session.server)
+    )
     assert copy.status == "failed"
     assert copy.diagnosis is not None and session.diagnosis is not None
-    # The extract holds this session only, so its cause is the one this session gets without
-    # the capture's other sessions; that is the report's cause unless the report explains it
-    # by another session (a proxy's failed upstream leg), which the extract leaves out.
-    alone = diagnose_session(session).best.cause
-    assert copy.diagnosis.best.cause == alone
-    if session.upstream_leg is None:
-        assert copy.diagnosis.best.cause == session.diagnosis.best.cause
+    assert copy.diagnosis.best.cause == session.diagnosis.best.cause
+    if len(saved) == 2:
+        assert copy.diagnosis.best.rule == session.diagnosis.best.rule == "proxy_upstream_failed"
+        assert diagnose_session(session).best.cause != session.diagnosis.best.cause
     assert _ladder(copy) == _ladder(session)
-    assert (copy.client, copy.server) == (session.client, session.server)
     assert again.capture.packets == result.packets
-    assert result.packets <= session.last_frame - session.first_frame + 1
+    assert (
+        result.packets <= max(s.last_frame for s in saved) - min(s.first_frame for s in saved) + 1
+    )
 
     # Only this session's secrets are in the file; the other sessions' randoms never are.
     body = out.read_bytes()
-    mine = session_key_lines(session, lines)
+    mine = [line for one in saved for line in session_key_lines(one, lines)]
     assert result.key_lines == len(mine)
     for line in mine:
         assert line.encode() in body
     for other in report.sessions:
-        if other is not session and other.client_hello is not None:
+        if all(other is not one for one in saved) and other.client_hello is not None:
             assert other.client_hello.random.hex().encode() not in body
 
     if TSHARK:
-        assert _tshark_count(path, session) == result.packets
+        assert sum(_tshark_count(path, one) for one in saved) == result.packets
         count = subprocess.run(
             [TSHARK, "-r", str(out), "-n", "-T", "fields", "-e", "frame.number"],
             capture_output=True,

@@ -11,6 +11,10 @@ stops at the session's last frame.
 
 Only the key log lines for the session's own client_random go into the file: a key log for a
 busy capture holds every session's secrets, and the extract must not hand those out.
+
+A failed client leg of a proxy whose upstream leg (in the same capture) failed too takes that
+leg along: its diagnosis may rest on the upstream failure (``legs.explain_client_legs``), and
+a file without it would explain the failure as the proxy's own alert.
 """
 
 from __future__ import annotations
@@ -35,13 +39,17 @@ __all__ = ["ExtractResult", "extract_session", "session_key_lines"]
 class ExtractResult:
     path: Path
     packets: int
-    key_lines: int  # key log lines embedded (only this session's)
+    key_lines: int  # key log lines embedded (only the extracted sessions')
     keylog_available: bool  # a key log was in use for the analysis
+    upstream: int | None = None  # the proxy upstream leg saved along (its id), if any
 
     def describe(self, session_id: int) -> str:
         """The one-line confirmation the CLI prints and the TUI shows."""
         n = self.packets
-        text = f"wrote session {session_id} ({n} packet{'s' if n != 1 else ''}) to {self.path}"
+        what = f"session {session_id}" + (
+            f" and its proxy upstream leg {self.upstream}" if self.upstream is not None else ""
+        )
+        text = f"wrote {what} ({n} packet{'s' if n != 1 else ''}) to {self.path}"
         if self.key_lines:
             s = "s" if self.key_lines != 1 else ""
             return f"{text} with its {self.key_lines} key log line{s} (no other session's keys)"
@@ -88,14 +96,23 @@ def extract_session(
         pass
     cap = open_capture(capture)
     c, s = session.client, session.server
-    craw, sraw = _raw(c), _raw(s)
-    fwd = (craw + sraw, c.port, s.port)
-    rev = (sraw + craw, s.port, c.port)
-    proto = TCP if session.transport == "tcp" else UDP  # "quic" and "udp" (DTLS) are UDP
-    first, last = session.first_frame, session.last_frame
-    keys = session_key_lines(session, keylog_lines)
+    up = session.upstream_leg
+    if (
+        up is None
+        or session.status == "ok"
+        or up.status != "failed"
+        or up.capture != session.capture
+    ):
+        up = None
+    saved = [session] if up is None else [session, up]
+    flows = {f for one in saved for f in _flows(one)}
+    first = min(one.first_frame for one in saved)
+    last = max(one.last_frame for one in saved)
+    keys = [line for one in saved for line in session_key_lines(one, keylog_lines)]
     nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6
     comment = f"session {session.id} ({c} -> {s}) of {Path(str(capture)).name}, saved by tlstui"
+    if up is not None:
+        comment += f"; with its proxy upstream leg, session {up.id} ({up.client} -> {up.server})"
     fd, tmp = tempfile.mkstemp(prefix=".tlstui-", suffix=".pcapng", dir=out.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -111,14 +128,24 @@ def extract_session(
                 if frame > last:
                     break
                 found = flow_of(data, off, caplen, link, origlen)
-                if found is not None and found[0] == proto and found[1] in (fwd, rev):
+                if found is not None and found in flows:
                     writer.packet(link, ts, bytes(data[off : off + caplen]), origlen)
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return ExtractResult(out, writer.packets, len(keys), bool(keylog_lines))
+    return ExtractResult(
+        out, writer.packets, len(keys), bool(keylog_lines), up.id if up is not None else None
+    )
+
+
+def _flows(session: Session) -> tuple[tuple[int, tuple], tuple[int, tuple]]:
+    """The session's flow in both directions, as ``flow_of`` gives them."""
+    c, s = session.client, session.server
+    craw, sraw = _raw(c), _raw(s)
+    proto = TCP if session.transport == "tcp" else UDP  # "quic" and "udp" (DTLS) are UDP
+    return (proto, (craw + sraw, c.port, s.port)), (proto, (sraw + craw, s.port, c.port))
 
 
 def keylog_lines(
@@ -139,10 +166,12 @@ def extract_by_id(
 ) -> tuple[Session, ExtractResult]:
     """Analyse *capture*, then save session *session_id*; KeyError when there is no such id."""
     from tlstui.analysis.engine import analyze
+    from tlstui.analysis.legs import link_legs
 
     if str(capture) == "-":
         raise CaptureError("-: cannot extract from standard input (it cannot be read twice)")
     report = analyze(capture, keylog=keylog, diagnose=False)
+    link_legs(report)  # a failed client leg takes its upstream leg along (extract_session)
     for session in report.sessions:
         if session.id == session_id:
             lines = keylog_lines(capture, keylog)
