@@ -1,9 +1,10 @@
 """``--extract ID -o OUT.pcapng``: one session saved, read back with the same verdict.
 
-For every failed session of every bundled capture: the extracted file holds exactly the
-session's TCP segments (tshark's count of that connection's frames in the original), gives the
-same ladder (types, senders, encryption, times) and the same cause when tlstui reads it, and
-embeds only that session's key log lines.
+For every failed session of every bundled capture, and every QUIC, DTLS and tunnelled session:
+the extracted file holds exactly the session's frames (tshark's count of that flow's frames in
+the original; a failed proxy client leg with its failed upstream leg), gives the same ladder
+(types, senders, encryption, times) and the same cause when tlstui reads it, and embeds only
+those sessions' key log lines.
 """
 
 from __future__ import annotations
