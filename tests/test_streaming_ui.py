@@ -134,6 +134,44 @@ def test_w_saves_the_session_and_asks_before_overwriting(tmp_path: Path) -> None
     assert len(copy) == 1 and copy[0].status == "ok" and copy[0].established
 
 
+def test_w_with_several_captures_saves_from_the_sessions_own_file(tmp_path: Path) -> None:
+    """Two captures open together: session 2 comes from the second file, and w saves it from
+    there (it read the first file with the second one's frame numbers: an empty capture)."""
+    import shutil
+
+    from tlstui.analysis.engine import analyze
+    from tlstui.cli import _several_for_ui
+
+    udp = SHOWCASE.parent / "udp"
+    first, second = tmp_path / "quic-ok.pcap", tmp_path / "dtls12-untrusted-ca.pcap"
+    shutil.copy(udp / first.name, first)
+    shutil.copy(udp / second.name, second)
+    out = tmp_path / "dtls12-untrusted-ca-session-2.pcapng"  # named after its own file
+
+    async def run() -> None:
+        app = make_app(first, analyze=_several_for_ui([str(first), str(second)]))
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_load(pilot)
+            table = app.screen.query_one(SessionsTable)
+            assert len(table.sessions) == 2
+            table.select_session(2)
+            await pilot.pause()
+            await pilot.press("w")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ExtractScreen"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert any("wrote session 2 (11 packets)" in m for m in messages), messages
+
+    asyncio.run(run())
+    (copy,) = analyze(out).sessions
+    assert (copy.transport, copy.status) == ("udp", "failed")
+    assert copy.diagnosis is not None and copy.diagnosis.best.cause == "untrusted_ca"
+
+
 def test_progress_line_live_and_reading() -> None:
     from tlstui.analysis.engine import Progress
     from tlstui.ui.widgets.summary import progress_text

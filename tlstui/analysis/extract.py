@@ -108,6 +108,10 @@ def extract_session(
     flows = {f for one in saved for f in _flows(one)}
     first = min(one.first_frame for one in saved)
     last = max(one.last_frame for one in saved)
+    if last < first:
+        # Rotated files read as one (analysis.multi): a session that goes on in the next file
+        # has its last frame numbered as there; this file holds it from its first frame on.
+        last = 1 << 62
     keys = [line for one in saved for line in session_key_lines(one, keylog_lines)]
     nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6
     comment = f"session {session.id} ({c} -> {s}) of {Path(str(capture)).name}, saved by tlstui"

@@ -692,16 +692,23 @@ class MainScreen(Screen[None]):
                 self._extract(session, path)
 
         self.app.push_screen(
-            ExtractScreen(session.id, default_extract_path(self.path, session.id)), chosen
+            ExtractScreen(session.id, default_extract_path(self._source(session), session.id)),
+            chosen,
         )
+
+    def _source(self, session: Session) -> Path:
+        """The capture file *session* was read from: with several captures open, its own
+        (``Session.capture``), not the first one named."""
+        return Path(session.capture) if session.capture else self.path
 
     @work(thread=True, exit_on_error=False, group="extract")
     def _extract(self, session: Session, path: Path) -> None:
         from tlstui.analysis.extract import extract_session, keylog_lines
 
+        source = self._source(session)
         try:
-            lines = keylog_lines(self.path, self.keylog)
-            result = extract_session(self.path, session, path, lines)
+            lines = keylog_lines(source, self.keylog)
+            result = extract_session(source, session, path, lines)
         except Exception as error:  # one line for the person; never a traceback
             self.app.call_from_thread(
                 self.notify, f"Could not save: {error_message(error)}", severity="error"
