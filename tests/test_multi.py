@@ -178,3 +178,24 @@ def test_real_tcpdump_rotation_joins_the_connection() -> None:
     assert types[: len(alone.events)] == [e.type for e in alone.events]
     assert types.count("ApplicationData") == 2 and types[-2:] == ["FIN", "FIN"]
     assert "client" in s.closed_by and "server" in s.closed_by
+
+
+@pytest.mark.skipif(not ROTATED.is_dir(), reason="captures/rotated not present")
+def test_extract_of_a_session_that_goes_on_in_the_next_file(tmp_path: Path) -> None:
+    """Its last frame is numbered as in the next file (8), the first file holds 12 of its
+    frames: the extract (TUI ``w``, from the session's own file) keeps all 12, not 8."""
+    from tlstui.analysis.extract import extract_session, keylog_lines
+
+    files = sorted(ROTATED.glob("rot-*.pcap"))
+    rep = analyze_many([ROTATED]).report
+    assert rep is not None
+    (s,) = rep.sessions
+    assert s.goes_on and (s.first_frame, s.last_frame) == (1, 8)
+    assert analyze(files[0]).capture.packets == 12
+    out = tmp_path / "one.pcapng"
+    result = extract_session(s.capture, s, out, keylog_lines(s.capture, None))
+    assert result.packets == 12 and result.key_lines > 0
+    assert [e.type for e in analyze(out).sessions[0].events] == [
+        e.type for e in analyze(files[0]).sessions[0].events
+    ]
+    assert not analyze(files[0]).sessions[0].goes_on  # one file alone: nothing goes on

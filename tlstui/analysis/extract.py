@@ -108,9 +108,9 @@ def extract_session(
     flows = {f for one in saved for f in _flows(one)}
     first = min(one.first_frame for one in saved)
     last = max(one.last_frame for one in saved)
-    if last < first:
-        # Rotated files read as one (analysis.multi): a session that goes on in the next file
-        # has its last frame numbered as there; this file holds it from its first frame on.
+    if any(one.goes_on for one in saved):
+        # Rotated files read as one (analysis.multi): the last frame is numbered as in the next
+        # file; this file holds the session from its first frame to its end.
         last = 1 << 62
     keys = [line for one in saved for line in session_key_lines(one, keylog_lines)]
     nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6

@@ -215,6 +215,9 @@ class Session:
     # status not decided yet (shown as in progress; replaced by the final session).
     in_progress: bool = False
     capture: str | None = None  # the file it came from, when several captures were opened
+    # Rotated files read as one: the connection goes on in the next file(s), where its later
+    # frames (last_frame among them) are numbered as in that file.
+    goes_on: bool = False
     # Proxy legs (analysis.legs): this session's server opened ``upstream_leg`` on its behalf,
     # or this session is the upstream leg of ``client_leg``.
     upstream_leg: Session | None = None

@@ -222,6 +222,7 @@ def _renumber(sessions: list[Session], group: list[Input]) -> None:
         last_file = where(s.last_frame)
         s.capture = group[first_file].name
         if last_file != first_file:
+            s.goes_on = True
             others = ", ".join(group[k].name for k in range(first_file + 1, last_file + 1))
             s.malformed.append(
                 f"the connection goes on in {others}: its frames there are numbered as in that file"
