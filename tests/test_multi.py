@@ -199,3 +199,48 @@ def test_extract_of_a_session_that_goes_on_in_the_next_file(tmp_path: Path) -> N
         e.type for e in analyze(files[0]).sessions[0].events
     ]
     assert not analyze(files[0]).sessions[0].goes_on  # one file alone: nothing goes on
+
+
+def test_key_logs_are_named_and_counted_per_capture(capsys) -> None:
+    """Each capture's key log info names the real files (it named the temporary copy, or,
+    for files read as one rotation, said nothing, so the report said "key log: none" while
+    sessions were decrypted) and counts its own decrypted sessions."""
+    udp = CAPTURES / "udp"
+    rep = analyze_many([udp]).report
+    assert rep is not None and len(rep.captures) == 14
+    # The directory's files follow each other in time: some are read as rotations.
+    assert len({tuple(c.keylog.paths) for c in rep.captures if c.keylog}) < 14
+    decrypted = 0
+    for c in rep.captures:
+        mine = [s for s in rep.sessions if s.capture == c.file]
+        assert c.keylog is not None, c.file
+        assert all(Path(p).is_file() and p.endswith(".keys") for p in c.keylog.paths)
+        assert (
+            str(Path(c.file).with_suffix(".keys")) in c.keylog.paths
+            or not Path(c.file).with_suffix(".keys").exists()
+        )
+        assert c.keylog.sessions_decrypted == sum(s.secrets == "decrypted" for s in mine)
+        decrypted += c.keylog.sessions_decrypted
+    used = rep.keylog_used()
+    assert used is not None and used.sessions_decrypted == decrypted == 7
+    assert "tlstui-" not in " ".join(used.paths)  # no temporary file
+    _rc, out, _ = run(capsys, str(udp), "--report")
+    line = next(x for x in out.splitlines() if x.startswith("key log:"))
+    assert "quic-ok.keys" in line and f"{decrypted} sessions decrypted" in line
+
+
+def test_one_key_log_for_several_captures_is_named(capsys, tmp_path: Path) -> None:
+    udp = CAPTURES / "udp"
+    keys = tmp_path / "all.txt"
+    keys.write_text(
+        (udp / "quic-ok.keys").read_text() + (udp / "quic-untrusted-ca.keys").read_text()
+    )
+    a, b = tmp_path / "a.pcap", tmp_path / "b.pcap"  # no .keys beside them
+    shutil.copy(udp / "quic-untrusted-ca.pcap", a)
+    shutil.copy(udp / "quic-ok.pcap", b)
+    _rc, out, _ = run(capsys, str(a), str(b), "--keylog", str(keys), "--json")
+    doc = json.loads(out)
+    assert [c["keylog"]["paths"] for c in doc["captures"]] == [[str(keys)], [str(keys)]]
+    assert [c["keylog"]["sessions_decrypted"] for c in doc["captures"]] == [1, 1]
+    _rc, out, _ = run(capsys, str(a), str(b), "--keylog", str(keys), "--report")
+    assert f"key log: {keys}: 7 usable lines, 2 sessions decrypted" in out

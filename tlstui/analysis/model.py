@@ -271,6 +271,20 @@ class Report:
     def failed(self) -> list[Session]:
         return [s for s in self.sessions if s.status == "failed"]
 
+    def keylog_used(self) -> KeylogInfo | None:
+        """The key logs of the whole report: the capture's, or with several captures every
+        file any of them used, their usable lines (counted once per set of files: the files of
+        one rotation share theirs) and all the sessions they decrypted."""
+        infos = [c.keylog for c in (self.captures or [self.capture]) if c.keylog is not None]
+        if len(infos) <= 1:
+            return infos[0] if infos else None
+        lines = {tuple(i.paths): i.lines for i in infos}
+        return KeylogInfo(
+            list(dict.fromkeys(p for i in infos for p in i.paths)),
+            sum(lines.values()),
+            sum(i.sessions_decrypted for i in infos),
+        )
+
 
 @dataclass(slots=True)
 class FailureGroup:

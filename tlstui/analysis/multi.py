@@ -14,7 +14,10 @@ What it adds, and why here rather than in the engine (which stays one capture pe
 - **Merging.**  Sessions keep their capture (the file name as given), get ids unique across
   files (in the order the files were given, then by first frame), and are diagnosed together,
   so a success in one file is the "nearest success" of a failure in another.
-- **Key logs.**  Each capture's own ``NAME.keys`` plus ``--keylog`` for all.
+- **Key logs.**  Each capture's own (``NAME.keys``, ``NAME.keylog``, as for one capture)
+  plus ``--keylog`` and ``$SSLKEYLOGFILE`` for all; each capture's ``keylog`` names those
+  files (not the temporary file they are handed to ``analyze`` in) and counts its own
+  decrypted sessions, rotated files included.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tlstui.analysis.diagnosis import diagnose_report
-from tlstui.analysis.engine import CaptureError, analyze
-from tlstui.analysis.model import CaptureInfo, Report, Session
+from tlstui.analysis.engine import CaptureError, analyze, keylog_candidates
+from tlstui.analysis.model import CaptureInfo, KeylogInfo, Report, Session
 from tlstui.wire.capture import open_capture
 
 __all__ = ["MAX_JOIN", "ROTATION_GAP", "Input", "analyze_many", "expand_inputs"]
@@ -165,24 +168,42 @@ def rotation_groups(inputs: list[Input]) -> list[list[Input]]:
     return groups
 
 
-def _keylog_lines(inputs: list[Input], keylog: Path | bool | None) -> list[str]:
+def _keylog_lines(inputs: list[Input], keylog: Path | bool | None) -> tuple[list[str], list[str]]:
+    """The key log lines for *inputs* and the files they came from: the ones beside each
+    capture and ``$SSLKEYLOGFILE`` (``engine.keylog_candidates``), then *keylog*."""
     lines: list[str] = []
+    sources: list[str] = []
     candidates: list[Path] = []
     for inp in inputs:
-        candidates += [inp.path.with_suffix(".keys"), inp.path.with_name(inp.path.name + ".keys")]
+        candidates += keylog_candidates(inp.path)
     if isinstance(keylog, Path):
         candidates.append(keylog)
-    done: set[Path] = set()
-    for c in candidates:
-        if c in done:
-            continue
-        done.add(c)
+    for c in dict.fromkeys(candidates):
         try:
             if c.is_file() and c.stat().st_size < _KEYLOG_MAX:
                 lines += c.read_text("utf-8", "replace").splitlines()
+                sources.append(str(c))
         except OSError:
             continue
-    return lines
+    return lines, sources
+
+
+def _name_sources(
+    info: KeylogInfo | None, keys: Path | None, target: Path, group: list[Input], sources: list[str]
+) -> None:
+    """Put the real key log files in *info*'s paths where ``analyze`` saw the temporary file
+    they were copied to, and the capture's name where it saw the temporary joined file."""
+    if info is None:
+        return
+    paths: list[str] = []
+    for p in info.paths:
+        if keys is not None and p == str(keys):
+            paths += sources
+        elif p.startswith(f"{target} "):  # "TARGET (embedded secrets)" of a joined group
+            paths.append(group[0].name + p[len(str(target)) :])
+        else:
+            paths.append(p)
+    info.paths = paths
 
 
 def _join(group: list[Input], directory: str) -> Path:
@@ -237,7 +258,7 @@ def _renumber(sessions: list[Session], group: list[Input]) -> None:
             a.frame = local(a.frame)
 
 
-def _info(inp: Input, joined: CaptureInfo | None) -> CaptureInfo:
+def _info(inp: Input, joined: CaptureInfo | None, sessions: Sequence[Session] = ()) -> CaptureInfo:
     info = CaptureInfo(
         file=inp.name,
         format=inp.format,
@@ -250,6 +271,11 @@ def _info(inp: Input, joined: CaptureInfo | None) -> CaptureInfo:
         info.damaged = joined.damaged if joined.file == inp.name else 0
         info.truncated = joined.truncated if joined.file == inp.name else False
         info.warnings = list(joined.warnings) if joined.file == inp.name else []
+        k = joined.keylog
+        if k is not None:
+            # The group's key log served every file of it; each counts its own sessions.
+            mine = sum(s.capture == inp.name and s.secrets == "decrypted" for s in sessions)
+            info.keylog = KeylogInfo(list(k.paths), k.lines, mine)
     return info
 
 
@@ -276,11 +302,10 @@ def analyze_many(
         for group in rotation_groups(inputs):
             if should_stop is not None and should_stop():
                 break
-            if keylog is False:
-                keys: Path | bool | None = False
-            else:
-                lines = _keylog_lines(group, keylog if isinstance(keylog, Path) else None)
-                keys = None
+            sources: list[str] = []
+            keys: Path | None = None
+            if keylog is not False:
+                lines, sources = _keylog_lines(group, keylog if isinstance(keylog, Path) else None)
                 if lines:
                     keys = Path(tmp) / "keys"
                     keys.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -288,7 +313,7 @@ def analyze_many(
             try:
                 rep = analyze(
                     target,
-                    keylog=keys,
+                    keylog=False if keylog is False else keys,
                     progress=progress,
                     should_stop=should_stop,
                     diagnose=False,
@@ -297,6 +322,11 @@ def analyze_many(
                 errors.append(f"{group[0].name}: {exc}")
                 continue
             rep.capture.file = group[0].name
+            _name_sources(rep.capture.keylog, keys, Path(target), group, sources)
+            if rep.capture.keylog is None and sources:
+                # Key logs with no usable line (a stack that logged nothing): said, as for one
+                # capture, not taken for "no key log".
+                rep.capture.keylog = KeylogInfo(list(sources), 0, 0)
             if len(group) == 1:
                 for s in rep.sessions:
                     s.capture = group[0].name
@@ -304,7 +334,7 @@ def analyze_many(
             else:
                 _renumber(rep.sessions, group)
                 for inp in group:
-                    infos.append(_info(inp, rep.capture))
+                    infos.append(_info(inp, rep.capture, rep.sessions))
             sessions += rep.sessions
     if not infos:
         return Loaded(None, errors)

@@ -36,7 +36,7 @@ def capture_name(report: Report) -> str:
 
 def keylog_line(report: Report) -> str:
     """Which key log was used and what it decrypted, or that none was used."""
-    keylog = report.capture.keylog
+    keylog = report.keylog_used()
     if keylog is None:
         return "key log: none (TLS 1.3 alerts can only be judged by size and position)"
     paths = ", ".join(safe_text(p, 400) for p in keylog.paths)

@@ -38,7 +38,7 @@ def _capture_part(report: Report) -> Text:
 def keylog_part(report: Report, named: bool = True) -> Text:
     """``keys cap.keys: 3 decrypted`` / ``keys cap.keys: none decrypted`` / ``no key log``;
     without the file name when *named* is false (a narrow screen)."""
-    keylog = report.capture.keylog
+    keylog = report.keylog_used()
     if keylog is None:
         return Text("no key log", style="dim")
     names = ", ".join(safe_text(Path(p).name, 40) for p in keylog.paths)
