@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tlstui.analysis.diagnosis import diagnose_report
 from tlstui.analysis.engine import analyze
-from tlstui.analysis.model import Session
+from tlstui.analysis.model import CaptureInfo, Report, Session
+from tlstui.analysis.partner import find_partner
 
 CAPS = Path(__file__).resolve().parents[1] / "captures" / "udp"
 QUIC_CAPS = sorted(CAPS.glob("quic-*.pcap"))
@@ -112,6 +114,48 @@ def test_no_common_cipher_is_handshake_failure_in_initial() -> None:
         "low",
         "narrow_tls13_suites",
     )
+
+
+def _beside(failure: Session, success: Session) -> Report:
+    """*success* moved onto *failure*'s server address, port and SNI, a second before it:
+    an HTTP/3 server's UDP 443 next to its TCP 443 (two real sessions; only where one of
+    them went is changed)."""
+    success.server = failure.server
+    success.start, success.end = failure.start - 1.0, failure.start - 0.9
+    assert success.client_hello is not None and failure.client_hello is not None
+    success.client_hello.sni = failure.client_hello.sni
+    report = Report(CaptureInfo(file="x"), [success, failure])
+    diagnose_report(report)
+    return report
+
+
+def test_a_tcp_success_on_the_same_port_is_not_compared_with_a_quic_failure() -> None:
+    """The TCP session's TLS 1.2 suite made the QUIC failure "no_shared_cipher, high: the
+    server uses TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, which this client does not offer",
+    a suite QUIC cannot use.  Successes are compared within their transport."""
+    tcp = next(
+        s for s in analyze(CAPS.parent / "tls12-ok.pcap", keylog=False).sessions if s.status == "ok"
+    )
+    failure = one("quic-no-common-cipher", keylog=False)
+    report = _beside(failure, tcp)
+    assert failure.diagnosis is not None
+    best = failure.diagnosis.best
+    assert (best.cause, best.confidence, best.rule) == (
+        "no_shared_cipher",
+        "low",
+        "narrow_tls13_suites",
+    )
+    assert "ECDHE" not in best.explanation and f"#{tcp.id}" not in best.explanation
+    assert find_partner(failure, report).session is None
+    # The same with a QUIC success there: compared, and it settles the question.
+    failure = one("quic-no-common-cipher", keylog=False)
+    quic = one("quic-ok", keylog=False)
+    report = _beside(failure, quic)
+    assert failure.diagnosis is not None
+    best = failure.diagnosis.best
+    assert (best.cause, best.confidence) == ("no_shared_cipher", "high")
+    assert "TLS_AES_256_GCM_SHA384" in best.summary
+    assert find_partner(failure, report).session is quic
 
 
 def test_version_negotiation_is_a_version_mismatch() -> None:

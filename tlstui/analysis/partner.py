@@ -94,13 +94,18 @@ def find_partner(session: Session, report: Report, index: NeighbourIndex | None 
     same_client = "the same client fingerprint (JA4)"
     circles: list[tuple[list[Session], str]] = [
         (
-            index.nearest(index.ok_target, (session.server, sni), session),
+            index.nearest(index.ok_target, (session.server, sni, session.transport), session),
             f"the same server {session.server}"
             + (f" and SNI {shown_sni}" if shown_sni is not None else " (no SNI)"),
         )
     ]
     if sni is not None:
-        circles.append((index.nearest(index.ok_sni, sni, session), f"the same SNI {shown_sni}"))
+        circles.append(
+            (
+                index.nearest(index.ok_sni, (sni, session.transport), session),
+                f"the same SNI {shown_sni}",
+            )
+        )
     if session.ja4 is not None:
         circles.append((index.nearest(index.ok_ja4, session.ja4, session), same_client))
     for candidates, why in circles:

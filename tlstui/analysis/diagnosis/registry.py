@@ -89,9 +89,14 @@ class NeighbourIndex:
 
     by_server: dict[object, tuple[list[float], list[Session]]]
     by_target: dict[object, tuple[list[float], list[Session]]]
-    ok_target: dict[object, tuple[list[float], list[Session]]]  # successes only
-    # Successes by SNI alone and by client fingerprint (JA4): the wider circles the session
-    # comparison looks in when no success shares the server and SNI.
+    # Successes only, by (server, SNI, transport): what the rules compare negotiated choices
+    # with (version, suite, group, ALPN).  A TCP session tells nothing about those on QUIC or
+    # DTLS to the same address and port (an HTTP/3 server's UDP 443 next to its TCP 443: QUIC
+    # is TLS 1.3 only, its ALPN is h3), so each transport compares with its own.
+    ok_target: dict[object, tuple[list[float], list[Session]]]
+    # Successes by (SNI, transport) and by client fingerprint (JA4, whose first letter is the
+    # transport): the wider circles the session comparison looks in when no success shares
+    # the server and SNI.
     ok_sni: dict[object, tuple[list[float], list[Session]]] = field(default_factory=dict)
     ok_ja4: dict[object, tuple[list[float], list[Session]]] = field(default_factory=dict)
 
@@ -107,9 +112,9 @@ class NeighbourIndex:
             by_server.setdefault(o.server, []).append(o)
             by_target.setdefault((o.server, sni), []).append(o)
             if o.status == "ok":
-                ok_target.setdefault((o.server, sni), []).append(o)
+                ok_target.setdefault((o.server, sni, o.transport), []).append(o)
                 if sni is not None:
-                    ok_sni.setdefault(sni, []).append(o)
+                    ok_sni.setdefault((sni, o.transport), []).append(o)
                 if o.ja4 is not None:
                     ok_ja4.setdefault(o.ja4, []).append(o)
 
@@ -207,15 +212,16 @@ class Context:
         return self._same
 
     def server_successes(self) -> list[Session]:
-        """Successful sessions to the same server and SNI, nearest in time first: taken from
-        their own index, so a long run of failures cannot hide the nearest success."""
+        """Successful sessions to the same server and SNI over the same transport, nearest in
+        time first: taken from their own index, so a long run of failures cannot hide the
+        nearest success."""
         if self._successes is not None:
             return self._successes
         s = self.session
         if self.index is None:
             return []
         sni = s.client_hello.sni if s.client_hello else None
-        self._successes = self.index.nearest(self.index.ok_target, (s.server, sni), s)
+        self._successes = self.index.nearest(self.index.ok_target, (s.server, sni, s.transport), s)
         return self._successes
 
     def earlier_attempt(self, window: float = 120.0) -> Session | None:
