@@ -242,3 +242,15 @@ class TestSeveralCaptures:
     def test_several_captures_160x48(self, snap_compare) -> None:
         """The same at 160 columns: capture and client JA4 columns both shown."""
         assert snap_compare(several_app(), terminal_size=WIDE, run_before=press())
+
+
+LONG_NAME = "captures/go-client-untrusted-ca-tls13-then-tls12.pcap"
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param(NARROW, id="80x24"), pytest.param((60, 20), id="60x20")]
+)
+def test_long_file_name_keeps_the_failure_line(snap_compare, size: tuple[int, int]) -> None:
+    """A long capture name is shortened in the middle, never wrapped: the second header line
+    still says ``2 failed: 2 untrusted_ca``."""
+    assert snap_compare(app(LONG_NAME), terminal_size=size, run_before=press())
