@@ -68,3 +68,34 @@ def test_matches_is_all_terms(report: Report) -> None:
     fields = fields_of(report.sessions[0])
     assert matches(fields, parse(f"#{report.sessions[0].id} ok"))
     assert not matches(fields, parse("ok !ok"))
+
+
+def test_quic_row_is_found_by_what_its_version_column_shows() -> None:
+    """vxlan.pcap: #1 TLS 1.3 over TCP, #2 QUIC (both inside VXLAN).  The version column shows
+    ``Q1.3`` / ``QUIC 1.3`` for #2; those words and the transport find it."""
+    from conftest import CAPTURES
+
+    from tlstui.analysis.engine import analyze
+
+    report = analyze(CAPTURES / "tunnels" / "vxlan.pcap")
+    assert [s.transport for s in report.sessions] == ["tcp", "quic"]
+    for text in ("quic", "Q1.3", "QUIC 1.3", "udp", "transport:quic", "version:q1.3"):
+        assert shown(report, text) == [2], text
+    assert shown(report, "tcp") == [1]
+    assert shown(report, "transport:tcp") == [1]
+    assert shown(report, "TLS 1.3") == [1, 2]  # QUIC carries TLS 1.3
+    assert shown(report, "transport:vxlan") == [1, 2]
+    assert fields_of(report.sessions[1])["transport"] == "quic udp vxlan"
+
+
+def test_dtls_row_is_found_by_its_short_label() -> None:
+    from conftest import CAPTURES
+
+    from tlstui.analysis.engine import analyze
+
+    report = analyze(CAPTURES / "udp" / "dtls12-ok.pcap")
+    assert [s.transport for s in report.sessions] == ["udp"]
+    for text in ("D1.2", "DTLS 1.2", "dtls", "udp", "transport:dtls"):
+        assert shown(report, text) == [1], text
+    assert shown(report, "transport:tcp") == []
+    assert shown(report, "quic") == []

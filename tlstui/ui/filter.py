@@ -7,7 +7,7 @@ A filter is words separated by spaces; a session is shown when every word matche
 - ``a|b`` matches when any alternative does;
 - ``!word`` matches when ``word`` does not (``!a|b``: neither);
 - ``field:value`` looks in one field only: ``cause``, ``server``, ``client``, ``sni``,
-  ``version``, ``alert``, ``alpn``, ``ja4``, ``status``, ``cipher``.  An unknown field name
+  ``version``, ``alert``, ``alpn``, ``ja4``, ``status``, ``cipher``, ``transport``.  An unknown field name
   is an ordinary word (so an IPv6 address like ``::1`` still works).
 """
 
@@ -29,7 +29,22 @@ FIELDS = (
     "ja4",
     "status",
     "cipher",
+    "transport",
 )
+
+# What ``transport`` holds per Session.transport: the protocol and what it runs over.
+_TRANSPORT_WORDS = {"tcp": "tcp", "udp": "dtls udp", "quic": "quic udp"}
+_TUNNEL_NOTE = "inside a tunnel: "
+
+
+def transport_text(session: Session) -> str:
+    """``tcp``, ``dtls udp`` or ``quic udp``, then the tunnel it was carried in (``vxlan``),
+    from the engine's note: the words a person types to find sessions by how they travel."""
+    words = [_TRANSPORT_WORDS.get(session.transport, session.transport)]
+    for note in session.malformed:
+        if note.startswith(_TUNNEL_NOTE):
+            words.append(note[len(_TUNNEL_NOTE) :].split(" ", 1)[0])
+    return " ".join(words)
 ANY = "any"
 
 
@@ -79,7 +94,17 @@ def fields_of(session: Session) -> dict[str, str]:
         "server": str(session.server),
         "client": str(session.client),
         "sni": describe.sni_text(session),
-        "version": describe.version_text(session.version),
+        # Every label the version column shows at some width (``Q1.3``, ``QUIC 1.3``,
+        # ``D1.2``), and the TLS version inside (QUIC carries TLS 1.3).
+        "version": " ".join(
+            dict.fromkeys(
+                (
+                    describe.version_text(session.version),
+                    describe.session_version_text(session),
+                    describe.session_version_short(session),
+                )
+            )
+        ),
         "alert": " ".join(describe.alert_text(a) for a in session.alerts),
         "alpn": " ".join(alpn),
         "ja4": session.ja4 or "",
@@ -90,6 +115,7 @@ def fields_of(session: Session) -> dict[str, str]:
             if session.cipher_suite is not None
             else ""
         ),
+        "transport": transport_text(session),
     }
     fields = {k: v.lower() for k, v in fields.items()}
     extra = " ".join(

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tlstui.ui.filter import FIELDS
 from tlstui.ui.keys import EXPORT_NOTE, sections
 
 
@@ -32,7 +33,9 @@ LEGEND = (
     "Status: ✓ ok, ✗ failed, … incomplete (the capture ended mid-handshake). "
     "Ladder: client left, server right, with the frame number, the milliseconds since the "
     "session's first packet and since the line before; ◆ marks frames the diagnosis cites as "
-    "evidence. " + EXPORT_NOTE
+    "evidence. Filter (/): words match any column (Q1.3, QUIC 1.3, D1.2 too); field:value "
+    "looks in one of " + " ".join(f"{f}:" for f in FIELDS) + " (transport: quic, dtls, udp, "
+    "tcp or a tunnel such as vxlan). " + EXPORT_NOTE
 )
 
 

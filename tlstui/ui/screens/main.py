@@ -126,7 +126,7 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "slash", "filter", "Filter", id="main.filter",
-            tooltip="filter sessions: words, a|b, !word, cause: server: sni: version: alert:",
+            tooltip="filter sessions: words, a|b, !word, cause: server: sni: version: transport:",
         ),
         Binding(
             "f", "failed_only", "Failed", id="main.failed_only",
