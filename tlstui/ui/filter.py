@@ -7,8 +7,8 @@ A filter is words separated by spaces; a session is shown when every word matche
 - ``a|b`` matches when any alternative does;
 - ``!word`` matches when ``word`` does not (``!a|b``: neither);
 - ``field:value`` looks in one field only: ``cause``, ``server``, ``client``, ``sni``,
-  ``version``, ``alert``, ``alpn``, ``ja4``, ``status``, ``cipher``, ``transport``.  An unknown field name
-  is an ordinary word (so an IPv6 address like ``::1`` still works).
+  ``version``, ``alert``, ``alpn``, ``ja4``, ``status``, ``cipher``, ``transport``.  An
+  unknown field name is an ordinary word (so an IPv6 address like ``::1`` still works).
 """
 
 from __future__ import annotations
