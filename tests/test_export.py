@@ -102,3 +102,56 @@ def test_md_helpers() -> None:
     assert md_code("plain") == "`plain`"
     assert md_code("a`b") == "`` a`b ``"
     assert md_code("") == "—"
+
+
+def test_export_of_a_session_from_the_second_capture_names_that_capture() -> None:
+    from conftest import CAPTURES
+
+    from tlstui.analysis.multi import analyze_many
+
+    report = analyze_many(
+        [
+            CAPTURES / "proxy-upstream-untrusted-client-leg.pcap",
+            CAPTURES / "proxy-upstream-untrusted-upstream-leg.pcap",
+        ]
+    ).report
+    assert report is not None
+    second = report.sessions[1]
+    assert second.id == 2
+    assert second.capture is not None
+    assert Path(second.capture).name == "proxy-upstream-untrusted-upstream-leg.pcap"
+    assert (
+        export_filename(report, second)
+        == "tlstui-proxy-upstream-untrusted-upstream-leg-session-2.md"
+    )
+    text = session_markdown(report, second)
+    assert (
+        f"- Capture: `proxy-upstream-untrusted-upstream-leg.pcap`, frames "
+        f"{second.first_frame}-{second.last_frame}\n"
+    ) in text
+    assert "client-leg" not in text.split("## Diagnosis")[0]
+    first = report.sessions[0]
+    assert (
+        export_filename(report, first) == "tlstui-proxy-upstream-untrusted-client-leg-session-1.md"
+    )
+
+
+def test_export_names_quic_dtls_and_the_tunnel() -> None:
+    from conftest import CAPTURES
+
+    from tlstui.analysis.engine import analyze
+
+    report = analyze(CAPTURES / "tunnels" / "vxlan.pcap")
+    tcp, quic = report.sessions
+    text = session_markdown(report, quic)
+    assert "- Transport: QUIC over UDP\n- Version: QUIC 1.3\n" in text
+    assert "- Note: inside a tunnel: VXLAN (inner addresses shown)\n" in text
+    assert "- Transport: TLS over TCP\n- Version: TLS 1.3\n" in session_markdown(report, tcp)
+
+    report = analyze(CAPTURES / "udp" / "quic-untrusted-ca.pcap")
+    text = session_markdown(report, report.sessions[0])
+    assert "- Transport: QUIC over UDP\n" in text
+
+    report = analyze(CAPTURES / "udp" / "dtls12-untrusted-ca.pcap")
+    text = session_markdown(report, report.sessions[0])
+    assert "- Transport: DTLS over UDP\n- Version: DTLS 1.2\n" in text

@@ -36,10 +36,17 @@ def md_code(value: str | None, limit: int = 512) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def session_capture(report: Report, session: Session) -> str:
+    """The file *session* came from: its own capture when several were opened (the report's
+    ``capture`` is only the first of them)."""
+    return session.capture or report.capture.file
+
+
 def export_filename(report: Report, session: Session) -> str:
     """``tlstui-CAPTURE-session-N.md``: the capture's name keeps exports of session N of two
     captures apart; only letters, digits, ``.``, ``-`` and ``_`` of it are kept."""
-    capture = "stdin" if report.capture.file == "-" else Path(report.capture.file).name
+    file = session_capture(report, session)
+    capture = "stdin" if file == "-" else Path(file).name
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", capture.rsplit(".", 1)[0]).strip("._") or "capture"
     return f"tlstui-{stem[:60]}-session-{session.id}.md"
 
@@ -102,9 +109,13 @@ def _cause_md(cause: Cause, heading: str) -> list[str]:
     return out
 
 
+_TRANSPORTS = {"tcp": "TLS over TCP", "udp": "DTLS over UDP", "quic": "QUIC over UDP"}
+
+
 def session_markdown(report: Report, session: Session) -> str:
     """One session's diagnosis as a Markdown document."""
-    name = Path(report.capture.file).name
+    file = session_capture(report, session)
+    name = "standard input" if file == "-" else Path(file).name
     out = [
         f"# TLS session #{session.id}: {describe.status_mark(session.status)}",
         "",
@@ -112,10 +123,13 @@ def session_markdown(report: Report, session: Session) -> str:
         f"- Client: {md_code(str(session.client))}",
         f"- Server: {md_code(str(session.server))}",
         f"- SNI: {md_code(describe.sni_text(session)) if describe.sni_text(session) else '(none)'}",
-        f"- Version: {describe.version_text(session.version)}",
+        f"- Transport: {_TRANSPORTS.get(session.transport, md_text(session.transport))}",
+        f"- Version: {describe.session_version_text(session)}",
         f"- Cipher suite: {describe.cipher_text(session.cipher_suite)}",
         f"- Duration: {describe.duration_text(session.end - session.start)}",
     ]
+    # The engine's notes: a tunnel the session was carried in, why decoding stopped.
+    out += [f"- Note: {md_text(note, 500)}" for note in session.malformed[:20]]
     outcome = describe.outcome_text(session)
     if outcome:
         out.append(f"- Ended by: {md_text(outcome)}")
