@@ -323,6 +323,28 @@ class TestCiteAndCopy:
             assert current is not None and current.id == other.id
 
     @sync
+    async def test_o_follows_the_proxy_diagnosis_to_the_upstream_leg(self) -> None:
+        """proxy-upstream-untrusted-both.pcap: #1's diagnosis says the proxy "opened session 2"
+        and that leg failed first; ``o`` goes to #2 (Session.upstream_leg)."""
+        app = quiet_app(REPO / "captures" / "proxy-upstream-untrusted-both.pcap")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            table = screen.query_one(SessionsTable)
+            table.select_session(1)
+            await pilot.pause()
+            first = screen.session(1)
+            assert first is not None and first.diagnosis is not None
+            assert first.diagnosis.best.rule == "proxy_upstream_failed"
+            assert first.upstream_leg is not None and first.upstream_leg.id == 2
+            assert screen.cited_session() == 2
+            await pilot.press("o")
+            await pilot.pause()
+            current = table.current
+            assert current is not None and current.id == 2
+
+    @sync
     async def test_y_copies_each_check_next_command_in_turn(self, report: Report) -> None:
         session = next(
             s

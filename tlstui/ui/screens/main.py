@@ -47,7 +47,8 @@ from tlstui.ui.widgets.sessions import SessionsTable
 from tlstui.ui.widgets.summary import SummaryBar
 
 Analyze = Callable[..., Report]
-CITED = re.compile(r"session #(\d+)")
+# "with session #3", and the proxy legs' "opened session 2": a session the text names.
+CITED = re.compile(r"\bsession #?(\d+)\b")
 CLIPBOARD_NOTE = (
     "Sent to the clipboard by OSC 52 (in tmux: set -g set-clipboard on; some terminals ignore it)."
 )
@@ -652,6 +653,10 @@ class MainScreen(Screen[None]):
         if session is None or session.diagnosis is None:
             return None
         best = session.diagnosis.best
+        # The proxy explanation is about the upstream leg, whatever words it uses for it.
+        leg = session.upstream_leg
+        if best.rule == "proxy_upstream_failed" and leg is not None and self.session(leg.id):
+            return leg.id
         for text in (best.summary, best.explanation):
             for match in CITED.finditer(text):
                 cited = int(match.group(1))
