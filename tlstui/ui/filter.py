@@ -45,6 +45,8 @@ def transport_text(session: Session) -> str:
         if note.startswith(_TUNNEL_NOTE):
             words.append(note[len(_TUNNEL_NOTE) :].split(" ", 1)[0])
     return " ".join(words)
+
+
 ANY = "any"
 
 
