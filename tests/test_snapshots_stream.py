@@ -90,3 +90,26 @@ def test_save_session_dialog(snap_compare, size) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "160x48"])
+def test_save_session_dialog_missing_folder(snap_compare, size) -> None:
+    """A path in a folder that does not exist: the dialog says so about that folder and keeps
+    the typed path to correct."""
+    from conftest import wait_for_load
+    from textual.widgets import Input
+
+    app = make_app(SHOWCASE)
+    app.animation_level = "none"
+
+    async def run_before(pilot: Pilot) -> None:
+        await wait_for_load(pilot)
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        box = pilot.app.screen.query_one("#extract-path", Input)
+        box.cursor_blink = False
+        box.value = "/nonexistent-tlstui-folder/nodir/x.pcapng"
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -185,3 +185,48 @@ def test_progress_line_live_and_reading() -> None:
     assert pipe.plain.endswith("last packet just now")
     reading = progress_text("big.pcap", Progress(350_000, 1_000_000, 99, 5, 85e6))
     assert reading.plain == "Reading big.pcap… ███░░░░░░░ 35% · 85 MB/s · 99 packets · 5 sessions"
+
+
+def test_w_into_a_missing_folder_says_so_and_keeps_the_dialog(tmp_path: Path) -> None:
+    """A path in a folder that does not exist: the dialog names that folder (not a temporary
+    file the user never typed), stays open with the path, and nothing is written."""
+    from textual.widgets import Input, Static
+
+    missing = tmp_path / "nodir"
+    typed = str(missing / "x.pcapng")
+
+    async def run() -> None:
+        app = make_app(SHOWCASE)
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_load(pilot)
+            await pilot.press("w")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ExtractScreen"
+            app.screen.query_one("#extract-path", Input).value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ExtractScreen"
+            assert app.screen.query_one("#extract-path", Input).value == typed
+            hint = str(app.screen.query_one("#extract-hint", Static).render())
+            assert hint == f"No such folder: {missing}"
+            assert not missing.exists()
+            assert not any("Could not save" in n.message for n in app._notifications)
+
+    asyncio.run(run())
+
+
+def test_folder_problem(tmp_path: Path) -> None:
+    from tlstui.ui.screens.extract import folder_problem
+
+    assert folder_problem(tmp_path / "a.pcapng") is None
+    assert folder_problem(tmp_path / "no" / "a.pcapng") == f"No such folder: {tmp_path / 'no'}"
+    (tmp_path / "f").write_text("x")
+    assert folder_problem(tmp_path / "f" / "a.pcapng") == f"Not a folder: {tmp_path / 'f'}"
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    import os
+
+    if os.access(locked, os.W_OK):  # root writes anywhere: nothing to check then
+        return
+    assert folder_problem(locked / "a.pcapng") == f"Cannot write in {locked}: permission denied"

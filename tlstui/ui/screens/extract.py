@@ -31,6 +31,20 @@ def default_extract_path(capture: Path, session_id: int) -> Path:
     return folder / name
 
 
+def folder_problem(path: Path) -> str | None:
+    """Why *path* cannot be written in its folder (missing, not a folder, not writable), in
+    words about the folder the user typed; None when it can be tried."""
+    folder = path.parent if str(path.parent) else Path(".")
+    shown = safe_text(str(folder), 200)
+    if not folder.exists():
+        return f"No such folder: {shown}"
+    if not folder.is_dir():
+        return f"Not a folder: {shown}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"Cannot write in {shown}: permission denied"
+    return None
+
+
 class ExtractScreen(ModalScreen[Path | None]):
     """One input line for the path; a second Enter confirms overwriting an existing file."""
 
@@ -76,6 +90,12 @@ class ExtractScreen(ModalScreen[Path | None]):
         path = Path(text).expanduser()
         if path.is_dir():
             self._hint(Text(f"{safe_text(text, 60)} is a directory", style="bold red"))
+            return
+        problem = folder_problem(path)
+        if problem is not None:
+            # Said here, about the path as typed, with the dialog still open to correct it:
+            # the writer's own error would name its temporary file instead.
+            self._hint(Text(problem, style="bold red"))
             return
         if path.exists() and self._confirm != path:
             self._confirm = path
