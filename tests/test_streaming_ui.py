@@ -230,3 +230,40 @@ def test_folder_problem(tmp_path: Path) -> None:
     if os.access(locked, os.W_OK):  # root writes anywhere: nothing to check then
         return
     assert folder_problem(locked / "a.pcapng") == f"Cannot write in {locked}: permission denied"
+
+
+def test_follow_of_a_truncated_file_says_why_it_stopped(tmp_path: Path) -> None:
+    """--follow, then the file is cut below what was read: the engine stops with a warning;
+    the screen shows it as a notification and the header says "stopped following"."""
+    import os
+    import shutil
+
+    from tlstui.ui.widgets.summary import SummaryBar
+
+    path = tmp_path / "t.pcap"
+    shutil.copy(SHOWCASE, path)
+
+    async def run() -> None:
+        app = make_app(path, follow=True, keylog=False)
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            table = app.screen.query_one(SessionsTable)
+            for _ in range(500):
+                await pilot.pause(0.02)
+                if len(table.sessions) == 11:
+                    break
+            assert len(table.sessions) == 11
+            assert app.screen._scanning  # still following
+            os.truncate(path, 3000)
+            await wait_for_load(pilot)
+            assert not app.screen._scanning
+            notes = [n for n in app._notifications if n.title == "Stopped following"]
+            assert len(notes) == 1
+            assert notes[0].message == (
+                f"{path}: the file was truncated (now 3,000 bytes, 24,982 read); stopped following"
+            )
+            header = str(app.screen.query_one(SummaryBar).render())
+            assert header.startswith("t.pcap · 131 packets · 11 sessions")
+            assert "stopped following" in header
+
+    asyncio.run(run())

@@ -376,6 +376,17 @@ class MainScreen(Screen[None]):
             keep = self._renumbered.get(keep, keep)
         self.report = report
         self.query_one(SummaryBar).show_report(report, self.stopped)
+        warnings = report.capture.warnings
+        if self.follow and warnings:
+            # Following ended without the user asking (truncated, replaced, damaged input):
+            # say why, or the header just stops saying "Following".
+            ended = any(w.endswith("stopped following") for w in warnings)
+            self.notify(
+                "\n".join(safe_text(w, 300) for w in warnings[:5]),
+                title="Stopped following" if ended else "Capture warnings",
+                severity="warning",
+                timeout=30,
+            )
         notice = self.query_one("#notice", Static)
         table = self.query_one(SessionsTable)
         if not report.sessions:

@@ -144,6 +144,10 @@ def _warning_part(report: Report, stopped: bool) -> Text:
     text = Text()
     if stopped:
         text.append(" · stopped early: partial", style=f"bold {WARN}")
+    if any(w.endswith("stopped following") for w in capture.warnings):
+        # --follow ended on its own (the file was truncated, replaced or removed): the
+        # notification has the reason; the header keeps saying it once that is gone.
+        text.append(" · stopped following", style=f"bold {WARN}")
     if capture.truncated:
         text.append(" · file truncated", style=WARN)
     if capture.snaplen_truncated:
