@@ -254,3 +254,19 @@ def test_long_file_name_keeps_the_failure_line(snap_compare, size: tuple[int, in
     """A long capture name is shortened in the middle, never wrapped: the second header line
     still says ``2 failed: 2 untrusted_ca``."""
     assert snap_compare(app(LONG_NAME), terminal_size=size, run_before=press())
+
+
+PROXY_PAIR = [
+    "captures/proxy-upstream-untrusted-client-leg.pcap",
+    "captures/proxy-upstream-untrusted-upstream-leg.pcap",
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_several_captures_with_a_long_shared_prefix(snap_compare, size: tuple[int, int]) -> None:
+    """Two captures named alike: the capture column shows the part that differs
+    (``…client-leg``, ``…upstream-leg``) and the row fits at 60 columns."""
+    from tlstui.cli import _several_for_ui
+
+    several = quiet_app(PROXY_PAIR[0], analyze=_several_for_ui(PROXY_PAIR))
+    assert snap_compare(several, terminal_size=size, run_before=press())

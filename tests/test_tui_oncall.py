@@ -424,3 +424,42 @@ def label_abbreviations() -> list[tuple[str, str]]:
     from tlstui.ui.widgets.ladder import ABBREVIATIONS
 
     return list(ABBREVIATIONS)
+
+
+def test_capture_column_shows_what_tells_the_files_apart() -> None:
+    from tlstui.ui.widgets.sessions import distinct_names
+
+    pair = [
+        "captures/proxy-upstream-untrusted-client-leg.pcap",
+        "captures/proxy-upstream-untrusted-upstream-leg.pcap",
+    ]
+    assert distinct_names(pair) == {pair[0]: "…client-leg", pair[1]: "…upstream-leg"}
+    # Nothing shared up to a separator: whole names, without the extension they share.
+    assert distinct_names(["tls12-ok.pcap", "tls13-hrr.pcap"]) == {
+        "tls12-ok.pcap": "tls12-ok",
+        "tls13-hrr.pcap": "tls13-hrr",
+    }
+    assert distinct_names(["a.pcap", "b.pcapng"]) == {"a.pcap": "a.pcap", "b.pcapng": "b.pcapng"}
+    assert distinct_names(["d/x.pcap", "e/x.pcap"]) == {"d/x.pcap": "x.pcap", "e/x.pcap": "x.pcap"}
+
+
+@sync
+async def test_capture_column_rows_differ_and_fit_at_60_columns() -> None:
+    from tlstui.cli import _several_for_ui
+
+    pair = [
+        str(REPO / "captures" / "proxy-upstream-untrusted-client-leg.pcap"),
+        str(REPO / "captures" / "proxy-upstream-untrusted-upstream-leg.pcap"),
+    ]
+    for size in ((60, 20), (80, 24), (160, 48)):
+        app = quiet_app(pair[0], analyze=_several_for_ui(pair))
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            table = app.screen.query_one(SessionsTable)
+            rows = [table.row_plain(0), table.row_plain(1)]
+            assert all(len(r) <= table.size.width for r in rows), (size, rows)
+            if size[0] >= 80:
+                assert "…client-leg" in rows[0], (size, rows)
+                assert "…upstream-leg" in rows[1], (size, rows)
+            else:  # the column at its narrowest still tells them apart
+                assert rows[0].split()[1] == "…clie…" and rows[1].split()[1] == "…upst…", rows

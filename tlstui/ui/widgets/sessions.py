@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import ClassVar
 
@@ -69,8 +69,44 @@ def _capture(s: Session) -> Text:
     return Text(PurePath(s.capture).name if s.capture else "")
 
 
-# Shown only when sessions come from several captures (layout() drops it otherwise).
-CAPTURE = Column("cap", "capture", 10, 24, _capture, flex=1)
+_SEPARATORS = "-_. "
+
+
+def distinct_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each capture path -> the part of its file name that tells it from the others.
+
+    ``proxy-upstream-untrusted-client-leg.pcap`` and ``...-upstream-leg.pcap`` share their
+    first 25 characters, so a narrow column cut from the end showed the same text for both:
+    the shared start (up to a ``-``, ``_`` or ``.``) becomes ``…`` and an extension they all
+    share is left out.  A single name, or names with nothing long in common, stay whole.
+    """
+    names = {p: PurePath(p).name for p in dict.fromkeys(paths)}
+    if len(set(names.values())) < 2:
+        return names
+    stems = list(names.values())
+    suffixes = {PurePath(n).suffix for n in stems}
+    if len(suffixes) == 1 and "" not in suffixes:
+        cut = len(next(iter(suffixes)))
+        if all(len(n) > cut for n in stems):
+            names = {p: n[:-cut] for p, n in names.items()}
+    values = list(names.values())
+    common = 0
+    for chars in zip(*values, strict=False):
+        if len(set(chars)) != 1:
+            break
+        common += 1
+    # Cut after the last separator of the shared start, so a word is never split.
+    boundary = max((i + 1 for i in range(common) if values[0][i] in _SEPARATORS), default=0)
+    if boundary >= 4 and all(len(v) > boundary for v in values):
+        names = {p: "…" + n[boundary:] for p, n in names.items()}
+    return names
+
+
+# Shown only when sessions come from several captures (layout() drops it otherwise); the
+# table puts in a cell that shows each file's distinct part (distinct_names).
+CAPTURE = Column("cap", "capture", 13, 40, _capture, flex=1)
+# Below TIGHT_BELOW it may shrink further, so the row still fits at 60 columns.
+CAPTURE_TIGHT = replace(CAPTURE, width=6)
 
 NARROW: tuple[Column, ...] = (
     Column("id", "#", 2, 6, lambda s: Text(str(s.id)), justify="right"),
@@ -84,7 +120,7 @@ NARROW: tuple[Column, ...] = (
 )
 
 # Below TIGHT_BELOW cells the duration goes, so that addresses keep their ports in view.
-TIGHT: tuple[Column, ...] = NARROW[:-1]
+TIGHT: tuple[Column, ...] = tuple(CAPTURE_TIGHT if c is CAPTURE else c for c in NARROW[:-1])
 TIGHT_BELOW = 72
 
 WIDE: tuple[Column, ...] = (
@@ -112,14 +148,26 @@ PADDING = 1  # cell padding on each side
 MEASURE = 2000  # sessions looked at to size the columns
 
 
-def column_set(width: int, several: bool = False) -> tuple[Column, ...]:
-    """The columns for a table *width* wide; the capture column only for *several* files.
+def column_set(
+    width: int, several: bool = False, captures: dict[str, str] | None = None
+) -> tuple[Column, ...]:
+    """The columns for a table *width* wide; the capture column only for *several* files,
+    showing *captures* (path -> shown name) when given.
     Below ``TIGHT_BELOW`` cells the duration goes, so addresses keep their ports in view."""
     if width >= WIDE_FROM:
         columns = WIDE
     else:
         columns = NARROW if width >= TIGHT_BELOW else TIGHT
-    return columns if several else tuple(c for c in columns if c is not CAPTURE)
+    if not several:
+        return tuple(c for c in columns if c not in (CAPTURE, CAPTURE_TIGHT))
+    if captures is None:
+        return columns
+    shown = captures
+
+    def cell(s: Session) -> Text:
+        return Text(shown.get(s.capture, PurePath(s.capture).name) if s.capture else "")
+
+    return tuple(replace(c, cell=cell) if c in (CAPTURE, CAPTURE_TIGHT) else c for c in columns)
 
 
 def measure(columns: tuple[Column, ...], sessions: Sequence[Session]) -> list[int]:
@@ -137,6 +185,7 @@ def layout(
     sessions: Sequence[Session] = (),
     need: list[int] | None = None,
     several: bool = False,
+    captures: dict[str, str] | None = None,
 ) -> list[tuple[Column, int]]:
     """Columns and their widths for a table *width* cells wide.
 
@@ -145,7 +194,7 @@ def layout(
     minimum; when there is room to spare the flexible columns grow.  *need* is a cached
     ``measure()`` of the same column set.
     """
-    columns = column_set(width, several)
+    columns = column_set(width, several, captures)
     if need is None:
         need = measure(columns, sessions)
     return _fill(columns, need, width)
@@ -256,6 +305,7 @@ class SessionsTable(ScrollView, can_focus=True):
         self._layout: list[tuple[Column, int]] = []
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._need: dict[tuple[bool, bool, bool], list[int]] = {}
+        self._captures: dict[str, str] | None = None  # capture path -> its distinct part
         self._universe_source: Sequence[Session] | None = None
         self._layout_width = 0
         self.cursor_row = 0
@@ -288,12 +338,14 @@ class SessionsTable(ScrollView, can_focus=True):
         self._layout_width = width
         sessions = self._universe or self._sessions
         several = bool(sessions) and sessions[0].capture is not None
-        columns = column_set(width, several)
+        if several and self._captures is None:
+            self._captures = distinct_names([s.capture for s in sessions if s.capture])
+        columns = column_set(width, several, self._captures)
         key = (width >= WIDE_FROM, width >= TIGHT_BELOW, several)
         need = self._need.get(key)
         if need is None:
             need = self._need[key] = measure(columns, sessions)
-        return layout(width, need=need, several=several)
+        return layout(width, need=need, several=several, captures=self._captures)
 
     def set_sessions(
         self,
@@ -313,6 +365,7 @@ class SessionsTable(ScrollView, can_focus=True):
             self._universe_source = universe
             self._universe = list(universe)
             self._need.clear()
+            self._captures = None
         self._layout = self._layout_now()
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self._sessions) + 1)
