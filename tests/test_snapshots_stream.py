@@ -113,3 +113,49 @@ def test_save_session_dialog_missing_folder(snap_compare, size) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def _followed_then_truncated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The real engine following ``t.pcap`` (a copy of the showcase) until the file is cut
+    below what was read: its final report, with the engine's warning."""
+    import os
+    import time
+
+    from tlstui.analysis.engine import scan
+
+    monkeypatch.chdir(tmp_path)
+    path = Path("t.pcap")
+    path.write_bytes((ROOT / SHOWCASE).read_bytes())
+
+    def cut() -> None:
+        time.sleep(0.6)
+        os.truncate(path, 3000)
+
+    t = threading.Thread(target=cut)
+    t.start()
+    final = None
+    for batch in scan(path, follow=True, interval=0.05, keylog=False):
+        final = batch
+    t.join()
+    monkeypatch.chdir(ROOT)
+    assert final is not None and final.report is not None
+    return final.report
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "160x48"])
+def test_follow_stopped_by_a_truncated_file(snap_compare, size, tmp_path, monkeypatch) -> None:
+    """--follow ended because the file was truncated: the header says "stopped following"
+    and a notification gives the engine's reason."""
+    report = _followed_then_truncated(tmp_path, monkeypatch)
+    assert report.capture.warnings == [
+        "t.pcap: the file was truncated (now 3,000 bytes, 24,982 read); stopped following"
+    ]
+    app = make_app("t.pcap", analyze=lambda *a, **k: report, follow=True)
+    app.animation_level = "none"
+
+    async def run_before(pilot: Pilot) -> None:
+        from conftest import wait_for_load
+
+        await wait_for_load(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
