@@ -59,10 +59,10 @@ class Batch:
 
     ``ended``: sessions whose connection ended (both sides closed and quiet for a moment; for
     QUIC and DTLS, closed and quiet, silent, or their addresses and ports started a new
-    handshake: ``UdpTracker.live_rows``; or the input ended); their ladder and status are final, their diagnosis is provisional
-    until the last batch.  ``updated``: in-progress snapshots (``Session.in_progress``) of
-    open connections, TCP, QUIC or DTLS, whose ladder grew, and ended sessions whose
-    provisional diagnosis changed.
+    handshake: ``UdpTracker.live_rows``; or the input ended); their ladder and status are
+    final, their diagnosis is provisional until the last batch.  ``updated``: in-progress
+    snapshots (``Session.in_progress``) of open connections, TCP, QUIC or DTLS, whose ladder
+    grew, and ended sessions whose provisional diagnosis changed.
     ``report``: only on the last batch: every session in first-frame order, ids renumbered
     (``renumbered`` maps the stream's ids to the final ones) and the final diagnosis.
     """
