@@ -698,9 +698,10 @@ class UdpTracker:
         4-tuple started a new one after an idle time), closed (a QUIC CONNECTION_CLOSE or a
         DTLS alert that ends it) and quiet for *grace* seconds, or silent for *silence*
         seconds (QUIC has no FIN; a refusal inside protected packets shows only as silence).
-        Quiet is capture time since its last datagram (*latest* is the newest packet's time)
-        or, for a live input, at least *idle* seconds of wall time without new data: the
-        rules of ``_Emitter._close_due`` for TCP.  Later datagrams of a finalised connection
+        Closed and silent apply to a live input (*idle*: wall time without new data, not
+        None), where quiet is the longer of capture time since its last datagram (*latest*
+        is the newest packet's time) and *idle*; a file read whole ends them at its end, so
+        its view ends with the report ``--json`` gives.  Later datagrams of a finalised connection
         only move its last frame (``_after_final``).  An open one whose ladder grew since the
         last call is copied as an in-progress snapshot (the scan goes on writing to the
         original).  A session gets a stream id from *next_id* when first shown, like a TCP
@@ -716,10 +717,13 @@ class UdpTracker:
             if not s.id:
                 s.id = next_id()
             retired = self.flows.get(conn.keys[0], (None, 0))[0] is not conn
-            quiet = latest - conn.end
-            if idle is not None:
-                quiet = max(quiet, idle)
-            if retired or quiet >= silence or (quiet >= grace and _closed(conn)):
+            over = retired
+            if idle is not None and not over:
+                # A live input only: reading a whole file, later datagrams are known soon
+                # enough, and a view of the file must end with the report --json gives.
+                quiet = max(latest - conn.end, idle)
+                over = quiet >= silence or (quiet >= grace and _closed(conn))
+            if over:
                 ended.append(self._final(conn))
                 continue
             open_.append(conn)
