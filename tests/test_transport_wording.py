@@ -46,7 +46,7 @@ def _first_packets(src: Path, dst: Path, n: int) -> Path:
 
 def test_quic_version_negotiation_outcome_names_the_servers_versions() -> None:
     s = one(UDP / "quic-version-negotiation.pcap")
-    assert describe.outcome_text(s) == "Version Negotiation: server offers 0x00000001"
+    assert describe.outcome_text(s) == "Version Negotiation (server: 0x00000001)"
     assert describe.outcome_short(s) == "Version Neg. (S)"
     out = io.StringIO()
     print_report(
@@ -54,7 +54,7 @@ def test_quic_version_negotiation_outcome_names_the_servers_versions() -> None:
     )
     text = out.getvalue()
     assert "no reply" not in text
-    assert "  Version Negotiation: server offers 0x00000001" in text
+    assert "  Version Negotiation (server: 0x00000001)" in text
 
 
 def test_dtls_hello_verify_request_then_silence_is_not_no_reply(tmp_path: Path) -> None:

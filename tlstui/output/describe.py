@@ -248,7 +248,7 @@ def _server_answer(session: Session) -> tuple[str, str] | None:
     if last.type == "VersionNegotiation":
         offered = session.quic.version_negotiation if session.quic else ()
         return (
-            f"Version Negotiation: server offers {_version_list(offered)}",
+            f"Version Negotiation (server: {_version_list(offered)})",
             "Version Neg. (S)",
         )
     if last.type == "Retry":
