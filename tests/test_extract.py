@@ -232,3 +232,48 @@ def test_extract_round_trip_udp_and_tunnels(path: Path, sid: int, tmp_path: Path
     assert again.capture.packets == result.packets > 0
     if TSHARK:
         assert _tshark_flow_count(path, session) == result.packets
+
+
+def test_extract_takes_the_upstream_leg_from_the_other_capture(tmp_path: Path) -> None:
+    """The proxy captured on both sides, one file per side (opened together, as `w` in the
+    TUI does): the client leg's extract takes its failed upstream leg from the other file,
+    merged in time order, and keeps the report's cause (it gave peer_internal_error, the
+    proxy's own alert)."""
+    from tlstui.analysis.multi import analyze_many
+
+    client_file = CAPTURES / "proxy-upstream-untrusted-client-leg.pcap"
+    upstream_file = CAPTURES / "proxy-upstream-untrusted-upstream-leg.pcap"
+    rep = analyze_many([client_file, upstream_file]).report
+    assert rep is not None
+    leg = next(s for s in rep.sessions if s.upstream_leg is not None)
+    up = leg.upstream_leg
+    assert up is not None and (leg.capture, up.capture) == (str(client_file), str(upstream_file))
+    assert leg.diagnosis is not None and leg.diagnosis.best.rule == "proxy_upstream_failed"
+    out = tmp_path / "legs.pcapng"
+    result = extract_session(client_file, leg, out, keylog_lines(client_file, None))
+    assert result.upstream == up.id
+    assert f"and its proxy upstream leg {up.id}" in result.describe(leg.id)
+    again = analyze(out)
+    assert [(s.client, s.server) for s in again.sessions] == [
+        (leg.client, leg.server),
+        (up.client, up.server),
+    ]
+    copy = again.sessions[0]
+    assert copy.diagnosis is not None
+    assert (copy.diagnosis.best.cause, copy.diagnosis.best.rule) == (
+        leg.diagnosis.best.cause,
+        "proxy_upstream_failed",
+    )
+    times = [e.time for s in again.sessions for e in s.events]
+    assert times == sorted(times) or again.capture.packets == result.packets
+    alone = {p: analyze(p).capture.packets for p in (client_file, upstream_file)}
+    assert result.packets == again.capture.packets <= sum(alone.values())
+    if TSHARK:
+        assert result.packets == _tshark_count(client_file, leg) + _tshark_count(upstream_file, up)
+    # The upstream leg's secrets, from the key log beside its own file (the proxy logged its
+    # own client side; nobody logged the client leg's).
+    body = out.read_bytes()
+    assert up.client_hello is not None and leg.client_hello is not None
+    assert up.client_hello.random.hex().encode() in body
+    assert leg.client_hello.random.hex().encode() not in body
+    assert result.key_lines == len(session_key_lines(up, keylog_lines(upstream_file, None))) == 5

@@ -384,3 +384,50 @@ def test_jsonl_writes_quic_and_dtls_sessions(name: str) -> None:
     whole = report_dict(analyze(source))
     assert lines[-1]["capture"]["sessions"] == len(whole["sessions"]) == len(lines) - 1
     assert lines[:-1] == whole["sessions"]
+
+
+@pytest.mark.parametrize(
+    "name,keys",
+    [("quic-untrusted-ca", True), ("dtls12-untrusted-ca", False), ("quic-untrusted-ca", False)],
+    ids=["quic-close-read-with-keys", "dtls-fatal-alert", "quic-close-protected-then-silence"],
+)
+def test_follow_ends_a_closed_or_silent_quic_or_dtls_connection(
+    tmp_path: Path, name: str, keys: bool
+) -> None:
+    """A QUIC or DTLS handshake that failed while the file was followed is shown as failed,
+    with its (provisional) diagnosis, once it closed and a second passed (a CONNECTION_CLOSE
+    read with the key log, a DTLS fatal alert), or after 5 s of silence (the close sits in a
+    protected packet): it stayed an open row until the user stopped following."""
+    source = UDP / f"{name}.pcap"
+    path = tmp_path / source.name
+    path.write_bytes(b"")
+    if keys:
+        (tmp_path / f"{name}.keys").write_bytes(source.with_suffix(".keys").read_bytes())
+    writer = Writer(path, pcap_records(source.read_bytes()), 0.002, 1)
+    writer.start()
+    ended: list = []
+    written_at: list[float] = []
+
+    def should_stop() -> bool:
+        if writer.is_alive():
+            return False
+        written_at.append(time.monotonic())
+        return bool(ended) or written_at[0] + 8.0 < time.monotonic()
+
+    final = None
+    for batch in scan(path, follow=True, should_stop=should_stop, interval=0.05):
+        if batch.report is None:
+            ended += [
+                (s, s.status, s.diagnosis.best.cause if s.diagnosis else None) for s in batch.ended
+            ]
+        else:
+            final = batch
+    writer.join()
+    expected = analyze(source, keylog=None if keys else False).sessions[0]
+    assert expected.status == "failed"
+    ((s, status, cause),) = ended
+    assert (status, cause) == (expected.status, expected.diagnosis.best.cause)
+    assert final is not None and final.report is not None
+    assert final.report.sessions == [s]
+    whole = analyze(source, keylog=None if keys else False)
+    assert report_dict(final.report)["sessions"] == report_dict(whole)["sessions"]

@@ -58,11 +58,11 @@ class Batch:
     """What ``scan`` found since its previous batch.
 
     ``ended``: sessions whose connection ended (both sides closed and quiet for a moment; for
-    QUIC and DTLS, the same addresses and ports started a new handshake after an idle time;
-    or the input ended); their ladder and status are final, their diagnosis is provisional
-    until the last batch.  ``updated``: in-progress snapshots (``Session.in_progress``) of
-    open connections, TCP, QUIC or DTLS, whose ladder grew, and ended sessions whose
-    provisional diagnosis changed.
+    QUIC and DTLS, closed and quiet, silent, or their addresses and ports started a new
+    handshake: ``UdpTracker.live_rows``; or the input ended); their ladder and status are
+    final, their diagnosis is provisional until the last batch.  ``updated``: in-progress
+    snapshots (``Session.in_progress``) of open connections, TCP, QUIC or DTLS, whose ladder
+    grew, and ended sessions whose provisional diagnosis changed.
     ``report``: only on the last batch: every session in first-frame order, ids renumbered
     (``renumbered`` maps the stream's ids to the final ones) and the final diagnosis.
     """
@@ -687,7 +687,9 @@ class _Emitter:
         self._close_due(latest, idle)
         snapshots: list[Session] = []
         if self.incremental and self.udp is not None:
-            udp_ended, snapshots = self.udp.live_rows(self._next_id)
+            udp_ended, snapshots = self.udp.live_rows(
+                self._next_id, latest, idle, CLOSE_GRACE, HALF_CLOSE_IDLE
+            )
             self.udp_done += udp_ended
             self.ended += udp_ended
         batch = Batch(self._progress(source, idle))

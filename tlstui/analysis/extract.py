@@ -12,9 +12,10 @@ stops at the session's last frame.
 Only the key log lines for the session's own client_random go into the file: a key log for a
 busy capture holds every session's secrets, and the extract must not hand those out.
 
-A failed client leg of a proxy whose upstream leg (in the same capture) failed too takes that
-leg along: its diagnosis may rest on the upstream failure (``legs.explain_client_legs``), and
-a file without it would explain the failure as the proxy's own alert.
+A failed client leg of a proxy whose upstream leg failed too takes that leg along, from its own
+file when several captures are open: its diagnosis may rest on the upstream failure
+(``legs.explain_client_legs``), and a file without it would explain the failure as the proxy's
+own alert.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ import contextlib
 import os
 import socket
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tlstui.analysis.model import Endpoint, Session
-from tlstui.wire.capture import CaptureError, open_capture
+from tlstui.wire.capture import Capture, CaptureError, open_capture
 from tlstui.wire.flow import TCP, UDP, flow_of
 from tlstui.wire.pcapng_writer import PcapngWriter
 
@@ -94,46 +95,49 @@ def extract_session(
             raise CaptureError(f"{out}: is the capture being read; choose another name")
     except OSError:
         pass
-    cap = open_capture(capture)
     c, s = session.client, session.server
     up = session.upstream_leg
-    if (
-        up is None
-        or session.status == "ok"
-        or up.status != "failed"
-        or up.capture != session.capture
-    ):
+    if up is None or session.status == "ok" or up.status != "failed":
         up = None
-    saved = [session] if up is None else [session, up]
-    flows = {f for one in saved for f in _flows(one)}
-    first = min(one.first_frame for one in saved)
-    last = max(one.last_frame for one in saved)
-    if any(one.goes_on for one in saved):
-        # Rotated files read as one (analysis.multi): the last frame is numbered as in the next
-        # file; this file holds the session from its first frame to its end.
-        last = 1 << 62
-    keys = [line for one in saved for line in session_key_lines(one, keylog_lines)]
-    nanoseconds = cap.format == "pcap" and cap._ts_scale < 1e-6
+    # Each leg from its own file: with several captures open, the upstream leg may come from
+    # the capture taken on the proxy's other side.
+    parts: list[tuple[Path, list[Session]]] = [(Path(capture), [session])]
+    if up is not None:
+        if up.capture and up.capture != session.capture:
+            parts.append((Path(up.capture), [up]))
+        else:
+            parts[0][1].append(up)
+    caps = [open_capture(path) for path, _ in parts]
+    keys = [line for line in session_key_lines(session, keylog_lines)]
+    if up is not None:
+        up_lines = keylog_lines if len(parts) == 1 else _keylog_lines_of(parts[1][0])
+        keys += [line for line in session_key_lines(up, up_lines) if line not in keys]
+    nanoseconds = any(cap.format == "pcap" and cap._ts_scale < 1e-6 for cap in caps)
     comment = f"session {session.id} ({c} -> {s}) of {Path(str(capture)).name}, saved by tlstui"
     if up is not None:
-        comment += f"; with its proxy upstream leg, session {up.id} ({up.client} -> {up.server})"
+        comment += (
+            f"; with its proxy upstream leg, session {up.id} ({up.client} -> {up.server})"
+            + (f" of {parts[1][0].name}" if len(parts) > 1 else "")
+        )
     fd, tmp = tempfile.mkstemp(prefix=".tlstui-", suffix=".pcapng", dir=out.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:
             writer = PcapngWriter(fh, comment=comment, nanoseconds=nanoseconds)
             if keys:
                 writer.secrets("\n".join(keys) + "\n")
-            data = cap.data
-            frame = 0
-            for ts, off, caplen, origlen, link in cap.frames():
-                frame += 1
-                if frame < first:
-                    continue
-                if frame > last:
-                    break
-                found = flow_of(data, off, caplen, link, origlen)
-                if found is not None and found in flows:
-                    writer.packet(link, ts, bytes(data[off : off + caplen]), origlen)
+            if len(parts) == 1:
+                for packet in _packets(caps[0], parts[0][1]):
+                    writer.packet(*packet)
+            else:
+                # Two files: their packets in time order (held: a failed handshake's few).
+                merged = [
+                    p
+                    for cap, (_, legs) in zip(caps, parts, strict=True)
+                    for p in _packets(cap, legs)
+                ]
+                merged.sort(key=lambda p: p[1])
+                for packet in merged:
+                    writer.packet(*packet)
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -142,6 +146,34 @@ def extract_session(
     return ExtractResult(
         out, writer.packets, len(keys), bool(keylog_lines), up.id if up is not None else None
     )
+
+
+def _packets(cap: Capture, saved: list[Session]) -> Iterator[tuple[int, float, bytes, int]]:
+    """``(link type, time, frame bytes, original length)`` of the frames of *saved*'s flows in
+    *cap*, between their first and last frame."""
+    flows = {f for one in saved for f in _flows(one)}
+    first = min(one.first_frame for one in saved)
+    last = max(one.last_frame for one in saved)
+    if any(one.goes_on for one in saved):
+        # Rotated files read as one (analysis.multi): the last frame is numbered as in the next
+        # file; this file holds the session from its first frame to its end.
+        last = 1 << 62
+    data = cap.data
+    frame = 0
+    for ts, off, caplen, origlen, link in cap.frames():
+        frame += 1
+        if frame < first:
+            continue
+        if frame > last:
+            break
+        found = flow_of(data, off, caplen, link, origlen)
+        if found is not None and found in flows:
+            yield link, ts, bytes(data[off : off + caplen]), origlen
+
+
+def _keylog_lines_of(capture: Path) -> list[str] | None:
+    """The key log lines found for *capture* on its own (beside it, ``$SSLKEYLOGFILE``)."""
+    return keylog_lines(capture, None)
 
 
 def _flows(session: Session) -> tuple[tuple[int, tuple], tuple[int, tuple]]:

@@ -150,6 +150,14 @@ class _Dtls:
         self.final: Session | None = None  # set once finalised
 
 
+def _closed(conn: _Quic | _Dtls) -> bool:
+    """The connection said it is over: a QUIC CONNECTION_CLOSE, or a DTLS alert other than a
+    readable warning (a fatal one, close_notify, or one in a protected record)."""
+    if isinstance(conn, _Quic):
+        return conn.info.close is not None
+    return any(a.level != "warning" or a.code == 0 for a in conn.builder.s.alerts)
+
+
 class UdpTracker:
     """Connection tracking for UDP handshakes; ``finish()`` returns their sessions, and
     ``live_rows()`` what a live view shows of them while the capture is read."""
@@ -236,11 +244,15 @@ class UdpTracker:
             if conn.__class__ is _Dtls:
                 if ts - conn.end > DTLS_IDLE and dtls.looks_like_dtls_client_hello(buf, pay, plen):
                     self._retire(conn)
+                elif conn.final is not None:
+                    return self._after_final(conn, frame, ts)
                 else:
                     self._dtls(conn, d, bytes(buf[pay : pay + plen]), frame, ts)
                     return None
             elif first & 0x80 and conn.end and ts - conn.end > QUIC_IDLE:
                 self._retire(conn)
+            elif conn.final is not None:
+                return self._after_final(conn, frame, ts)
             else:
                 self._quic(conn, d, bytes(buf[pay : pay + plen]), frame, ts)  # type: ignore[arg-type]
                 return None
@@ -250,6 +262,15 @@ class UdpTracker:
             if len(self.flows) < 2 * MAX_UDP_FLOWS:
                 self._new_dtls(k, bytes(buf[pay : pay + plen]), frame, ts)
         return None
+
+    @staticmethod
+    def _after_final(conn: _Quic | _Dtls, frame: int, ts: float) -> None:
+        """A datagram of a connection a live view already finalised (live_rows): it only moves
+        the session's last frame, as a late packet of a finalised TCP connection does."""
+        s = conn.builder.s
+        s.last_frame = frame
+        s.end = ts
+        conn.end = ts
 
     def note_tunnel(self, flow_keys: tuple, session: Session) -> None:
         """Name the tunnel a session's packets came through (in its notes)."""
@@ -662,13 +683,29 @@ class UdpTracker:
             conn.final = sess
         return conn.final
 
-    def live_rows(self, next_id: Callable[[], int]) -> tuple[list[Session], list[Session]]:
+    def live_rows(
+        self,
+        next_id: Callable[[], int],
+        latest: float,
+        idle: float | None = None,
+        grace: float = 1.0,
+        silence: float = 5.0,
+    ) -> tuple[list[Session], list[Session]]:
         """What a live view shows of QUIC and DTLS connections found so far: ``(ended,
-        snapshots)``.  A connection that is over (retired: its 4-tuple started a new one after
-        an idle time) is finalised now and listed in *ended*; an open one whose ladder grew
-        since the last call is copied as an in-progress snapshot (the scan goes on writing
-        to the original).  A session gets a stream id from *next_id* when first shown, like a
-        TCP session when it is recognised; the final report renumbers both by first frame.
+        snapshots)``.
+
+        A connection that is over is finalised now and listed in *ended*: retired (its
+        4-tuple started a new one after an idle time), closed (a QUIC CONNECTION_CLOSE or a
+        DTLS alert that ends it) and quiet for *grace* seconds, or silent for *silence*
+        seconds (QUIC has no FIN; a refusal inside protected packets shows only as silence).
+        Closed and silent apply to a live input (*idle*: wall time without new data, not
+        None), where quiet is the longer of capture time since its last datagram (*latest*
+        is the newest packet's time) and *idle*; a file read whole ends them at its end, so
+        its view ends with the report ``--json`` gives.  Later datagrams of a finalised connection
+        only move its last frame (``_after_final``).  An open one whose ladder grew since the
+        last call is copied as an in-progress snapshot (the scan goes on writing to the
+        original).  A session gets a stream id from *next_id* when first shown, like a TCP
+        session when it is recognised; the final report renumbers both by first frame.
         """
         ended: list[Session] = []
         snapshots: list[Session] = []
@@ -680,7 +717,13 @@ class UdpTracker:
             if not s.id:
                 s.id = next_id()
             retired = self.flows.get(conn.keys[0], (None, 0))[0] is not conn
-            if retired:
+            over = retired
+            if idle is not None and not over:
+                # A live input only: reading a whole file, later datagrams are known soon
+                # enough, and a view of the file must end with the report --json gives.
+                quiet = max(latest - conn.end, idle)
+                over = quiet >= silence or (quiet >= grace and _closed(conn))
+            if over:
                 ended.append(self._final(conn))
                 continue
             open_.append(conn)
