@@ -45,3 +45,22 @@ def test_dtls_alert_80x24(snap_compare) -> None:
     assert snap_compare(
         app(UDP / "dtls12-untrusted-ca.pcap"), terminal_size=NARROW, run_before=run_before
     )
+
+
+def _version_negotiation(snap_compare, size: tuple[int, int]) -> bool:
+    async def run_before(pilot: Pilot) -> None:
+        await loaded(pilot)
+
+    source = UDP / "quic-version-negotiation.pcap"
+    return snap_compare(app(source, keylog=False), terminal_size=size, run_before=run_before)
+
+
+def test_quic_version_negotiation_80x24(snap_compare) -> None:
+    """The server answered with Version Negotiation: the sessions pane says so (not "no
+    reply", which would point at a firewall)."""
+    assert _version_negotiation(snap_compare, NARROW)
+
+
+def test_quic_version_negotiation_160x48(snap_compare) -> None:
+    """The same at full size: the detail shows the outcome and the server's versions."""
+    assert _version_negotiation(snap_compare, WIDE)

@@ -225,8 +225,42 @@ def error_alert(session: Session) -> Alert | None:
     return None
 
 
+def _version_list(versions: tuple[int, ...]) -> str:
+    """``0x00000001, 0x6b3343cf``; a count past three (a narrow line stays short)."""
+    if not versions:
+        return "no versions"
+    if len(versions) > 3:
+        return f"{len(versions)} versions"
+    return ", ".join(f"0x{v:08x}" for v in versions)
+
+
+def _server_answer(session: Session) -> tuple[str, str] | None:
+    """What the server sent when no ServerHello came, as (text, short), or None when it sent
+    nothing at all: only then is the outcome "no reply".  The server's last packet names it:
+    a QUIC Version Negotiation or Retry, a DTLS HelloVerifyRequest (each a real answer that
+    the client did not, or could not, follow up)."""
+    last: Event | None = None
+    for event in session.events:
+        if event.sender == "server":
+            last = event
+    if last is None:
+        return None
+    if last.type == "VersionNegotiation":
+        offered = session.quic.version_negotiation if session.quic else ()
+        return (
+            f"Version Negotiation (server: {_version_list(offered)})",
+            "Version Neg. (S)",
+        )
+    if last.type == "Retry":
+        return "Retry from the server, then no ServerHello", "Retry (S)"
+    if last.type == "HelloVerifyRequest":
+        return "HelloVerifyRequest from the server, then no ServerHello", "HelloVerify (S)"
+    return f"{last.type} from the server, no ServerHello", f"{last.type} (S)"
+
+
 def outcome_text(session: Session) -> str:
-    """What ended the session: its first error alert, else how TCP closed, else ``""``."""
+    """What ended the session: its first error alert, else how TCP closed, else what the
+    server answered instead of a ServerHello, else ``no reply`` (the server sent nothing)."""
     if session.status == "ok":
         return ""
     alert = error_alert(session)
@@ -238,7 +272,8 @@ def outcome_text(session: Session) -> str:
     if close:
         return close
     if session.server_hello is None:
-        return "no reply"
+        answer = _server_answer(session)
+        return answer[0] if answer else "no reply"
     return ""
 
 
@@ -253,7 +288,10 @@ def outcome_short(session: Session) -> str:
     event = _close_event(session)
     if event is not None:
         return f"{event.type} ({event.sender[0].upper()})"
-    return "no reply" if session.server_hello is None else ""
+    if session.server_hello is not None:
+        return ""
+    answer = _server_answer(session)
+    return answer[1] if answer else "no reply"
 
 
 # --- causes -----------------------------------------------------------------------------------
@@ -647,13 +685,15 @@ def event_details(event: Event, session: Session) -> list[tuple[str, str]]:
                 ),
             )
         )
-    elif is_decrypted(event):
+    elif is_decrypted(event) and event.type != "Alert":  # an alert's rows say it already
         rows.append(("decrypted", "yes, with the key log"))
     elif event.encrypted and event.type == "ApplicationData":
         rows.append(("encrypted", "application data (only the first record is shown)"))
     elif event.encrypted and event.type != "Alert":
         rows.append(("encrypted", "content protected; a key log would show it"))
-    if event.note:
+    # decrypt.py marks what it opened with the bare note "decrypted": the row above says it.
+    decrypted_said = any(key == "decrypted" for key, _ in rows)
+    if event.note and not (decrypted_said and event.note == "decrypted"):
         rows.append(("note", safe_text(event.note)))
     if event.malformed:
         rows.append(("malformed", safe_text(event.malformed)))
@@ -707,8 +747,11 @@ def session_details(session: Session) -> list[tuple[str, str]]:
         rows.append(("retransmits", f"{session.client_hello_retransmits} ClientHello"))
     if session.gaps:
         rows.append(("capture gaps", f"{session.gaps} bytes missing"))
+    # The engine's notes mix damage ("frame 12: record length 70000") with plain facts
+    # (the tunnel the session was found in, the next file it goes on in): "notes", as in
+    # the JSON, so a healthy session is not called malformed.
     for i, item in enumerate(session.malformed):
-        rows.append(("malformed" if i == 0 else "", safe_text(item)))
+        rows.append(("notes" if i == 0 else "", safe_text(item)))
     if session.ja3:
         rows.append(("JA3", safe_text(session.ja3, 2000)))
     if session.ja4:

@@ -34,7 +34,7 @@ from tlstui.analysis.diagnosis.registry import (
     make,
     rule,
 )
-from tlstui.analysis.diagnosis.text import CAUSE_TITLES, CAUSES
+from tlstui.analysis.diagnosis.text import CAUSE_TITLES, CAUSES, transport_checks
 from tlstui.analysis.model import Cause, Diagnosis, FailureGroup, Report, Session
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ def diagnose_session(
             _log().error("rule %s returned %r, not a cause word", r.name, cause.cause)
             continue
         cause.rule = cause.rule or r.name
+        cause.check_next = transport_checks(session, cause.check_next)
         found.append((CONFIDENCE_RANK.get(cause.confidence, 3), r.priority, _cap(cause, ctx)))
     if any(c.rule == "post_handshake_end" for _, _, c in found):
         # how the connection ended replaces the plain "handshake completed"

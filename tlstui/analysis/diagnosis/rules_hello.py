@@ -642,8 +642,13 @@ def tls12_suites_refused(s: Session, ctx: Context) -> Cause | None:
         "server",
         [
             s_client(s, "-tls1_2", "-cipher", "'ALL'"),
+            # nmap's ssl-enum-ciphers probes over TCP only.
             "Compare the client's cipher list "
-            "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)",
+            + (
+                "with the server's (e.g. `nmap --script ssl-enum-ciphers -p PORT HOST`)"
+                if s.transport == "tcp"
+                else "with the server's configuration"
+            ),
         ],
     )
 
@@ -1131,5 +1136,6 @@ def alpn_mismatch(s: Session, ctx: Context) -> Cause | None:
         " ".join(lines),
         [chf, a.frame],
         fault,
-        [s_client(s, "-alpn", "h2,http/1.1")],
+        # HTTP/3 is what a QUIC server on the web speaks; h2 and http/1.1 never run on QUIC.
+        [s_client(s, "-alpn", "h3" if s.transport == "quic" else "h2,http/1.1")],
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from tlstui.analysis.diagnosis import positions as pos
 from tlstui.analysis.diagnosis.registry import Context, make, rule
-from tlstui.analysis.diagnosis.text import alert_text
+from tlstui.analysis.diagnosis.text import alert_text, s_client
 from tlstui.analysis.model import Alert, Cause, Event, Session
 from tlstui.textsafe import safe_text
 from tlstui.tls import names as _names
@@ -57,7 +57,7 @@ def old_version_internal_error(s: Session, ctx: Context) -> Cause | None:
         f"only for a legacy peer, lower the server's security level).",
         [_ch_frame(s), a.frame],
         "client",
-        [f"openssl s_client -connect {s.server.ip}:{s.server.port} -tls1_2"],
+        [s_client(s, "-tls1_2")],
     )
 
 
