@@ -161,3 +161,38 @@ def test_agrees_with_tshark(path: Path) -> None:
     assert seen_types == {HS[e.type] for e in s.events if e.type in HS}
     ours = {(a.frame, a.code if a.code is not None else -1) for a in s.alerts}
     assert ours == alerts
+
+
+def test_version_mismatch_reads_dtls_versions_as_dtls() -> None:
+    """A DTLS 1.0-only client refused with protocol_version: DTLS versions count down
+    (0xFEFF is 1.0), and the rule read the offer as "only TLS 1.3" and blamed the server."""
+    s = one("dtls-version-mismatch")
+    assert s.client_hello is not None and s.client_hello.offered_versions == [0xFEFF]
+    assert s.diagnosis is not None
+    best = s.diagnosis.best
+    assert (best.cause, best.confidence, best.fault) == (
+        "protocol_version_mismatch",
+        "high",
+        "client",
+    )
+    assert best.summary == "The client offers only DTLS 1.0; the server refuses"
+    assert "Enable DTLS 1.2 on the client" in best.explanation
+    assert "TLS 1.3" not in best.explanation
+    assert any("-dtls1_2" in c for c in best.check_next)
+
+
+def test_tls_level_puts_dtls_beside_tls() -> None:
+    from tlstui.tls.facts import tls_level
+
+    assert [tls_level(v) for v in (0xFEFF, 0xFEFD, 0xFEFC, 0x0100)] == [
+        0x0302,
+        0x0303,
+        0x0304,
+        0x0302,
+    ]
+    assert [tls_level(v) for v in (0x0300, 0x0301, 0x0303, 0x0304)] == [
+        0x0300,
+        0x0301,
+        0x0303,
+        0x0304,
+    ]

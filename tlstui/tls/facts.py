@@ -20,8 +20,20 @@ __all__ = [
     "SuiteClass",
     "is_tls13_version",
     "is_weak_suite",
+    "tls_level",
     "suite_class",
 ]
+
+# DTLS versions count down (DTLS 1.0 is 0xFEFF, 1.2 0xFEFD, 1.3 0xFEFC; 0x0100 is OpenSSL's
+# pre-RFC DTLS 1.0): the TLS version each one follows (RFC 6347 1, RFC 9147 1), so "older than"
+# and "at most" compare like with like.
+_DTLS_LEVEL = {0xFEFF: 0x0302, 0xFEFD: 0x0303, 0xFEFC: 0x0304, 0x0100: 0x0302}
+
+
+def tls_level(version: int) -> int:
+    """The TLS version *version* stands level with: itself for TLS, its TLS base for DTLS."""
+    return _DTLS_LEVEL.get(version, version)
+
 
 # Alert codes that never explain a failure: close_notify (0) and user_canceled (90) end or
 # abandon a connection on purpose (RFC 8446 6.1, RFC 5246 7.2.1).

@@ -19,7 +19,7 @@ from tlstui.analysis.diagnosis.text import (
 )
 from tlstui.analysis.model import Alert, Cause, Confidence, Session
 from tlstui.tls import names
-from tlstui.tls.facts import PQ_GROUPS, suite_class
+from tlstui.tls.facts import PQ_GROUPS, suite_class, tls_level
 from tlstui.tls.model import ClientHello, ServerHello
 
 SCSVS = frozenset({0x00FF, 0x5600})
@@ -223,7 +223,11 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
     if not ctx.failed or ch is None:
         return None
     offered = ch.offered_versions
-    top = max(offered) if offered else ch.legacy_version
+    # DTLS versions count down: compare the TLS versions they stand level with.
+    levels = [tls_level(v) for v in offered] or [tls_level(ch.legacy_version)]
+    top = max(levels)
+    dtls = s.transport == "udp"
+    proto = "DTLS" if dtls else "TLS"
     a = ctx.alert
     chf = _ch_frame(s)
     checks = _version_checks(s)
@@ -254,28 +258,34 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
         )
         summary = "The client sent an SSLv2-format ClientHello; the server refuses it"
     elif top <= 0x0302:
+        newest = max(offered, key=tls_level) if offered else ch.legacy_version
         why = (
-            f"The client offers at most {names.version_name(top)}. TLS 1.0 and 1.1 are "
-            f"deprecated (RFC 8996) and disabled by default in current OpenSSL, Go, Java, "
-            f"rustls and browsers. Enable TLS 1.2 on the client (or, as a stopgap, lower "
-            f"the server's minimum version)."
+            f"The client offers at most {names.version_name(newest)}. "
+            + (
+                "DTLS 1.0 is deprecated (RFC 8996) and refused by current DTLS servers. "
+                "Enable DTLS 1.2 on the client"
+                if dtls
+                else "TLS 1.0 and 1.1 are deprecated (RFC 8996) and disabled by default in "
+                "current OpenSSL, Go, Java, rustls and browsers. Enable TLS 1.2 on the client"
+            )
+            + " (or, as a stopgap, lower the server's minimum version)."
         )
         fault = "client"
         summary = f"The client offers only {versions_text(sorted(offered))}; the server refuses"
-    elif min(offered) >= 0x0304:
+    elif min(levels) >= 0x0304:
         why = (
-            "The client offers only TLS 1.3; the server presumably supports at most TLS 1.2. "
-            "Enable TLS 1.3 on the server, or allow TLS 1.2 on the client."
+            f"The client offers only {proto} 1.3; the server presumably supports at most "
+            f"{proto} 1.2. Enable {proto} 1.3 on the server, or allow {proto} 1.2 on the client."
         )
         fault = "server"
-        summary = "The client offers only TLS 1.3; the server does not support it"
+        summary = f"The client offers only {proto} 1.3; the server does not support it"
     else:
         why = (
             f"The client offers {versions_text(offered)}, so the server's allowed range "
             f"lies outside it (for example a server that accepts only TLS 1.3, or only "
             f"TLS 1.0). The server's version settings are not visible in the capture."
         )
-        fault = "server" if 0x0303 in offered else "client"
+        fault = "server" if 0x0303 in levels else "client"
         summary = f"No protocol version in common (client offers {versions_text(offered)})"
     if exact:
         confidence: Confidence = "high"
