@@ -267,3 +267,29 @@ def test_follow_of_a_truncated_file_says_why_it_stopped(tmp_path: Path) -> None:
             assert "stopped following" in header
 
     asyncio.run(run())
+
+
+def test_a_capture_that_could_not_be_read_is_said_in_the_tui(tmp_path: Path) -> None:
+    """Several captures, one of them not a capture: --report names it on stderr, and the TUI
+    said nothing (the reader's warnings reached only the report); now a notification does."""
+    import shutil
+
+    from tlstui.cli import _several_for_ui
+
+    good = tmp_path / "quic-ok.pcap"
+    shutil.copy(SHOWCASE.parent / "udp" / good.name, good)
+    bad = tmp_path / "notes.pcap"
+    bad.write_text("not a capture\n")
+
+    async def run() -> None:
+        app = make_app(good, analyze=_several_for_ui([str(good), str(bad)]))
+        app.animation_level = "none"
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_load(pilot)
+            notes = [(n.title, n.message) for n in app._notifications]
+            assert any(
+                title == "Capture warnings" and "notes.pcap" in message and "not a pcap" in message
+                for title, message in notes
+            ), notes
+
+    asyncio.run(run())

@@ -377,9 +377,10 @@ class MainScreen(Screen[None]):
         self.report = report
         self.query_one(SummaryBar).show_report(report, self.stopped)
         warnings = report.capture.warnings
-        if self.follow and warnings:
-            # Following ended without the user asking (truncated, replaced, damaged input):
-            # say why, or the header just stops saying "Following".
+        if warnings:
+            # What the reader could not take (a capture of several that is not one, frames
+            # of a link type not decoded, a key log not read) and why following ended (the
+            # file truncated, replaced or removed): said once, or only --report would say it.
             ended = any(w.endswith("stopped following") for w in warnings)
             self.notify(
                 "\n".join(safe_text(w, 300) for w in warnings[:5]),
