@@ -104,3 +104,47 @@ def test_wrapping_never_breaks_a_name() -> None:
     out = difference_lines(d, 80)
     assert out[0].startswith("  cipher_suites       only a: " + long)
     assert out[-1].endswith("(+4 more)")
+
+
+QUIC_BAD = CAPTURES / "udp" / "quic-untrusted-ca.pcap"
+QUIC_OK = CAPTURES / "udp" / "quic-ok.pcap"
+_SEALED = [
+    "alpn",
+    "certificate_chain",
+    "certificate_names",
+    "certificate_validity",
+    "certificate_key",
+    "certificate_request",
+    "client_certificate",
+]
+
+
+def test_diff_two_unknown_certificates_are_not_the_same(capsys) -> None:
+    """Without a key log neither QUIC certificate is visible: not "same", said with why."""
+    rc, out, _ = run(capsys, str(QUIC_BAD), str(QUIC_OK), "--diff", "1", "--no-keylog")
+    assert rc == 0
+    same = out[out.index("Same (") :]
+    hidden = out[out.index("Not visible on one or both sides (7):") : out.index("Same (")]
+    for name in _SEALED:
+        assert f" {name}," not in same and not same.rstrip().endswith(name)
+        assert f"  {name}" in hidden
+    assert "a, b: not visible (encrypted QUIC handshake, no key log" in hidden
+    assert same.startswith("Same (15 fields): client_ip, sni, version,")
+    rc, out, _ = run(capsys, str(QUIC_BAD), str(QUIC_OK), "--diff", "1", "--no-keylog", "--json")
+    by = {d["field"]: d for d in json.loads(out)["differences"]}
+    for name in _SEALED:  # listed as differences with null on both sides, never dropped
+        assert (by[name]["a"], by[name]["b"]) == (None, None)
+
+
+def test_diff_tls13_certificate_hidden_without_keys_visible_with_them(capsys) -> None:
+    bad, ok = CAPTURES / "tls13-untrusted-ca-gnutls.pcap", CAPTURES / "tls13-ok.pcap"
+    rc, out, _ = run(capsys, str(bad), str(ok), "--diff", "1", "--no-keylog")
+    assert rc == 0
+    assert "certificate_chain   a, b: not visible (encrypted TLS 1.3 handshake, no key" in out
+    assert "certificate_chain" not in out[out.index("Same (") :]
+    # With the key logs the chains are read and their difference shown.
+    rc, out, _ = run(capsys, str(QUIC_BAD), str(QUIC_OK), "--diff", "1")
+    assert rc == 0
+    diffs = out[out.index("Differences (5):") : out.index("Same (")]
+    assert "certificate_chain   only a: CN=localhost by O=tlstui test,CN=tlstui Untrusted" in diffs
+    assert "Not visible" not in out

@@ -6,7 +6,9 @@ compare screen and the Markdown export all read a :class:`Comparison`.  Values a
 codes (``TLS_AES_128_GCM_SHA256``, ``x25519``), so every reader shows the same words; GREASE
 values are left out of every list (RFC 8701: they mean nothing, and differ on every connection).
 A value the capture did not show (no ServerHello, a TLS 1.3 certificate without keys) is None,
-which differs from an empty list (an empty Certificate, no ALPN offered).
+which differs from an empty list (an empty Certificate, no ALPN offered).  Two unknowns are not
+the same: a field None on either side is never counted as same, and ``why_a``/``why_b`` say why
+that side could not be read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tlstui.analysis.diagnosis.text import CAUSE_TITLES
 from tlstui.analysis.model import Event, Session
 from tlstui.analysis.partner import Partner
 from tlstui.textsafe import safe_text
+from tlstui.tls.facts import is_tls13_version, tls_level
 from tlstui.tls.model import AlertMsg, CertificateInfo, ClientHello
 from tlstui.tls.names import (
     alert_name,
@@ -49,10 +52,17 @@ class Difference:
     only_a: list[str] = _field(default_factory=list)
     only_b: list[str] = _field(default_factory=list)
     reordered: bool = False
+    why_a: str | None = None  # why ``a`` is None (the capture did not show it); else None
+    why_b: str | None = None
+
+    @property
+    def visible(self) -> bool:
+        """Both sides were read: only then can the field be the same."""
+        return self.a is not None and self.b is not None
 
     @property
     def same(self) -> bool:
-        return self.a == self.b
+        return self.visible and self.a == self.b
 
 
 @dataclass(slots=True)
@@ -97,7 +107,14 @@ class Comparison:
 
     @property
     def differences(self) -> list[Difference]:
+        """Every field not known to be the same: the ones that differ and the ones not visible
+        on one or both sides (``--diff --json`` lists both, so a script never takes two
+        unknowns for equal)."""
         return [d for d in self.fields if not d.same]
+
+    @property
+    def not_visible(self) -> list[Difference]:
+        return [d for d in self.fields if not d.visible]
 
     @property
     def same(self) -> list[Difference]:
@@ -117,6 +134,87 @@ def _hello(s: Session) -> ClientHello | None:
 
 def _date(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if dt else "?"
+
+
+# Fields a TLS 1.3 / DTLS 1.3 / QUIC server sends encrypted (EncryptedExtensions,
+# CertificateRequest, Certificate): without keys they are unknown, not absent.
+_SEALED_FIELDS = frozenset(
+    {
+        "alpn",
+        "certificate_chain",
+        "certificate_names",
+        "certificate_validity",
+        "certificate_key",
+        "certificate_request",
+        "client_certificate",
+    }
+)
+_CLIENT_HELLO_FIELDS = frozenset(
+    {
+        "sni",
+        "versions",
+        "cipher_suites",
+        "groups",
+        "key_shares",
+        "signature_algorithms",
+        "alpn_offered",
+        "extensions",
+        "ja4",
+    }
+)
+_CERT_FIELDS = frozenset(
+    {"certificate_chain", "certificate_names", "certificate_validity", "certificate_key"}
+)
+
+
+def _sealed(s: Session) -> str | None:
+    """Why the server's encrypted flight (TLS 1.3, DTLS 1.3, QUIC) could not be read, or None
+    when it could (decrypted) or is in the clear (TLS 1.2 and older)."""
+    if s.server_hello is None:
+        return None
+    if s.transport == "quic":
+        proto = "QUIC"
+    elif is_tls13_version(s.version) or (s.version is not None and tls_level(s.version) == 0x0304):
+        proto = "DTLS 1.3" if s.transport == "udp" else "TLS 1.3"
+    else:
+        return None
+    if s.secrets == "decrypted":
+        return None
+    keys = {
+        None: "no key log was given",
+        "missing": "the key log has no secrets for it",
+        "found": "the key log's secrets did not open it",
+    }.get(s.secrets, "it was not decrypted")
+    return f"encrypted {proto} handshake, {keys}"
+
+
+def _why(name: str, s: Session) -> str:
+    """Why field *name* of *s* is None: what the capture did not show."""
+    if name in _CLIENT_HELLO_FIELDS and s.client_hello is None:
+        return "no ClientHello in the capture"
+    if name == "sni":
+        return "the client sent no SNI"
+    if name == "ja4":
+        return "no fingerprint computed"
+    if name == "cause":
+        return "not diagnosed"
+    if name in ("version", "cipher_suite", "group", "alpn") or name in _SEALED_FIELDS:
+        if s.server_hello is None:
+            return "no ServerHello: the handshake did not get that far"
+        if name in _SEALED_FIELDS:
+            sealed = _sealed(s)
+            if sealed is not None:
+                return sealed
+        if name == "group":
+            return "no key exchange group shown"
+        if name in _CERT_FIELDS:
+            if s.resumed:
+                return "resumed session: no certificate sent"
+            leaf = s.leaf
+            if leaf is not None and leaf.error:
+                return "the certificate could not be read"
+            return "no server Certificate in the capture"
+    return "not shown in the capture"
 
 
 def _chain(s: Session) -> list[str] | None:
@@ -140,7 +238,10 @@ def _leaf(s: Session, what: Callable[[CertificateInfo], Value]) -> Value:
 
 def _client_cert(s: Session) -> Value:
     if s.client_certificates is None:
-        return None
+        # Encrypted: unknown.  In the clear: the client sent none.
+        if _sealed(s) is not None or s.server_hello is None:
+            return None
+        return "none"
     if not s.client_certificates:
         return "an empty Certificate"
     return _cert_line(s.client_certificates[0])
@@ -152,7 +253,15 @@ def _diagnosis(s: Session) -> str | None:
 
 def _alpn(s: Session) -> str | None:
     sh = s.server_hello
-    return safe_text(sh.alpn, 60) if sh is not None and sh.alpn is not None else None
+    if sh is None or (sh.alpn is None and _sealed(s) is not None):
+        return None  # no ServerHello, or an EncryptedExtensions not read: unknown
+    return safe_text(sh.alpn, 60) if sh.alpn is not None else "none"
+
+
+def _cert_request(s: Session) -> str | None:
+    if s.certificate_request:
+        return "yes"
+    return None if _sealed(s) is not None or s.server_hello is None else "no"
 
 
 def _list(get: Callable[[ClientHello], Iterable[int]], name: Callable[[int], str]):
@@ -201,7 +310,7 @@ FIELDS: list[tuple[str, Callable[[Session], Value], bool]] = [
         False,
     ),
     ("certificate_key", lambda s: _leaf(s, lambda c: c.key or None), False),
-    ("certificate_request", lambda s: "yes" if s.certificate_request else "no", False),
+    ("certificate_request", _cert_request, False),
     ("client_certificate", _client_cert, False),
     ("ja4", lambda s: s.ja4, False),
 ]
@@ -225,9 +334,12 @@ def diff_fields(a: Session, b: Session) -> list[Difference]:
     for name, read, is_list in FIELDS:
         va, vb = read(a), read(b)
         if is_list:
-            out.append(_diff_list(name, va, vb))  # type: ignore[arg-type]
+            d = _diff_list(name, va, vb)  # type: ignore[arg-type]
         else:
-            out.append(Difference(name, va, vb))
+            d = Difference(name, va, vb)
+        d.why_a = _why(name, a) if va is None else None
+        d.why_b = _why(name, b) if vb is None else None
+        out.append(d)
     return out
 
 
@@ -423,7 +535,14 @@ _LADDER_CAUSES = frozenset(
 def _summary(a: Session, b: Session, by: dict[str, Difference], parting: Parting) -> str:
     failing = [s for s in (a, b) if s.status != "ok"]
     working = [s for s in (a, b) if s.status == "ok"]
-    diffs = [d for d in by.values() if not d.same and d.field not in ("status", "cause")]
+    # Fields that differ as far as the capture shows (an unknown on both sides is not one).
+    diffs = [
+        d
+        for d in by.values()
+        if not d.same
+        and d.field not in ("status", "cause")
+        and (d.a is not None or d.b is not None)
+    ]
     if len(failing) == 1 and len(working) == 1:
         f, w = failing[0], working[0]
         cause = _diagnosis(f) or "unknown"
@@ -446,7 +565,9 @@ def _summary(a: Session, b: Session, by: dict[str, Difference], parting: Parting
 
 
 def _swap(d: Difference) -> Difference:
-    return Difference(d.field, d.b, d.a, d.is_list, d.only_b, d.only_a, d.reordered)
+    return Difference(
+        d.field, d.b, d.a, d.is_list, d.only_b, d.only_a, d.reordered, d.why_b, d.why_a
+    )
 
 
 def compare_sessions(a: Session, b: Session, partner: Partner | None = None) -> Comparison:

@@ -37,9 +37,9 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     return [line.replace(NBSP, " ") for line in lines]
 
 
-def value_text(v: Value) -> str:
+def value_text(v: Value, why: str | None = None) -> str:
     if v is None:
-        return "(not seen)"
+        return f"not visible ({why})" if why else "not visible"
     if isinstance(v, list):
         return ", ".join(v) if v else "(none)"
     return v
@@ -70,16 +70,18 @@ def difference_lines(d: Difference, width: int = WIDTH) -> list[str]:
     else:
         out = []
     rows: list[tuple[str, str]] = []
-    if d.is_list and d.a is not None and d.b is not None:
+    if d.is_list and d.visible:
         if d.only_a:
             rows.append(("only a: ", _some(d.only_a)))
         if d.only_b:
             rows.append(("only b: ", _some(d.only_b)))
         if d.reordered:
             rows.append(("", "the items both offer come in another order"))
+    elif d.a is None and d.b is None and d.why_a == d.why_b:
+        rows.append(("a, b: ", value_text(None, d.why_a)))
     else:
-        rows.append(("a: ", value_text(d.a)))
-        rows.append(("b: ", value_text(d.b)))
+        rows.append(("a: ", value_text(d.a, d.why_a)))
+        rows.append(("b: ", value_text(d.b, d.why_b)))
     for i, (tag, text) in enumerate(rows):
         lead = (head if i == 0 and not out else pad) + tag
         out += wrap(text, width, indent=pad + " " * len(tag), first=lead)
@@ -97,10 +99,18 @@ def comparison_lines(c: Comparison, width: int = WIDTH) -> list[str]:
     out.append("")
     out += wrap(c.parting.text, width, indent="  ", first="Where the ladders part: ")
     out.append("")
-    diffs = c.differences
+    # Fields read on both sides that differ, then fields one or both sides did not show:
+    # two unknowns are never "the same".
+    diffs = [d for d in c.differences if d.visible]
     out.append(f"Differences ({len(diffs)}):" if diffs else "Differences: none")
     for d in diffs:
         out += difference_lines(d, width)
+    hidden = c.not_visible
+    if hidden:
+        out.append("")
+        out.append(f"Not visible on one or both sides ({len(hidden)}):")
+        for d in hidden:
+            out += difference_lines(d, width)
     same = c.same
     if same:
         out.append("")
