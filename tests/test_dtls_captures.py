@@ -196,3 +196,34 @@ def test_tls_level_puts_dtls_beside_tls() -> None:
         0x0303,
         0x0304,
     ]
+
+
+def test_refusal_cites_the_cookie_client_hello_not_the_first() -> None:
+    """Frame 1 ClientHello (no cookie), 2 HelloVerifyRequest, 3 ClientHello with the cookie,
+    4 the alert: the server judged (and refused) the offer in frame 3."""
+    for name, code in (("dtls12-no-shared-cipher", 40), ("dtls-version-mismatch", 70)):
+        s = one(name)
+        assert [(e.frame, e.type) for e in s.events] == [
+            (1, "ClientHello"),
+            (2, "HelloVerifyRequest"),
+            (3, "ClientHello"),
+            (4, "Alert"),
+        ]
+        best = s.diagnosis.best if s.diagnosis else None
+        assert best is not None and best.evidence == [3, 4]
+        assert "frame 3" in best.explanation and "frame 1" not in best.explanation
+    best = one("dtls12-no-shared-cipher").diagnosis.best  # type: ignore[union-attr]
+    assert best.explanation.startswith(
+        "The server refused the ClientHello in frame 3 with handshake_failure (40) in frame 4"
+    )
+
+
+def test_hello_retry_ok_cites_the_second_client_hello() -> None:
+    """TLS 1.3 HelloRetryRequest: the ServerHello in frame 9 answers the ClientHello in
+    frame 8, not the first one in frame 4 (the one the HelloRetryRequest answered)."""
+    (s,) = analyze(CAPS.parent / "tls13-hrr.pcap").sessions
+    assert s.diagnosis is not None
+    assert s.diagnosis.best.evidence == [8, 9, 11]
+    assert s.diagnosis.best.explanation.startswith(
+        "The ClientHello in frame 8 was answered by the ServerHello in frame 9"
+    )

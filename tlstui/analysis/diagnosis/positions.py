@@ -65,6 +65,29 @@ def frame_of(session: Session, type_: str, sender: str | None = None) -> int | N
     return ev.frame if ev else None
 
 
+# Server requests to send the ClientHello again (a DTLS cookie, a TLS 1.3 key share): the offer
+# the server then judges is the ClientHello that follows, not the first one.
+_RETRY_REQUESTS = frozenset({"HelloVerifyRequest", "HelloRetryRequest"})
+
+
+def offer_frame(session: Session) -> int | None:
+    """The frame of the ClientHello the server's decisive answer replies to: the first
+    ClientHello after the last HelloVerifyRequest/HelloRetryRequest that precedes the server's
+    first other message (a retransmitted copy of it does not move it); the first ClientHello
+    when the server asked for no retry.  None without a ClientHello."""
+    chf: int | None = None
+    after_retry = True  # the next ClientHello is the offer being judged
+    for ev in session.events:
+        if ev.sender == "client" and ev.type == "ClientHello":
+            if after_retry:
+                chf, after_retry = ev.frame, False
+        elif ev.sender == "server" and ev.type != "ChangeCipherSpec":
+            if ev.type not in _RETRY_REQUESTS:
+                break
+            after_retry = True
+    return chf
+
+
 def decisive_alert(session: Session) -> Alert | None:
     """The alert that explains the failure: the first one that is not close_notify or
     user_canceled, preferring fatal (or unreadable) ones over warnings."""

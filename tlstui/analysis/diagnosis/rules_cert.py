@@ -29,7 +29,7 @@ LARGE_CLIENT_FLIGHT = 250
 
 
 def _ch_frame(s: Session) -> int | None:
-    return pos.frame_of(s, "ClientHello", "client")
+    return pos.offer_frame(s)
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ RSA_PSS_RSAE = frozenset({0x0804, 0x0805, 0x0806})
 
 
 def _ch_frame(s: Session) -> int | None:
-    return pos.frame_of(s, "ClientHello", "client")
+    return pos.offer_frame(s)
 
 
 def real_suites(ch: ClientHello) -> list[int]:
@@ -840,7 +840,8 @@ def hrr_share_not_sent(s: Session, ctx: Context) -> Cause | None:
         f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
         f"{groups_text(s.client_hellos[1].key_share_groups)} instead{_hrr_tail(a)}. The "
         f"client's TLS stack is broken.",
-        [c.chf, hf, a.frame if a else None, *ch2f],
+        # The first hello (what the request answered), the request, the second hello.
+        [pos.frame_of(s, "ClientHello", "client"), hf, a.frame if a else None, *ch2f],
         "client",
         [s_client(s)],
     )

@@ -29,7 +29,7 @@ KEY_SHARE = 51
 
 
 def _ch_frame(s: Session) -> int | None:
-    return pos.frame_of(s, "ClientHello", "client")
+    return pos.offer_frame(s)
 
 
 @rule(priority=19)

@@ -28,7 +28,7 @@ def quic_version_negotiation(s: Session, ctx: Context) -> Cause | None:
     if qi.version in qi.version_negotiation:
         return None
     vn_frame = pos.frame_of(s, "VersionNegotiation", "server")
-    ch_frame = pos.frame_of(s, "ClientHello", "client")
+    ch_frame = pos.offer_frame(s)
     theirs = ", ".join(_vhex(v) for v in qi.version_negotiation[:8]) or "none"
     return make(
         "protocol_version_mismatch",

@@ -19,7 +19,7 @@ _MODERN_TLS12 = frozenset({0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9, 0x009
 
 
 def _ch_frame(s: Session) -> int | None:
-    return pos.frame_of(s, "ClientHello", "client")
+    return pos.offer_frame(s)
 
 
 def mainstream_offer(ch: ClientHello) -> bool:

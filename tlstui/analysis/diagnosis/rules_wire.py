@@ -29,7 +29,7 @@ def other(side: str) -> str:
 
 
 def _ch_frame(s: Session) -> int | None:
-    return pos.frame_of(s, "ClientHello", "client")
+    return pos.offer_frame(s)
 
 
 # --- a damaged capture -----------------------------------------------------------------------
