@@ -202,6 +202,7 @@ def test_refusal_cites_the_cookie_client_hello_not_the_first() -> None:
     """Frame 1 ClientHello (no cookie), 2 HelloVerifyRequest, 3 ClientHello with the cookie,
     4 the alert: the server judged (and refused) the offer in frame 3."""
     for name, code in (("dtls12-no-shared-cipher", 40), ("dtls-version-mismatch", 70)):
+        assert one(name).alerts[0].code == code
         s = one(name)
         assert [(e.frame, e.type) for e in s.events] == [
             (1, "ClientHello"),

@@ -828,7 +828,7 @@ def hrr_share_not_sent(s: Session, ctx: Context) -> Cause | None:
     hrr = s.hello_retry
     if p is None or hrr is None or hrr.key_share_group is None:
         return None
-    c, a = p
+    _, a = p
     g = hrr.key_share_group
     hf = pos.frame_of(s, "HelloRetryRequest", "server")
     ch2f = [e.frame for e in s.events if e.type == "ClientHello"][1:2]
