@@ -97,3 +97,45 @@ def test_quic_ja4_starts_with_q_and_matches_foxio() -> None:
     assert quic.client.port == 50280
     assert quic.ja4 == "q13d0310h3_55b375c5d22e_cd85d2d88918"
     assert tcp.ja4 is not None and tcp.ja4.startswith("t13")
+
+
+def _corpus_sessions(name: str) -> list[Session]:
+    path = CORPUS / "suricata-verify" / name / "input.pcap"
+    if not path.exists():
+        pytest.skip(f"{path} missing")
+    return analyze(path).sessions
+
+
+def test_unanswered_quic_initial_is_not_explained_as_tcp() -> None:
+    """A lone client Initial with no server packet: over UDP nothing shows the server took it,
+    so no TCP story ("took the connection", PROXY header) and never high."""
+    sessions = _corpus_sessions("ja4-quic")
+    assert len(sessions) == 11
+    for s in sessions:
+        d = s.diagnosis.best  # type: ignore[union-attr]
+        assert (s.status, d.cause, d.fault) == ("incomplete", "no_response", "unknown")
+        assert d.confidence in ("medium", "low")
+        assert "took the connection" not in d.explanation and "PROXY" not in d.explanation
+        assert "UDP/443" in d.explanation and "cannot tell these apart" in d.explanation
+        assert any("ICMP port unreachable" in c for c in d.check_next)
+    first = sessions[0].diagnosis.best  # type: ignore[union-attr]
+    assert first.confidence == "medium"
+    assert first.summary == (
+        "No reply from the server to the QUIC Initial: filtered, nothing listening, or ignored"
+    )
+    assert sessions[-1].diagnosis.best.confidence == "low"  # type: ignore[union-attr]
+
+
+def test_quic_flight_resent_for_100_s_is_medium_not_capture_too_short() -> None:
+    """The server sends its flight again up to t=102.4 s, the client never answers: the
+    capture went on (medium, as docs/diagnosis.md says for >= 5 s), and a ServerHello is not
+    called a complete QUIC flight."""
+    (s,) = _corpus_sessions("quic-initial-not-first")
+    d = s.diagnosis.best  # type: ignore[union-attr]
+    assert (d.cause, d.confidence) == ("no_response", "medium")
+    assert d.summary == (
+        "No answer from the client to the server's flight (last message: ServerHello, "
+        "frame 8) in 102.1 s"
+    )
+    assert "stopped too soon" not in d.explanation and "complete" not in d.explanation
+    assert "this connection's packets go on until frame 43" in d.explanation

@@ -235,3 +235,17 @@ def test_diag_matrix_has_no_wrong_answer_and_every_failure_right_with_keys():
     assert [s for s in scores if s.verdict == "wrong"] == []
     assert [s for s in scores if s.keys and s.verdict != "right"] == []
     assert {s.stack for s in scores} == {"Go", "Java", "NSS"}
+
+
+@BOTH
+def test_client_timeouts_of_one_second_agree_with_the_printed_number(keys):
+    """Go gives up 0.99997 s after its hello, Java 1.009 s after: both print "after 1.0 s" and
+    both meet the 1 s threshold (high); packets follow, so no "capture stopped too soon"."""
+    for name, fin in (
+        ("go-client-timeout-no-response", 6),
+        ("java-client-timeout-no-response", 10),
+    ):
+        d = one(name, keys).diagnosis.best
+        assert (d.cause, d.confidence) == ("no_response", "high")
+        assert f"the client gave up with a FIN after 1.0 s (frame {fin})" in d.explanation
+        assert "stopped too soon" not in d.explanation

@@ -531,11 +531,15 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
     client_close = next(
         (e for e in s.events if e.sender == "client" and e.type in ENDS_HANDSHAKE_FOR_CLIENT), None
     )
-    waited = (client_close.time if client_close else (capture_end or s.end)) - ch_ev.time
+    # Rounded as printed: the number the text shows and the threshold it is held to agree
+    # (a client that gave up 0.99997 s after its hello gave up "after 1.0 s").
+    waited = round((client_close.time if client_close else (capture_end or s.end)) - ch_ev.time, 1)
     retrans = s.client_hello_retransmits
     pq = [g for g in ch.key_share_groups if g in PQ_GROUPS]
     multi_segment = bool(ch_ev.first_frame and ch_ev.first_frame < ch_ev.frame)
     big = ch.length >= 1200 or multi_segment
+    if s.transport in ("quic", "udp"):
+        return _no_udp_reply(s, ch_ev.frame, ch.length, waited, capture_end)
     facts = [
         f"The ClientHello (frame {ch_ev.frame}, {ch.length} bytes"
         + (f", sent in segments from frame {ch_ev.first_frame}" if multi_segment else "")
@@ -545,13 +549,13 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
         facts.append(
             f"the client retransmitted it {plural(retrans, 'time')}, so it was never acknowledged"
         )
+    went_on = (capture_end or s.end) - s.end
     if client_close:
         facts.append(
             f"the client gave up with a {client_close.type} after {waited:.1f} s "
             f"(frame {client_close.frame})"
         )
     else:
-        went_on = (capture_end or s.end) - s.end
         facts.append(
             f"the capture shows {waited:.1f} s of silence after it"
             + (
@@ -567,7 +571,15 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
         confidence = "medium"
     else:
         confidence = "low"
-        explanation += " The capture may simply have stopped too soon."
+        if client_close:
+            explanation += (
+                " The client gave up quickly: a short client timeout, or a client that closed "
+                "for its own reasons; a server may simply need longer to answer."
+            )
+        elif went_on < 0.5:
+            explanation += " The capture may simply have stopped too soon."
+        else:
+            explanation += " The server had little time to answer before the connection ends."
     fault = "path" if retrans else "server"
     checks = [s_client(s), "Capture on the server side too: does the ClientHello arrive?"]
     if big and pq:
@@ -616,6 +628,65 @@ def no_response(s: Session, ctx: Context) -> Cause | None:
     )
 
 
+def _no_udp_reply(
+    s: Session, chf: int, length: int, waited: float, capture_end: float | None
+) -> Cause:
+    """No packet at all from the server over UDP (QUIC or DTLS).  Unlike TCP there is no
+    handshake to show that anything took the connection: an unanswered datagram is as
+    consistent with UDP being filtered on the way, or nothing listening on the port (the
+    server's ICMP port unreachable, when it is sent, is often filtered too), as with a server
+    that received it and stayed silent.  So the capture supports "no reply" (never high),
+    not whose fault it is."""
+    proto = "QUIC Initial" if s.transport == "quic" else "DTLS ClientHello"
+    retrans = s.client_hello_retransmits
+    end = capture_end or s.end
+    went_on = end - s.end
+    facts = [f"The client's {proto} (frame {chf}, ClientHello of {length} bytes) got no reply"]
+    if retrans:
+        facts.append(f"the client sent it again {plural(retrans, 'time')}, also unanswered")
+    facts.append(
+        f"the capture shows {waited:.1f} s of silence from the server after it"
+        + (
+            f" (the capture went on {went_on:.1f} s past this connection's last packet)"
+            if went_on >= 0.5
+            else " (and ends there)"
+        )
+    )
+    explanation = "; ".join(facts) + "."
+    explanation += (
+        " Over UDP nothing shows that the server received it: the datagram may have been "
+        "dropped on the way (a firewall that lets TCP/443 through but not UDP/443 is common), "
+        "nothing may listen on the port, or the server may have received it and not answered "
+        "(a wrong version, a full or rate-limited listener). The capture cannot tell these apart."
+    )
+    # Medium: "no reply" is what the capture shows, the reason has named alternatives; low when
+    # the client did not wait (or the capture did not run) long enough to call it silence.
+    if retrans or waited >= 5.0 or (waited >= 1.0 and went_on >= 0.5):
+        confidence: Confidence = "medium"
+    else:
+        confidence = "low"
+        explanation += " The server had little time to answer in this capture."
+    port = s.server.port
+    checks = [
+        f"Check that UDP port {port} reaches the server (firewall, security group, NAT): "
+        f"capture on the server side, does the datagram arrive?",
+        "Look for ICMP port unreachable in the capture (tshark -Y icmp): it means nothing "
+        "listens on that port",
+        "Check that the server listens on UDP (ss -ulpn)",
+    ]
+    if s.transport == "quic":
+        checks.append("Compare with TCP to the same server (curl --http2): does it answer there?")
+    return make(
+        "no_response",
+        confidence,
+        f"No reply from the server to the {proto}: filtered, nothing listening, or ignored",
+        explanation,
+        [chf],
+        "unknown",
+        checks,
+    )
+
+
 def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
     """The handshake started, a flight was complete, and the other side did not answer before
     the capture ended: only then does the silence point at the other side."""
@@ -629,24 +700,42 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
     waiting = other(last.sender)
     end = capture_end or s.end
     quiet = end - last.time
-    went_on = end - s.end >= 0.5
+    # The capture ran at least until its last packet: silence after *last* was recorded when
+    # that packet is later (this connection's own retransmissions included), and only then.
+    went_on = quiet >= 0.5
+    sealed = s.transport == "quic" and s.secrets != "decrypted"
+    # A QUIC flight without keys: its ServerHello is in the clear, the rest in encrypted
+    # Handshake packets, so the ladder cannot show that the flight was complete.
+    flight = "flight" if sealed else "complete flight"
+    completes = (
+        "which with its encrypted Handshake packets makes its flight"
+        if sealed
+        else "which completes its flight"
+    )
     extra = ""
     if last.sender == "server" and pos.first(s, "CertificateRequest", "server"):
         extra = (
             " The server asked for a client certificate: a client waiting on a user "
             "prompt or a smart card stalls exactly here."
         )
-    elif last.sender == "server" and last.type in pos.SERVER_FLIGHT:
+    elif last.sender == "server" and (last.type in pos.SERVER_FLIGHT or sealed):
         extra = (
             " If the server's flight is large (a long chain) and keeps being "
             "retransmitted, it may not reach the client: a PMTU black hole."
         )
     # Silence means something only if the capture went on long enough to show it.
-    confidence: Confidence = "medium" if quiet >= 5.0 and went_on else "low"
+    confidence: Confidence = "medium" if quiet >= 5.0 else "low"
     if went_on:
+        tail = s.end - last.time
+        more = (
+            f"; this connection's packets go on until frame {s.last_frame}, {tail:.1f} s "
+            f"after it (the {last.sender} sending again), still with nothing from the {waiting}"
+            if tail >= 0.5
+            else ""
+        )
         seen = (
-            f"the capture went on for {quiet:.1f} s after it (until {end - s.end:.1f} s past "
-            f"this connection's last packet) with nothing from the {waiting} and no close"
+            f"the capture went on for {quiet:.1f} s after it with no handshake message from "
+            f"the {waiting} and no close{more}"
         )
         why = f"Either the {waiting} is stuck or the bytes were lost on the path."
     else:
@@ -659,10 +748,10 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
             "the bytes were lost on the path."
         )
     summary = (
-        f"No answer from the {waiting} to the {last.sender}'s complete flight "
+        f"No answer from the {waiting} to the {last.sender}'s {flight} "
         f"(last message: {last.type}, frame {last.frame}) in {quiet:.1f} s"
         if went_on
-        else f"The capture ends {quiet:.3f} s after the {last.sender}'s complete flight "
+        else f"The capture ends {quiet:.3f} s after the {last.sender}'s {flight} "
         f"(last message: {last.type}, frame {last.frame}); the {waiting}'s answer is not in it"
     )
     return make(
@@ -670,7 +759,7 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
         confidence,
         summary,
         f"The last handshake message is the {last.sender}'s {last.type} in frame {last.frame}, "
-        f"which completes its flight; {seen}. {why}{extra}",
+        f"{completes}; {seen}. {why}{extra}",
         [last.frame],
         "unknown",
         [s_client(s), f"Check the {waiting}'s log around this time"],
