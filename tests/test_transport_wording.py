@@ -180,3 +180,54 @@ def test_decrypted_alert_detail_says_decrypted_once() -> None:
         ("length", "19 bytes (record)"),
         ("frame", "8"),
     ]
+
+
+def _report_text(path: Path, keylog: bool = False) -> str:
+    if not path.exists():
+        pytest.skip(f"{path.name} missing")
+    out = io.StringIO()
+    print_report(
+        analyze(path, keylog=None if keylog else False), console=Console(file=out, width=80)
+    )
+    return " ".join(out.getvalue().split())  # wrapping undone
+
+
+def test_quic_encrypted_alert_is_a_packet_not_a_0_byte_record() -> None:
+    s = one(UDP / "quic-untrusted-ca.pcap", keylog=False)
+    d = s.diagnosis.best  # type: ignore[union-attr]
+    assert "-byte record" not in d.explanation
+    assert "QUIC packet (likely a CONNECTION_CLOSE with an alert)" in d.explanation
+
+
+def test_quic_alpn_mismatch_gives_quic_cases_not_h2() -> None:
+    d = one(UDP / "quic-alpn-mismatch.pcap", keylog=False).diagnosis.best  # type: ignore[union-attr]
+    assert d.cause == "alpn_mismatch"
+    assert "h2-only" not in d.explanation and "HTTP/1.1 service" not in d.explanation
+    assert "Typical cases over QUIC: an HTTP/3 client offering only" in d.explanation
+
+
+def test_dtls_texts_name_dtls_not_tls13_or_curl() -> None:
+    d = one(UDP / "dtls12-no-shared-cipher.pcap").diagnosis.best  # type: ignore[union-attr]
+    assert "TLS 1.3" not in d.explanation and not any("TLS 1.3" in c for c in d.check_next)
+    assert "Update or reconfigure the client's cipher list to include ECDHE-AESGCM suites" in (
+        d.check_next
+    )
+    d = one(UDP / "dtls12-client-cert-missing.pcap").diagnosis.best  # type: ignore[union-attr]
+    assert d.cause == "client_cert_missing"
+    assert not any("curl" in c for c in d.check_next)
+    assert "below TLS 1.3" not in d.explanation
+    text = _report_text(UDP / "dtls12-client-cert-missing.pcap")
+    assert "curl --cert" not in text and "below TLS 1.3" not in text
+
+
+def test_keylog_line_fits_the_sessions_shown() -> None:
+    assert (
+        "key log: none (the handshakes shown are readable up to ChangeCipherSpec)"
+        in _report_text(UDP / "dtls12-no-shared-cipher.pcap")
+    )
+    assert "key log: none (QUIC alerts can only be judged by size and position)" in (
+        _report_text(UDP / "quic-ok.pcap")
+    )
+    assert "key log: none (TLS 1.3 alerts can only be judged by size and position)" in (
+        _report_text(CAPS / "tls13-ok.pcap")
+    )

@@ -16,6 +16,7 @@ from tlstui.analysis.model import Report, Session
 from tlstui.output import describe
 from tlstui.output.commands import split_item
 from tlstui.textsafe import safe_text
+from tlstui.tls.facts import is_tls13_version, tls_level
 
 _STATUS_STYLE = {"ok": "green", "failed": "bold red", "incomplete": "yellow"}
 OUTCOME_MIN = 18  # below this the outcome/cause column moves to its own line
@@ -34,11 +35,31 @@ def capture_name(report: Report) -> str:
     return "stdin" if report.capture.file == "-" else safe_text(report.capture.file)
 
 
+def _sealed_protocols(report: Report) -> list[str]:
+    """The protocols among the report's sessions whose handshake is encrypted after the
+    ServerHello (TLS 1.3, DTLS 1.3, QUIC), in that order: what a key log would open."""
+    seen: set[str] = set()
+    for s in report.sessions:
+        if s.transport == "quic":
+            seen.add("QUIC")
+        elif s.version is not None and tls_level(s.version) == 0x0304:
+            seen.add("DTLS 1.3" if s.transport == "udp" else "TLS 1.3")
+        elif s.transport == "tcp" and is_tls13_version(s.version):
+            seen.add("TLS 1.3")
+    return [p for p in ("TLS 1.3", "DTLS 1.3", "QUIC") if p in seen]
+
+
 def keylog_line(report: Report) -> str:
     """Which key log was used and what it decrypted, or that none was used."""
     keylog = report.keylog_used()
     if keylog is None:
-        return "key log: none (TLS 1.3 alerts can only be judged by size and position)"
+        sealed = _sealed_protocols(report)
+        if sealed:
+            return (
+                f"key log: none ({' and '.join(sealed)} alerts can only be judged by size and "
+                "position)"
+            )
+        return "key log: none (the handshakes shown are readable up to ChangeCipherSpec)"
     paths = ", ".join(safe_text(p, 400) for p in keylog.paths)
     n = keylog.sessions_decrypted
     return (

@@ -53,7 +53,7 @@ def client_rejection(s: Session, ctx: Context) -> Rejection | None:
         late = ctx.position != "P3"
         if late and not pos.late_client_refusal(s, a):
             return None
-        sent = f"the client sent {alert_text(a)} in frame {a.frame}"
+        sent = f"the client sent {alert_text(a, s.transport)} in frame {a.frame}"
         if late:
             fin = pos.last_before(s, pos.alert_index(s, a), "client", pos.CLIENT_FLIGHT2)
             sent += (
@@ -591,7 +591,7 @@ def _server_refusal_after_client_flight(s: Session, ctx: Context):
             "encrypted" if a.code is None else "alert",
             a.frame,
             a.code,
-            f"the server sent {alert_text(a)} in frame {a.frame}",
+            f"the server sent {alert_text(a, s.transport)} in frame {a.frame}",
         )
     close = pos.first_close(s)
     if close and close.sender == "server" and pos.close_position(s, close) in ("P4", "P5"):
@@ -633,8 +633,14 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
         )
     checks = [
         s_client(s, "-cert", "client.pem", "-key", "client.key"),
-        "Check that the client is configured with a certificate and key (curl --cert, "
-        "a browser's certificate selection, the app's keystore)",
+        "Check that the client is configured with a certificate and key "
+        + (
+            "(the app's DTLS settings or keystore; openssl s_client -dtls -cert)"
+            if s.transport == "udp"
+            else "(curl --cert, a browser's certificate selection, the app's keystore)"
+            if s.transport == "tcp"
+            else "(the app's QUIC/HTTP/3 client settings or keystore)"
+        ),
     ]
     if code == 116:
         return make(
@@ -666,7 +672,8 @@ def client_cert_missing(s: Session, ctx: Context) -> Cause | None:
         if code == 40:
             stack = (
                 " OpenSSL, BoringSSL, Go and Java servers send handshake_failure (40) for "
-                "a missing client certificate below TLS 1.3; NSS and old Go send "
+                f"a missing client certificate below {'DTLS' if s.transport == 'udp' else 'TLS'} "
+                "1.3; NSS and old Go send "
                 "bad_certificate (42)."
             )
         return make(

@@ -75,7 +75,8 @@ def _server_closed_at_p1(s: Session, ctx: Context) -> bool:
 def _refusal_phrase(ctx: Context, s: Session) -> tuple[str, int | None]:
     if ctx.alert is not None:
         return (
-            f"the server answered with {alert_text(ctx.alert)} in frame {ctx.alert.frame}",
+            f"the server answered with "
+            f"{alert_text(ctx.alert, s.transport)} in frame {ctx.alert.frame}",
             ctx.alert.frame,
         )
     close = pos.first_close(s)
@@ -136,7 +137,8 @@ def version_downgrade_sentinel(s: Session, ctx: Context) -> Cause | None:
         f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
         f"frame {shf} chose {names.version_name(sh.version)} and its random ends with "
         f"the RFC 8446 sentinel for {sh.downgrade_sentinel}. The client aborted with "
-        f"{alert_text(a)} in frame {a.frame}. A server that supports TLS 1.3 only sets "
+        f"{alert_text(a, s.transport)}"
+        f" in frame {a.frame}. A server that supports TLS 1.3 only sets "
         f"this when something forced TLS 1.2: most often a TLS-terminating middlebox "
         f"that speaks only TLS 1.2 to the server.",
         [chf, shf, a.frame],
@@ -161,7 +163,7 @@ def version_not_offered(s: Session, ctx: Context) -> Cause | None:
         f"The server chose {names.version_name(sh.version)}, which the client did not offer",
         f"The client offered {versions_text(r.offered)} (frame {chf}); the ServerHello in "
         f"frame {shf} selected {names.version_name(sh.version)}, and the client "
-        f"refused with {alert_text(a)} in frame {a.frame}. The server (or a middlebox "
+        f"refused with {alert_text(a, s.transport)} in frame {a.frame}. The server (or a middlebox "
         f"that rewrote the hello) is at fault.",
         [chf, shf, a.frame],
         "server",
@@ -450,7 +452,8 @@ def _cipher_p1(s: Session, ctx: Context, kind: str) -> tuple[_Case, Alert, str] 
         return None
     suites = real_suites(c.ch)
     base = (
-        f"The server refused the ClientHello in frame {c.chf} with {alert_text(c.a)} in frame "
+        f"The server refused the ClientHello in frame {c.chf} with "
+        f"{alert_text(c.a, s.transport)} in frame "
         f"{c.a.frame}, before any ServerHello. The client offers {len(suites)} suites: "
         f"{suites_text(suites)}."
     )
@@ -474,7 +477,8 @@ def suite_chosen_not_offered(s: Session, ctx: Context) -> Cause | None:
         f"The server chose {chosen}, which the client did not offer",
         f"The ServerHello in frame {shf} selected {chosen}; the "
         f"ClientHello in frame {chf} did not offer it, and the client refused with "
-        f"{alert_text(a)} in frame {a.frame}. The server, or a middlebox that rewrote the "
+        f"{alert_text(a, s.transport)}"
+        f" in frame {a.frame}. The server, or a middlebox that rewrote the "
         f"hello, is broken.",
         [chf, shf, a.frame],
         "server",
@@ -526,15 +530,16 @@ def legacy_suites_only(s: Session, ctx: Context) -> Cause | None:
         "medium",
         "Likely no cipher suite in common: the client offers only legacy suites",
         f"{base} None of them is a forward-secret AEAD suite (ECDHE/DHE with GCM or "
-        f"ChaCha20) or a TLS 1.3 suite; they are all {' or '.join(kinds)}, which current "
+        f"ChaCha20){'' if s.transport == 'udp' else ' or a TLS 1.3 suite'}; they are all "
+        f"{' or '.join(kinds)}, which current "
         f"server defaults (OpenSSL 3 security level 2, Mozilla 'intermediate') refuse. "
         f"The server's own list is not in the capture, hence 'likely'.{_STACKS_40}",
         [c.chf, a.frame],
         "client",
         [
             s_client(s, "-cipher", "'ECDHE+AESGCM'"),
-            "Update or reconfigure the client's "
-            "cipher list to include ECDHE-AESGCM or TLS 1.3 suites",
+            "Update or reconfigure the client's cipher list to include ECDHE-AESGCM"
+            + (" suites" if s.transport == "udp" else " or TLS 1.3 suites"),
         ],
     )
 
@@ -779,14 +784,17 @@ def _group_p1(s: Session, ctx: Context, kind: str) -> tuple[_Case, Alert, str] |
     if c is None or c.kind != kind or c.a is None:
         return None
     base = (
-        f"The server refused the ClientHello in frame {c.chf} with {alert_text(c.a)} in frame "
+        f"The server refused the ClientHello in frame {c.chf} with "
+        f"{alert_text(c.a, s.transport)} in frame "
         f"{c.a.frame}, before any ServerHello."
     )
     return c, c.a, base
 
 
-def _hrr_tail(a: Alert | None) -> str:
-    return f" and the client answered with {alert_text(a)} in frame {a.frame}" if a else ""
+def _hrr_tail(a: Alert | None, transport: str) -> str:
+    if a is None:
+        return ""
+    return f" and the client answered with {alert_text(a, transport)} in frame {a.frame}"
 
 
 @rule(priority=25)
@@ -812,7 +820,7 @@ def hrr_group_not_offered(s: Session, ctx: Context) -> Cause | None:
         f"The server's HelloRetryRequest asked for {names.group_name(g)}, {why}",
         f"The ClientHello in frame {c.chf} lists {groups_text(real_groups(ch))} with key "
         f"shares for {groups_text(ch.key_share_groups)}. The HelloRetryRequest in "
-        f"frame {hf} asked for {names.group_name(g)}, {why}{_hrr_tail(a)}. RFC 8446 "
+        f"frame {hf} asked for {names.group_name(g)}, {why}{_hrr_tail(a, s.transport)}. RFC 8446 "
         f"forbids this; the server (or a middlebox) is broken.",
         [c.chf, hf, a.frame if a else None],
         "server",
@@ -838,7 +846,8 @@ def hrr_share_not_sent(s: Session, ctx: Context) -> Cause | None:
         f"The second ClientHello lacks the {names.group_name(g)} key share the server asked for",
         f"The HelloRetryRequest in frame {hf} asked for {names.group_name(g)}; the "
         f"second ClientHello (frame {ch2f[0] if ch2f else '?'}) sent shares for "
-        f"{groups_text(s.client_hellos[1].key_share_groups)} instead{_hrr_tail(a)}. The "
+        f"{groups_text(s.client_hellos[1].key_share_groups)} instead"
+        f"{_hrr_tail(a, s.transport)}. The "
         f"client's TLS stack is broken.",
         # The first hello (what the request answered), the request, the second hello.
         [pos.frame_of(s, "ClientHello", "client"), hf, a.frame if a else None, *ch2f],
@@ -862,7 +871,8 @@ def weak_dh_group(s: Session, ctx: Context) -> Cause | None:
         "high" if a.code in (71, 40) else "medium",
         f"The server's {ske.dh_bits}-bit DH group is too small for the client",
         f"The ServerKeyExchange in frame {skf} uses a {ske.dh_bits}-bit DH prime; the "
-        f"client refused with {alert_text(a)} in frame {a.frame}. Current clients need "
+        f"client refused with "
+        f"{alert_text(a, s.transport)} in frame {a.frame}. Current clients need "
         f"at least 2048 bits (OpenSSL 'dh key too small', Java 71). Configure a "
         f"2048-bit or larger DH group (RFC 7919 ffdhe2048) or prefer ECDHE suites.",
         [c.chf, skf, a.frame],
@@ -888,7 +898,8 @@ def ske_curve_not_offered(s: Session, ctx: Context) -> Cause | None:
         f"client did not offer",
         f"The ServerKeyExchange in frame {skf} uses "
         f"{names.group_name(ske.named_group)}; the client offered "
-        f"{groups_text(real_groups(c.ch))} and refused with {alert_text(a)} in frame {a.frame}.",
+        f"{groups_text(real_groups(c.ch))} and refused with "
+        f"{alert_text(a, s.transport)} in frame {a.frame}.",
         [c.chf, skf, a.frame],
         "server",
         [s_client(s)],
@@ -913,7 +924,8 @@ def key_share_not_offered(s: Session, ctx: Context) -> Cause | None:
         f"the client sent no share",
         f"The ServerHello in frame {shf} answers with a {names.group_name(sh.key_share_group)}"
         f" key share; the ClientHello sent shares only for "
-        f"{groups_text(last_ch.key_share_groups)}. The client refused with {alert_text(a)} "
+        f"{groups_text(last_ch.key_share_groups)}. The client refused with "
+        f"{alert_text(a, s.transport)} "
         f"in frame {a.frame}.",
         [c.chf, shf, a.frame],
         "server",
@@ -1134,6 +1146,15 @@ def alpn_mismatch(s: Session, ctx: Context) -> Cause | None:
             "ALPN configuration."
         )
         fault = "server"
+    elif s.transport == "quic":
+        # QUIC carries HTTP/3 (h3) or its own application protocols (DNS over QUIC "doq",
+        # SMB, ...): never h2 or http/1.1 (RFC 9114 3.1, RFC 9250 4.1).
+        lines.append(
+            "Typical cases over QUIC: an HTTP/3 client offering only an old draft token "
+            "(h3-29) to a server that speaks final h3 only, or a protocol such as DNS over "
+            "QUIC (doq) sent to an HTTP/3 server (or the reverse)."
+        )
+        fault = "client"
     else:
         lines.append(
             "Typical cases: an h2-only (gRPC) client against an HTTP/1.1 service, or a "

@@ -192,7 +192,7 @@ def post_handshake_end(s: Session, ctx: Context) -> Cause | None:
                 closer,
                 [],
             )
-        said = alert_text(answer)
+        said = alert_text(answer, s.transport)
         return make(
             "abrupt_close",
             "high",
@@ -240,7 +240,7 @@ def _renegotiation_refused(s: Session) -> Cause | None:
     )
     if refusal is None or refusal.code == 0:
         return None
-    said = alert_text(refusal) if refusal.code is not None else "an encrypted alert"
+    said = alert_text(refusal, s.transport) if refusal.code is not None else "an encrypted alert"
     what = (
         "a ClientHello"
         if reneg.type == "ClientHello"
@@ -291,14 +291,15 @@ def empty_client_certificate_refused(s: Session, ctx: Context) -> Cause | None:
         "client_cert_missing",
         "high",
         f"The server requires a client certificate and the client sent an empty one "
-        f"({alert_text(a)})",
+        f"({alert_text(a, s.transport)})",
         (
             f"The server asked for a client certificate (CertificateRequest, frame {creq.frame}). "
             if creq
             else ""
         )
         + f"The client's Certificate (frame {ccert.frame}, read with the key log) is empty, "
-        f"and the server answered with {alert_text(a)} in frame {a.frame}, after the client's "
+        f"and the server answered with "
+        f"{alert_text(a, s.transport)} in frame {a.frame}, after the client's "
         f"Finished: the client already thought it was connected.{habit} A client that holds "
         f"a certificate from a CA the server did not list in its CertificateRequest withholds "
         f"it silently (Go, NSS): check the client's certificate and the server's client-CA "

@@ -74,7 +74,8 @@ def sni_missing_refusal(s: Session, ctx: Context) -> Cause | None:
         f"The ClientHello in frame {chf} carries no server_name extension (SNI), and its "
         f"offer is mainstream ({len(suites)} suites including ECDHE with AES-GCM "
         f"or TLS 1.3 suites, and common groups), so any current server would find a suite "
-        f"in it. The server answered with {alert_text(a)} in frame {a.frame}, at once. "
+        f"in it. The server answered with "
+        f"{alert_text(a, s.transport)} in frame {a.frame}, at once. "
         f"Servers that choose the certificate or the backend by name (CDNs, virtual hosts, "
         f"SNI proxies) refuse a hello without SNI, typically with handshake_failure; that is "
         f"more likely than no cipher in common.{seen} Alternative: the server's cipher list "
@@ -110,7 +111,7 @@ def explicit_curve_ca(s: Session, ctx: Context) -> Cause | None:
         else (f"certificate #{i + 1}")
     )
     then = (
-        f" The client then refused the chain ({alert_text(a)} in frame {a.frame})."
+        f" The client then refused the chain ({alert_text(a, s.transport)} in frame {a.frame})."
         if refused and a is not None
         else ""
     )
@@ -153,7 +154,7 @@ def second_client_hello(s: Session, ctx: Context) -> Cause | None:
         return None
     a = ctx.alert
     reply = (
-        f" The server answered with {alert_text(a)} in frame {a.frame}."
+        f" The server answered with {alert_text(a, s.transport)} in frame {a.frame}."
         if a is not None and a.sender == "server"
         else ""
     )
@@ -218,7 +219,7 @@ def certificate_too_large(s: Session, ctx: Context) -> Cause | None:
         f"The server's Certificate message is {ev.length // 1024} KB, more than clients "
         "accept; the client aborted while reading it",
         f"The server's Certificate message is {ev.length} bytes{what}. The client sent "
-        f"{alert_text(a)} in frame {a.frame}, {when}. Clients cap the size of the "
+        f"{alert_text(a, s.transport)} in frame {a.frame}, {when}. Clients cap the size of the "
         f"certificate list: OpenSSL's default max_cert_list is 100 KB and a longer list is "
         f"refused with illegal_parameter (47). Shrink the chain (fewer names per "
         f"certificate, no extra certificates), or raise the client's limit "

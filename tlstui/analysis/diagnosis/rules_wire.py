@@ -229,7 +229,8 @@ def damaged_record(s: Session, ctx: Context) -> Cause | None:
             a = next(a for a in o.alerts if a.code == code)
             lines.append(
                 f"Session #{o.id} to the same server got the same code undamaged "
-                f"({alert_text(a)} in frame {a.frame}); its diagnosis most likely applies "
+                f"({alert_text(a, s.transport)}"
+                f" in frame {a.frame}); its diagnosis most likely applies "
                 "here too."
             )
     else:
@@ -334,7 +335,10 @@ def handshake_ok(s: Session, ctx: Context) -> Cause | None:
     if warnings:
         lines.append(
             "Warning alerts that did not end the connection: "
-            + ", ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in warnings)
+            + ", ".join(
+                f"{alert_text(a, s.transport)} from the {a.sender} in frame {a.frame}"
+                for a in warnings
+            )
             + "."
         )
     return make(
@@ -374,11 +378,12 @@ def _renegotiation_ending(s: Session, what: str) -> Cause | None:
         return make(
             "abrupt_close",
             "medium",
-            f"The handshake worked; a later renegotiation failed ({alert_text(a)} from the "
+            f"The handshake worked; a later renegotiation failed ("
+            f"{alert_text(a, s.transport)} from the "
             f"{a.sender})",
             f"Both sides finished the handshake ({what}). The {who} started a renegotiation "
             f"in frame {frame} and the peer went along with it, then the {a.sender} sent "
-            f"{alert_text(a)} in frame {a.frame}. The first handshake is fine; the "
+            f"{alert_text(a, s.transport)} in frame {a.frame}. The first handshake is fine; the "
             f"renegotiation (often the server asking for a client certificate for one "
             f"resource) is what failed, and the {a.sender}'s log says why.",
             [_ch_frame(s), frame, a.frame],
@@ -387,7 +392,9 @@ def _renegotiation_ending(s: Session, what: str) -> Cause | None:
         )
     data = next((e for e in s.events if e.type == "ApplicationData" and e.frame < frame), None)
     readable = all(a.code is not None for a in after)
-    told = "; ".join(f"{alert_text(a)} from the {a.sender} in frame {a.frame}" for a in after)
+    told = "; ".join(
+        f"{alert_text(a, s.transport)} from the {a.sender} in frame {a.frame}" for a in after
+    )
     refused = any(a.code == 100 for a in after)
     reading = (
         "The peer refused it (no_renegotiation, 100): OpenSSL 3 refuses client-initiated "
@@ -870,7 +877,7 @@ def abrupt_close(s: Session, ctx: Context) -> Cause | None:
         lines.append(f"The {side}'s log should say why; nothing on the wire does.")
     for r in pos.reaction_alerts(s):
         lines.append(
-            f"The {r.sender} then sent {alert_text(r)} in frame {r.frame}: its "
+            f"The {r.sender} then sent {alert_text(r, s.transport)} in frame {r.frame}: its "
             f"reaction to the unexpected end of the connection (OpenSSL 3 answers an "
             f"unexpected EOF with decode_error), not the cause."
         )
@@ -986,8 +993,8 @@ def decrypt_failure(s: Session, ctx: Context) -> Cause | None:
         "decrypt_failure",
         "high",
         f"The {a.sender} could not verify or decrypt what it received "
-        f"({alert_text(a)}, frame {a.frame})",
-        f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
+        f"({alert_text(a, s.transport)}, frame {a.frame})",
+        f"The {a.sender} sent {alert_text(a, s.transport)} in frame {a.frame}"
         + (f", {POSITION_TEXT[position]}" if position in POSITION_TEXT else "")
         + f". {why}",
         [_ch_frame(s), ev.frame if ev and a.code == 51 else None, a.frame],
@@ -1036,7 +1043,7 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
                 "Probably a normal close: the client's encrypted record follows its own "
                 "Finished (likely close_notify); a key log would confirm",
                 f"The client sent its Finished (frame {own[-1].frame}), so it had accepted the "
-                f"server's certificate and Finished; {alert_text(a)} follows in frame "
+                f"server's certificate and Finished; {alert_text(a, s.transport)} follows in frame "
                 f"{a.frame}. A client that rejects the server alerts instead of sending "
                 f"Finished, so this record is most likely close_notify (an application that "
                 f"closed without sending data), and the handshake itself probably succeeded. "
@@ -1052,7 +1059,8 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
             "low",
             f"An encrypted alert from the {a.sender} (frame {a.frame}); a key log would show "
             f"its code",
-            f"The {a.sender} sent {alert_text(a)} in frame {a.frame}, {where}. TLS 1.3 "
+            f"The {a.sender} sent "
+            f"{alert_text(a, s.transport)} in frame {a.frame}, {where}. TLS 1.3 "
             f"encrypts alerts after the ServerHello, so the code is not in the capture. The "
             f"client's SSLKEYLOGFILE for this connection (or the {a.sender}'s log {when}) "
             f"would name it.",
@@ -1067,7 +1075,7 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
         meaning = ALERT_MEANING.get(a.code or -1)
         where = POSITION_TEXT.get(ctx.position or "", "")
         text = (
-            f"The {a.sender} sent {alert_text(a)} in frame {a.frame}"
+            f"The {a.sender} sent {alert_text(a, s.transport)} in frame {a.frame}"
             + (f", {where}" if where else "")
             + "."
             + (f" It means {meaning}." if meaning else "")
@@ -1077,7 +1085,7 @@ def unknown(s: Session, ctx: Context) -> Cause | None:
         return make(
             "unknown",
             "low",
-            f"The {a.sender} sent {alert_text(a)}; its log would say why",
+            f"The {a.sender} sent {alert_text(a, s.transport)}; its log would say why",
             text,
             [ch_frame, a.frame],
             "unknown",

@@ -40,10 +40,14 @@ def q(value: str | bytes | None, limit: int = 120) -> str:
     return "'" + safe_text(value, limit) + "'"
 
 
-def alert_text(alert: Alert) -> str:
-    """``unknown_ca (48)``, or ``an encrypted alert`` when the code could not be read."""
+def alert_text(alert: Alert, transport: str = "tcp") -> str:
+    """``unknown_ca (48)``, or what carried an alert that could not be read: a record (TLS,
+    DTLS) or a QUIC packet (an alert travels in a CONNECTION_CLOSE), with its size when known."""
     if alert.code is None:
-        return f"an encrypted {alert.length}-byte record (likely an alert)"
+        size = f"{alert.length}-byte " if alert.length > 0 else ""
+        if transport == "quic":
+            return f"an encrypted {size}QUIC packet (likely a CONNECTION_CLOSE with an alert)"
+        return f"an encrypted {size}record (likely an alert)"
     return f"{alert.name or names.alert_name(alert.code)} ({alert.code})"
 
 
