@@ -41,3 +41,16 @@ def test_plain_http_server_on_port_80() -> None:
     assert c.cause == "non_tls_peer" and c.confidence == "high"
     assert c.summary.startswith("The server replied in plain HTTP")
     assert "<!DOCTYPE HTML>" in c.explanation
+
+
+def test_version_mismatch_example_is_not_accepted_by_the_offer():
+    path = CORPUS / "zeek" / "tls" / "tls13draft16-ff52.a01-aborted.pcap"
+    if not path.exists():
+        pytest.skip(f"{path} missing")
+    d = analyze(path).sessions[0].diagnosis.best  # type: ignore[union-attr]
+    assert (d.cause, d.confidence) == ("protocol_version_mismatch", "high")
+    assert "only TLS 1.0" not in d.explanation
+    assert (
+        "lies outside it (for example a server that accepts only TLS 1.3 as published "
+        "(RFC 8446) or a draft other than TLS 1.3 (draft 16), or only SSL 3.0)"
+    ) in d.explanation

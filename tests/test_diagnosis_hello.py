@@ -621,3 +621,24 @@ def test_rules_quiet_on_hrr_success():
     )
     assert diag(s).best.cause == "ok"
     assert server_hello and client_hello  # the kit's constructors stay importable
+
+
+def test_version_range_examples_follow_from_the_offer():
+    """Each example range misses every offered version (a TLS 1.0-only server would accept
+    an offer that includes TLS 1.0)."""
+    from tlstui.analysis.diagnosis.rules_hello import _outside_examples
+
+    assert _outside_examples([0x7F10, 0x0303, 0x0302, 0x0301], False) == (
+        " (for example a server that accepts only TLS 1.3 as published (RFC 8446) or a draft "
+        "other than TLS 1.3 (draft 16), or only SSL 3.0)"
+    )
+    assert _outside_examples([0x0304, 0x0303], False) == (
+        " (for example a server that accepts only TLS 1.1)"
+    )
+    assert _outside_examples([0x0304, 0x0301], False) == (
+        " (for example a server that accepts only TLS 1.1, or only TLS 1.2, or only SSL 3.0)"
+    )
+    assert _outside_examples([0xFEFD], True) == (
+        " (for example a server that accepts only DTLS 1.3, or only DTLS 1.0)"
+    )
+    assert _outside_examples([0x0304, 0x0303, 0x0302, 0x0301, 0x0300], False) == ""

@@ -19,7 +19,7 @@ from tlstui.analysis.diagnosis.text import (
 )
 from tlstui.analysis.model import Alert, Cause, Confidence, Session
 from tlstui.tls import names
-from tlstui.tls.facts import PQ_GROUPS, suite_class, tls_level
+from tlstui.tls.facts import PQ_GROUPS, is_tls13_version, suite_class, tls_level
 from tlstui.tls.model import ClientHello, ServerHello
 
 SCSVS = frozenset({0x00FF, 0x5600})
@@ -217,6 +217,42 @@ def no_secure_renegotiation(s: Session, ctx: Context) -> Cause | None:
     )
 
 
+# The versions a server may be limited to, oldest first, as the TLS version they stand level
+# with (DTLS 1.0 = TLS 1.1, DTLS 1.2 = TLS 1.2, DTLS 1.3 = TLS 1.3).
+_TLS_LEVELS = (0x0300, 0x0301, 0x0302, 0x0303, 0x0304)
+_DTLS_NAMES = {0x0302: "DTLS 1.0", 0x0303: "DTLS 1.2", 0x0304: "DTLS 1.3"}
+
+
+def _outside_examples(offered: list[int], dtls: bool) -> str:
+    """ " (for example a server that accepts only X, or only Y)": server ranges that miss
+    every version of *offered*, so each example really is refused; "" when there is none
+    (the client offers every version)."""
+    if not offered:
+        return ""
+    drafts = [v for v in offered if is_tls13_version(v) and v != 0x0304]
+    levels = {0x0304 if is_tls13_version(v) else tls_level(v) for v in offered}
+    if dtls:
+        name = _DTLS_NAMES
+    else:
+        name = {v: names.version_name(v) for v in _TLS_LEVELS}
+    lo, hi = min(levels), max(levels)
+    examples: list[str] = []
+    if drafts and 0x0304 not in offered:
+        examples.append(
+            "TLS 1.3 as published (RFC 8446) or a draft other than "
+            + ", ".join(names.version_name(v) for v in drafts)
+        )
+    elif hi < 0x0304:
+        examples.append(name[min(v for v in name if v > hi)])
+    examples += [name[v] for v in name if lo < v < hi and v not in levels]  # gaps
+    below = [v for v in name if v < lo]
+    if below:
+        examples.append(name[below[-1]])
+    if not examples:
+        return ""
+    return " (for example a server that accepts only " + ", or only ".join(examples[:3]) + ")"
+
+
 @rule(priority=20)
 def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
     """protocol_version_mismatch: 70 at P1 (the offer is outside the server's range), or 40 or
@@ -284,8 +320,8 @@ def protocol_version_mismatch(s: Session, ctx: Context) -> Cause | None:
     else:
         why = (
             f"The client offers {versions_text(offered)}, so the server's allowed range "
-            f"lies outside it (for example a server that accepts only TLS 1.3, or only "
-            f"TLS 1.0). The server's version settings are not visible in the capture."
+            f"lies outside it{_outside_examples(offered, dtls)}. The server's version "
+            f"settings are not visible in the capture."
         )
         fault = "server" if 0x0303 in levels else "client"
         summary = f"No protocol version in common (client offers {versions_text(offered)})"
