@@ -139,3 +139,23 @@ def test_quic_flight_resent_for_100_s_is_medium_not_capture_too_short() -> None:
     )
     assert "stopped too soon" not in d.explanation and "complete" not in d.explanation
     assert "this connection's packets go on until frame 43" in d.explanation
+
+
+def test_report_header_counts_sessions_that_got_no_answer() -> None:
+    """11 unanswered Initials: the --report header says so, not "no failures"."""
+    import io
+
+    from rich.console import Console
+
+    from tlstui.output import describe
+    from tlstui.output.text_report import print_report
+
+    path = CORPUS / "suricata-verify" / "ja4-quic" / "input.pcap"
+    if not path.exists():
+        pytest.skip(f"{path} missing")
+    report = analyze(path)
+    assert describe.failure_summary(report) == "11 incomplete: 11 no_response"
+    out = io.StringIO()
+    print_report(report, console=Console(file=out, width=80))
+    assert out.getvalue().splitlines()[2] == "11 incomplete: 11 no_response"
+    assert "no failures" not in out.getvalue()

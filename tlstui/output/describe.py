@@ -337,12 +337,26 @@ def failure_counts(report: Report) -> list[tuple[str, int]]:
 
 
 def failure_summary(report: Report) -> str:
-    """``12 failed: 7 untrusted_ca, 5 no_shared_cipher`` (or ``no failures``)."""
+    """``12 failed: 7 untrusted_ca, 5 no_shared_cipher``, then the sessions that never
+    finished (``; 11 incomplete: 11 no_response``): a session that got no answer is not a
+    success, so "no failures" is said only when neither kind exists."""
     counts = failure_counts(report)
-    if not counts:
-        return "no failures"
-    total = sum(n for _, n in counts)
-    return f"{total} failed: " + ", ".join(f"{n} {cause}" for cause, n in counts)
+    parts: list[str] = []
+    if counts:
+        total = sum(n for _, n in counts)
+        parts.append(f"{total} failed: " + ", ".join(f"{n} {cause}" for cause, n in counts))
+    pending: dict[str, int] = {}
+    for session in report.sessions:
+        if session.status == "incomplete" and not session.in_progress:
+            cause = session_cause(session) or "unknown"
+            pending[cause] = pending.get(cause, 0) + 1
+    if pending:
+        ranked = sorted(pending.items(), key=lambda kv: (-kv[1], kv[0]))
+        parts.append(
+            f"{sum(pending.values())} incomplete: "
+            + ", ".join(f"{n} {cause}" for cause, n in ranked)
+        )
+    return "; ".join(parts) or "no failures"
 
 
 # --- the ladder -------------------------------------------------------------------------------

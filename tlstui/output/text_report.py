@@ -87,7 +87,9 @@ def _header(report: Report) -> list[Text]:
         text.append(f", {c.damaged} damaged frames", style="yellow")
     if c.truncated:
         text.append(", file truncated", style="yellow")
-    summary = Text(describe.failure_summary(report), style="bold red" if report.failed else "green")
+    incomplete = any(s.status == "incomplete" for s in report.sessions)
+    style = "bold red" if report.failed else "bold yellow" if incomplete else "green"
+    summary = Text(describe.failure_summary(report), style=style)
     return [text, Text(keylog_line(report), style="dim"), summary]
 
 
