@@ -160,3 +160,32 @@ async def test_slash_filter_finds_a_client_fingerprint(report: Report) -> None:
         await pilot.press("slash", *ja4[:18])
         await pilot.pause()
         assert [s.id for s in app.screen.query_one(SessionsTable).sessions] == want
+
+
+@sync
+async def test_j_and_k_scroll_the_compare_screen_and_the_help(report: Report) -> None:
+    """The help lists j/k for moving in a pane; the compare screen and the help itself
+    ignored them (only the arrows scrolled)."""
+    from tlstui.ui.screens.compare import CompareView
+
+    app = app_for(report)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for_load(pilot)
+        await select(pilot, 8)
+        await pilot.press("c")
+        await pilot.pause()
+        view = app.screen.query_one(CompareView)
+        assert view.max_scroll_y > 3
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert view.scroll_y == 3
+        await pilot.press("k")
+        await pilot.pause()
+        assert view.scroll_y == 2
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        box = app.screen.query_one("#help-box")
+        assert box.max_scroll_y > 2
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert box.scroll_y == 2

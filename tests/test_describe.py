@@ -173,3 +173,21 @@ def test_a_damaged_record_row_says_malformed_once() -> None:
     cut = Event(3, 0.5, "client", "ClientHello", malformed="ClientHello: cipher_suites cut")
     assert describe.event_label(damaged) == "Malformed"
     assert describe.event_label(cut) == "ClientHello (malformed)"
+
+
+def test_an_ok_session_that_ended_badly_names_the_alert_in_its_row() -> None:
+    """A handshake that worked, then a refused renegotiation: the row was blank, a clean
+    success to the eye, while the diagnosis said abrupt_close (high)."""
+    from pathlib import Path
+
+    from tlstui.analysis.engine import analyze
+    from tlstui.output import describe
+
+    captures = Path(__file__).resolve().parents[1] / "captures"
+    (s,) = analyze(captures / "messy-renegotiation-refused.pcap").sessions
+    assert s.status == "ok" and s.diagnosis is not None
+    assert s.diagnosis.best.cause == "abrupt_close"
+    assert describe.outcome_short(s) == "no_renegotiation (S)"
+    assert describe.outcome_text(s) == "warning 100 no_renegotiation (server)"
+    (ok,) = analyze(captures / "tls12-ok.pcap").sessions
+    assert (describe.outcome_short(ok), describe.outcome_text(ok)) == ("", "")

@@ -193,3 +193,18 @@ def test_ok_captures_are_ok():
             continue
         report = _analyze(CAPTURES / name)
         assert {s.diagnosis.best.cause for s in report.sessions} == {"ok"}, name
+
+
+def test_a_reset_after_the_same_sides_fin_is_a_ladder_row() -> None:
+    """The server closed (FIN), then reset the connection when the client's alert arrived
+    (tshark: frame 14 [RST]); the reset was dropped because the side had closed already.
+    closed_by keeps how the side closed first."""
+    from tlstui.analysis.engine import analyze
+
+    s = analyze(CAPTURES / "go-server-abrupt-close-after-data-tls13.pcap").sessions[0]
+    assert [(e.frame, e.sender, e.type) for e in s.events if e.type in ("FIN", "RST")] == [
+        (12, "server", "FIN"),
+        (14, "server", "RST"),
+    ]
+    assert s.closed_by == {"server": "FIN"}
+    assert s.diagnosis is not None and s.diagnosis.best.cause == "abrupt_close"

@@ -96,12 +96,45 @@ def test_rotation_groups_need_continuity(tmp_path: Path) -> None:
         p.write_bytes(b"x" * 100)
         return Input(name, p, fmt, b"h", first, last, 10)
 
-    a, b = inp("a", 0, 10), inp("b", 10.5, 20)
-    overlapping = inp("c", 15, 30)  # starts before b ended: another capture point, not a rotation
-    late = inp("d", 200, 210)  # more than ROTATION_GAP after
-    other_format = inp("e", 210.1, 220, "pcapng")
-    groups = rotation_groups([a, b, overlapping, late, other_format])
-    assert [[i.name for i in g] for g in groups] == [["a", "b"], ["c"], ["d"], ["e"]]
+    a, b = inp("cap", 0, 10), inp("cap1", 10.5, 20)
+    overlapping = inp("cap2", 15, 30)  # starts before cap1 ended: another capture point
+    late = inp("cap3", 200, 210)  # more than ROTATION_GAP after
+    other_format = inp("cap4", 210.1, 220, "pcapng")
+    # In time right after cap4, but another name: a different capture, not its rotation.
+    unrelated = inp("other", 220.5, 230, "pcapng")
+    groups = rotation_groups([a, b, overlapping, late, other_format, unrelated])
+    assert [[i.name for i in g] for g in groups] == [
+        ["cap", "cap1"],
+        ["cap2"],
+        ["cap3"],
+        ["cap4"],
+        ["other"],
+    ]
+    # tcpdump -G and editcap names: counters and times differ, the rest is the same.
+    g1 = inp("rot-1796018376.pcap", 300, 301)
+    g2 = inp("rot-1796018378.pcap", 301.5, 302)
+    e1 = inp("rot_00000_20261130100000.pcap", 400, 401)
+    e2 = inp("rot_00001_20261130100001.pcap", 401, 402)
+    assert [len(g) for g in rotation_groups([g1, g2, e1, e2])] == [2, 2]
+
+
+def test_unrelated_captures_a_minute_apart_keep_their_own_frame_numbers(capsys) -> None:
+    """Two captures of different names whose times follow each other were joined as a
+    rotation: the second file's cut record was "frame 12" of a 6-packet file (counted across
+    both) and its evidence too; each now reads as when opened alone."""
+    a = CAPTURES / "messy-tls12-cut-in-certificate.pcap"
+    b = CAPTURES / "messy-tls13-cut-in-flight.pcap"
+    rep = analyze_many([a, b]).report
+    assert rep is not None
+    for path in (a, b):
+        alone = analyze(path).sessions
+        mine = [s for s in rep.sessions if s.capture == str(path)]
+        assert [(s.first_frame, s.last_frame, s.malformed) for s in mine] == [
+            (s.first_frame, s.last_frame, s.malformed) for s in alone
+        ]
+        assert [s.diagnosis.best.evidence for s in mine if s.diagnosis] == [
+            s.diagnosis.best.evidence for s in alone if s.diagnosis
+        ]
 
 
 @needs_editcap
@@ -208,19 +241,21 @@ def test_key_logs_are_named_and_counted_per_capture(capsys) -> None:
     udp = CAPTURES / "udp"
     rep = analyze_many([udp]).report
     assert rep is not None and len(rep.captures) == 14
-    # The directory's files follow each other in time: some are read as rotations.
-    assert len({tuple(c.keylog.paths) for c in rep.captures if c.keylog}) < 14
     decrypted = 0
     for c in rep.captures:
         mine = [s for s in rep.sessions if s.capture == c.file]
         assert c.keylog is not None, c.file
-        assert all(Path(p).is_file() and p.endswith(".keys") for p in c.keylog.paths)
-        assert (
-            str(Path(c.file).with_suffix(".keys")) in c.keylog.paths
-            or not Path(c.file).with_suffix(".keys").exists()
-        )
+        assert c.keylog.paths == [str(Path(c.file).with_suffix(".keys"))]
         assert c.keylog.sessions_decrypted == sum(s.secrets == "decrypted" for s in mine)
         decrypted += c.keylog.sessions_decrypted
+    # Files read as one rotation share the key logs beside them; each counts its own sessions.
+    rot = analyze_many([CAPTURES / "rotated"]).report
+    assert rot is not None and len(rot.captures) == 2
+    keys = [str(p) for p in sorted((CAPTURES / "rotated").glob("*.keys"))]
+    assert [(c.keylog.paths, c.keylog.sessions_decrypted) for c in rot.captures if c.keylog] == [
+        (keys, 1),
+        (keys, 0),
+    ]
     used = rep.keylog_used()
     assert used is not None and used.sessions_decrypted == decrypted == 7
     assert "tlstui-" not in " ".join(used.paths)  # no temporary file

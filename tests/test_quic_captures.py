@@ -249,3 +249,39 @@ def test_json_report_keeps_the_schema(path: Path) -> None:
     for n, s in enumerate(doc["sessions"], 1):
         check_session(s, n)
         assert s["transport"] == "quic"
+
+
+def test_client_finished_without_keys_is_the_handshake_packet_before_its_1rtt() -> None:
+    """Without keys the client's Finished is the last Handshake packet it sent before its first
+    1-RTT packet (frame 5, coalesced with it), at that frame's time: it was put on the first
+    client Handshake packet (frame 3, ACKs only) with the session's start time, so the
+    ladder's time ran backwards."""
+    keyed = one("quic-ok")
+    fin = next(e for e in keyed.events if e.sender == "client" and e.type == "Finished")
+    blind = one("quic-ok", keylog=False)
+    rows = [(e.frame, e.sender, e.type) for e in blind.events]
+    assert rows[:6] == [
+        (1, "client", "ClientHello"),
+        (2, "server", "ServerHello"),
+        (2, "server", "EncryptedHandshake"),
+        (fin.frame, "client", "EncryptedHandshake"),
+        (fin.frame, "client", "ApplicationData"),
+        (7, "server", "ApplicationData"),
+    ]
+    assert fin.frame == 5
+    ev = blind.events[3]
+    assert ev.time == fin.time == blind.events[4].time
+    times = [e.time for e in blind.events]
+    assert times == sorted(times)
+
+
+def test_a_close_read_with_the_key_log_is_an_encrypted_decrypted_alert() -> None:
+    """A CONNECTION_CLOSE in a Handshake packet is read only with the key log: its alert says
+    encrypted and decrypted, as a TCP alert in an encrypted record does (it said neither); one
+    in an Initial packet is readable by anyone and says neither."""
+    (a,) = one("quic-untrusted-ca").alerts
+    assert (a.code, a.encrypted, a.decrypted) == (42, True, True)
+    (b,) = one("quic-untrusted-ca", keylog=False).alerts
+    assert (b.code, b.encrypted, b.decrypted) == (None, True, False)
+    (c,) = one("quic-alpn-mismatch").alerts
+    assert (c.code, c.encrypted, c.decrypted) == (120, False, False)

@@ -10,6 +10,7 @@ followed file are reported.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -431,3 +432,29 @@ def test_follow_ends_a_closed_or_silent_quic_or_dtls_connection(
     assert final.report.sessions == [s]
     whole = analyze(source, keylog=None if keys else False)
     assert report_dict(final.report)["sessions"] == report_dict(whole)["sessions"]
+
+
+def test_stopping_a_pipe_mid_packet_is_not_a_truncation() -> None:
+    """Esc while reading a pipe that holds half a packet: the rest was not read, the input was
+    not cut (the header said "file truncated" and a warning said it ended mid-packet)."""
+    data = SHOWCASE.read_bytes()
+    records = pcap_records(data)
+    cut = sum(map(len, records[:60])) + 25  # inside record 60
+    r, w = os.pipe()
+    try:
+        os.write(w, data[:cut])
+        started = time.monotonic()
+        final = None
+        for batch in scan(
+            "-", stdin_fd=r, should_stop=lambda: time.monotonic() > started + 1.0, interval=0.05
+        ):
+            final = batch
+    finally:
+        os.close(w)
+        with contextlib.suppress(OSError):
+            os.close(r)  # the scan closes what it read from
+    assert final is not None and final.report is not None
+    capture = final.report.capture
+    assert capture.packets == 59
+    assert capture.truncated is False
+    assert not any("middle of a packet" in x for x in capture.warnings)

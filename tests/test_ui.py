@@ -418,3 +418,24 @@ def test_help_covers_every_binding() -> None:
                 assert key in shown, key
     for key in ("z", "g", "Esc", "1", "2", "3", "F1", "y", "v", "o"):
         assert key in shown, key
+
+
+def test_no_session_screen_leads_with_what_the_reader_reported() -> None:
+    """A capture of a link type tlstui does not decode: the empty screen listed four guesses
+    (no TLS, a capture filter, snaplen, started late) and not the reason the reader knew."""
+    from pathlib import Path
+
+    from tlstui.analysis.engine import analyze
+    from tlstui.ui.screens.main import empty_text
+
+    path = Path(__file__).parent / "hostile" / "linktype147.pcap"
+    text = empty_text(analyze(path)).plain
+    assert text.splitlines()[:4] == [
+        "No TLS sessions found in linktype147.pcap (22 packets read).",
+        "",
+        "The reader reported:",
+        "  • link type 147 is not supported; its frames were skipped",
+    ]
+    assert "Other possible reasons:" in text
+    clean = empty_text(analyze(Path(__file__).parent.parent / "captures" / "showcase.pcap"))
+    assert "The reader reported" not in clean.plain

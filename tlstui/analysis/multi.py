@@ -6,8 +6,9 @@ What it adds, and why here rather than in the engine (which stays one capture pe
   (``cap``, ``cap1``, ``cap2``, ..., ``cap10``, as ``tcpdump -C`` names them); key logs and
   hidden files are skipped.  The same file given twice (or through another path) is read once.
   A file that is not a capture is reported in one line naming it and the others are still read.
-- **Rotated files as one.**  Consecutive files of the same format and link type where each one
-  starts when the previous one ended (``tcpdump -C``/``-G``) are analysed as one capture, so a
+- **Rotated files as one.**  Consecutive files named as one rotation (the same name but for
+  its digits), of the same format and link type, where each one starts when the previous one
+  ended (``tcpdump -C``/``-G``) are analysed as one capture, so a
   TCP connection that spans two files is one session.  The files are joined into one temporary
   capture (a pcap header plus the records of each; pcapng sections simply follow each other)
   up to ``MAX_JOIN`` bytes, and frame numbers are mapped back to each file's own numbering.
@@ -137,9 +138,18 @@ def _look(name: str, p: Path) -> Input:
     )
 
 
+def _rotation_stem(name: str) -> str:
+    """The file name without its digits: what the files of one rotation share (tcpdump -C
+    names ``cap``, ``cap1``, ``cap2``; -G and editcap put times and counters in the name)."""
+    return re.sub(r"\d+", "", Path(name).name)
+
+
 def rotation_groups(inputs: list[Input]) -> list[list[Input]]:
-    """Consecutive inputs that continue each other (same format and link type, each starting
-    at most ROTATION_GAP seconds after the previous one ended, never before it)."""
+    """Consecutive inputs that continue each other: named as one rotation (the same name but
+    for its digits), same format and link type, each starting at most ROTATION_GAP seconds
+    after the previous one ended, never before it.  Two unrelated captures taken a minute
+    apart are not joined: their frames would be numbered across both, which notes and
+    evidence written while reading cannot be mapped back from."""
     groups: list[list[Input]] = []
     size = 0
     for inp in inputs:
@@ -150,6 +160,7 @@ def rotation_groups(inputs: list[Input]) -> list[list[Input]]:
             this_size = MAX_JOIN
         joins = (
             prev is not None
+            and _rotation_stem(prev.name) == _rotation_stem(inp.name)
             and not prev.gzip
             and not inp.gzip
             and prev.format == inp.format

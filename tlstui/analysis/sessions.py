@@ -70,6 +70,7 @@ class SessionBuilder:
         self.readers: list = []  # the two RecordReaders, set by the engine
         self.decrypted = False  # a key log opened this session's records
         self.close_frame = [0, 0]  # frame of each side's first FIN/RST
+        self.reset_after_fin = [False, False]  # a RST after that side's FIN, shown once
         self.kx_sent = [False, False]  # ClientKeyExchange (client) seen
         # Frame of a damaged record that sits where this side's ChangeCipherSpec belongs
         # (TLS <= 1.2, after the key exchange): the records after it are read as protected.
@@ -728,7 +729,14 @@ class SessionBuilder:
     def on_close(self, side: int, kind: str, frame: int, time: float) -> None:
         self._sync()
         s = self.s
-        if SIDES[side] in s.closed_by:
+        closed = s.closed_by.get(SIDES[side])
+        if closed is not None:
+            # A reset after this side's FIN (data arrived after it closed, or it aborted the
+            # rest) is a row of its own; closed_by keeps how the side closed first, and
+            # further FINs (retransmissions) or RSTs add nothing.
+            if kind == "RST" and closed == "FIN" and not self.reset_after_fin[side]:
+                self.reset_after_fin[side] = True
+                self._event(side, kind, frame, time)
             return
         s.closed_by[SIDES[side]] = kind
         self.close_frame[side] = frame

@@ -81,6 +81,7 @@ class _Quic:
         "dropped_noted",
         "client_hs_frame",
         "client_hs_len",
+        "client_hs_time",
         "app_keys",
         "shown",
         "final",
@@ -106,8 +107,11 @@ class _Quic:
         self.established_frame = 0
         self.version_negotiated = False
         self.dropped_noted = False
-        self.client_hs_frame = 0  # first client Handshake packet that keys could not open
+        # The client's last Handshake packet keys could not open before its first 1-RTT one
+        # (the same datagram included): the one that carried its Finished.
+        self.client_hs_frame = 0
         self.client_hs_len = 0
+        self.client_hs_time = 0.0
         self.app_keys: list[q.PacketKeys | None] | None = None  # 1-RTT, from the key log
         self.shown = -1  # ladder length of the last in-progress snapshot (live views)
         self.final: Session | None = None  # set once finalised
@@ -579,9 +583,13 @@ class UdpTracker:
         if side == CLIENT:
             # Without keys a client Handshake packet may hold an ACK, its Finished or a
             # CONNECTION_CLOSE: named at the end, once 1-RTT traffic (or none) tells which.
-            if not conn.client_hs_frame:
+            # The Finished is in the last one before the client's first 1-RTT packet (an
+            # earlier one may carry only ACKs; a packet coalesced with that 1-RTT packet
+            # comes before it in the datagram).
+            if not conn.short[CLIENT]:
                 conn.client_hs_frame = frame
                 conn.client_hs_len = hdr.end - pos
+                conn.client_hs_time = ts
             return
         if conn.hs_event[side] is None:
             conn.hs_event[side] = b._event(
@@ -618,11 +626,19 @@ class UdpTracker:
         note = f"QUIC CONNECTION_CLOSE ({kind}) in {ptype}: {code}" + (
             f", reason {reason!r}" if reason else ""
         )
+        # Initial packets are protected with keys anyone derives from the packet itself; a
+        # close in a Handshake or 1-RTT packet was read with the key log (as a TCP alert in an
+        # encrypted record is).
+        sealed = ptype not in (q.INITIAL, q.RETRY)
         if alert is not None:
             s.alerts.append(
-                Alert(frame, ts, SIDES[side], "fatal", alert, names.alert_name(alert), False)
+                Alert(
+                    frame, ts, SIDES[side], "fatal", alert, names.alert_name(alert), sealed, sealed
+                )
             )
-            b._event(side, "Alert", frame, ts, detail=AlertMsg(2, alert), note=note)
+            b._event(
+                side, "Alert", frame, ts, detail=AlertMsg(2, alert), encrypted=sealed, note=note
+            )
         else:
             b._event(side, "ConnectionClose", frame, ts, note=note)
 
@@ -758,15 +774,33 @@ class UdpTracker:
                     )
         if conn.client_hs_frame and conn.short[CLIENT]:
             # The client went on to 1-RTT: its Handshake packets carried its Finished.
-            b._event(
+            ev = b._event(
                 CLIENT,
                 "EncryptedHandshake",
                 conn.client_hs_frame,
-                s.start,
+                conn.client_hs_time,
                 encrypted=True,
                 length=conn.client_hs_len,
                 note="QUIC Handshake packet: the client's Finished (protected)",
             )
+            if ev is not None and s.events[-1] is ev:
+                # Named only now: its place is before what came later, and before the 1-RTT
+                # packet it shares a datagram with (that one follows it in the datagram).
+                s.events.pop()
+                at = next(
+                    (
+                        i
+                        for i, e in enumerate(s.events)
+                        if e.frame > ev.frame
+                        or (
+                            e.frame == ev.frame
+                            and e.sender == "client"
+                            and e.type == "ApplicationData"
+                        )
+                    ),
+                    len(s.events),
+                )
+                s.events.insert(at, ev)
         b.finish()
         s.transport = "quic"
         if s.ja4 is not None and s.ja4.startswith("t"):

@@ -258,11 +258,21 @@ def _server_answer(session: Session) -> tuple[str, str] | None:
     return f"{last.type} from the server, no ServerHello", f"{last.type} (S)"
 
 
+def _ended_badly(session: Session) -> bool:
+    """A handshake that worked but whose connection the diagnosis says ended badly (a
+    refused renegotiation, an abrupt close): its row names the alert that ended it, or
+    the list would show it as a clean success."""
+    d = session.diagnosis
+    return d is not None and d.best.cause != "ok"
+
+
 def outcome_text(session: Session) -> str:
     """What ended the session: its first error alert, else how TCP closed, else what the
-    server answered instead of a ServerHello, else ``no reply`` (the server sent nothing)."""
+    server answered instead of a ServerHello, else ``no reply`` (the server sent nothing).
+    An ok session shows nothing, unless its diagnosis says it ended badly: then its alert."""
     if session.status == "ok":
-        return ""
+        alert = error_alert(session) if _ended_badly(session) else None
+        return alert_text(alert) if alert is not None else ""
     alert = error_alert(session)
     if alert is not None:
         return alert_text(alert)
@@ -279,7 +289,8 @@ def outcome_text(session: Session) -> str:
 
 def outcome_short(session: Session) -> str:
     if session.status == "ok":
-        return ""
+        alert = error_alert(session) if _ended_badly(session) else None
+        return alert_short(alert) if alert is not None else ""
     alert = error_alert(session)
     if alert is not None:
         return alert_short(alert)

@@ -186,7 +186,9 @@ class StreamCapture:
         self.ended = why
         cap = self.cap
         cap.truncated = why == "damaged"
-        if self._carry and why != "damaged":
+        # A packet begun but not complete when the input ended is a truncation; when the
+        # reader was asked to stop, the rest was simply not read.
+        if self._carry and why not in ("damaged", "stopped"):
             cap.truncated = True
             cap.warnings.append(
                 f"{self.name}: the input ended in the middle of a packet "

@@ -186,6 +186,9 @@ class CompareScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("e", "export", "Export", id="compare.export"),
+        # The keys the help lists for moving in a pane (the arrows scroll it already).
+        Binding("j", "scroll(1)", show=False),
+        Binding("k", "scroll(-1)", show=False),
     ]
 
     def __init__(self, report: Report, comparison: Comparison) -> None:
@@ -209,6 +212,9 @@ class CompareScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(CompareView).scroll_relative(y=lines, animate=False)
 
     def action_export(self) -> None:
         from tlstui.output.markdown import comparison_filename, comparison_markdown

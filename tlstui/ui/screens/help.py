@@ -42,7 +42,13 @@ LEGEND = (
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
+        # The keys this help lists for moving in a pane (the arrows scroll it already).
+        Binding("j", "scroll(1)", show=False),
+        Binding("k", "scroll(-1)", show=False),
     ]
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-box").scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):

@@ -87,13 +87,19 @@ def empty_text(report: Report) -> Text:
         else ""
     )
     packets = f"{capture.packets:,} packet{'s' if capture.packets != 1 else ''}"
-    return Text(
-        EMPTY_HINT.format(
-            name=safe_text(Path(capture.file).name, 80),
-            packets=packets,
-            snaplen=snaplen,
-        )
+    text = EMPTY_HINT.format(
+        name=safe_text(Path(capture.file).name, 80),
+        packets=packets,
+        snaplen=snaplen,
     )
+    if capture.warnings:
+        # What the reader itself reported (a link type it does not decode, a file cut
+        # short) comes before the guesses: it is the likelier reason.
+        first, rest = text.split("\n\n", 1)
+        said = "\n".join(f"  • {safe_text(w, 300)}" for w in capture.warnings[:5])
+        others = rest.removeprefix("Possible reasons:")
+        text = f"{first}\n\nThe reader reported:\n{said}\n\nOther possible reasons:{others}"
+    return Text(text)
 
 
 def error_message(error: BaseException, path: Path | None = None) -> str:
