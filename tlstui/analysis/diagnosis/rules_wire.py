@@ -660,9 +660,11 @@ def _no_udp_reply(
         )
     )
     explanation = "; ".join(facts) + "."
+    port = s.server.port
     explanation += (
         " Over UDP nothing shows that the server received it: the datagram may have been "
-        "dropped on the way (a firewall that lets TCP/443 through but not UDP/443 is common), "
+        f"dropped on the way (a firewall that lets TCP/{port} through but not UDP/{port} is "
+        "common), "
         "nothing may listen on the port, or the server may have received it and not answered "
         "(a wrong version, a full or rate-limited listener). The capture cannot tell these apart."
     )
@@ -673,7 +675,6 @@ def _no_udp_reply(
     else:
         confidence = "low"
         explanation += " The server had little time to answer in this capture."
-    port = s.server.port
     checks = [
         f"Check that UDP port {port} reaches the server (firewall, security group, NAT): "
         f"capture on the server side, does the datagram arrive?",
