@@ -732,7 +732,7 @@ def _stall(s: Session, ctx: Context, capture_end: float | None) -> Cause | None:
             "retransmitted, it may not reach the client: a PMTU black hole."
         )
     # Silence means something only if the capture went on long enough to show it.
-    confidence: Confidence = "medium" if quiet >= 5.0 else "low"
+    confidence: Confidence = "medium" if round(quiet, 1) >= 5.0 else "low"  # as printed
     if went_on:
         tail = s.end - last.time
         more = (
