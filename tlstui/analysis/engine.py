@@ -13,7 +13,7 @@ import os
 import struct
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -631,17 +631,7 @@ class _Emitter:
             n = len(s.events)
             if n != conn.shown:
                 conn.shown = n
-                out.append(
-                    replace(
-                        s,
-                        events=list(s.events),
-                        alerts=list(s.alerts),
-                        closed_by=dict(s.closed_by),
-                        last_frame=conn.last_frame,
-                        end=conn.end,
-                        in_progress=True,
-                    )
-                )
+                out.append(s.in_progress_copy(last_frame=conn.last_frame, end=conn.end))
         self.open[:] = keep
         return out
 

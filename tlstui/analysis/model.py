@@ -6,7 +6,7 @@ the TUI all read these.  Decoded handshake messages live in ``tlstui.tls.model``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from tlstui.tls.model import (
@@ -230,6 +230,20 @@ class Session:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    def in_progress_copy(self, **changes: object) -> Session:
+        """A snapshot of an open session for a live view: the lists and mutable parts are
+        copied, since the scan goes on writing to the original while the UI thread reads."""
+        return replace(
+            self,
+            events=list(self.events),
+            alerts=list(self.alerts),
+            malformed=list(self.malformed),
+            closed_by=dict(self.closed_by),
+            quic=replace(self.quic) if self.quic is not None else None,
+            in_progress=True,
+            **changes,  # type: ignore[arg-type]
+        )
 
     @property
     def leaf(self) -> CertificateInfo | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import replace
 
 from tlstui.analysis.model import Alert, Endpoint, Event, QuicClose, QuicInfo, Session, Side
 from tlstui.analysis.sessions import CLIENT, SERVER, SessionBuilder
@@ -746,17 +745,7 @@ class UdpTracker:
             n = len(s.events)
             if n != conn.shown:
                 conn.shown = n
-                snapshots.append(
-                    replace(
-                        s,
-                        events=list(s.events),
-                        alerts=list(s.alerts),
-                        malformed=list(s.malformed),
-                        closed_by=dict(s.closed_by),
-                        quic=replace(s.quic) if s.quic is not None else None,
-                        in_progress=True,
-                    )
-                )
+                snapshots.append(s.in_progress_copy())
         self.live = open_
         return ended, snapshots
 
