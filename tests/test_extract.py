@@ -37,11 +37,13 @@ def _ladder(session):
 
 
 def _tshark_count(path: Path, session) -> int:
-    """Frames of the session's connection in the original, by tshark's own dissection."""
+    """Frames of the session's flow in the original, by tshark's own dissection (UDP for
+    QUIC/DTLS, TCP otherwise, at any tunnel depth: the filter fields match inner headers)."""
     c, s = session.client, session.server
     ip = "ipv6" if ":" in c.ip else "ip"
+    l4 = "tcp" if session.transport == "tcp" else "udp"
     flt = (
-        f"{ip}.addr=={c.ip} && {ip}.addr=={s.ip} && tcp.port=={c.port} && tcp.port=={s.port}"
+        f"{ip}.addr=={c.ip} && {ip}.addr=={s.ip} && {l4}.port=={c.port} && {l4}.port=={s.port}"
         f" && frame.number>={session.first_frame} && frame.number<={session.last_frame}"
     )
     out = subprocess.run(
@@ -184,26 +186,6 @@ UDP_AND_TUNNELS = [
 ]
 
 
-def _tshark_flow_count(path: Path, session) -> int:
-    """Frames of the session's flow (UDP for QUIC/DTLS, TCP otherwise, at any tunnel depth:
-    tshark's filter fields match inner headers too) between its first and last frame."""
-    c, s = session.client, session.server
-    ip = "ipv6" if ":" in c.ip else "ip"
-    l4 = "tcp" if session.transport == "tcp" else "udp"
-    flt = (
-        f"{ip}.addr=={c.ip} && {ip}.addr=={s.ip} && {l4}.port=={c.port} && {l4}.port=={s.port}"
-        f" && frame.number>={session.first_frame} && frame.number<={session.last_frame}"
-    )
-    out = subprocess.run(
-        [TSHARK, "-r", str(path), "-n", "-Y", flt, "-T", "fields", "-e", "frame.number"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    return len(out.split())
-
-
 def test_there_are_udp_and_tunnel_sessions_to_extract() -> None:
     transports = {analyze(p, diagnose=False).sessions[0].transport for p, _ in UDP_AND_TUNNELS}
     assert transports == {"quic", "udp", "tcp"}  # QUIC, DTLS, and TCP inside VXLAN
@@ -231,7 +213,7 @@ def test_extract_round_trip_udp_and_tunnels(path: Path, sid: int, tmp_path: Path
     assert copy.malformed == session.malformed  # "inside a tunnel: vxlan ..." stays
     assert again.capture.packets == result.packets > 0
     if TSHARK:
-        assert _tshark_flow_count(path, session) == result.packets
+        assert _tshark_count(path, session) == result.packets
 
 
 def test_extract_takes_the_upstream_leg_from_the_other_capture(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def extract_session(
         else:
             parts[0][1].append(up)
     caps = [open_capture(path) for path, _ in parts]
-    keys = [line for line in session_key_lines(session, keylog_lines)]
+    keys = session_key_lines(session, keylog_lines)
     if up is not None:
         up_lines = keylog_lines if len(parts) == 1 else _keylog_lines_of(parts[1][0])
         keys += [line for line in session_key_lines(up, up_lines) if line not in keys]
@@ -171,17 +171,18 @@ def _packets(cap: Capture, saved: list[Session]) -> Iterator[tuple[int, float, b
             yield link, ts, bytes(data[off : off + caplen]), origlen
 
 
-def _keylog_lines_of(capture: Path) -> list[str] | None:
-    """The key log lines found for *capture* on its own (beside it, ``$SSLKEYLOGFILE``)."""
-    return keylog_lines(capture, None)
-
-
 def _flows(session: Session) -> tuple[tuple[int, tuple], tuple[int, tuple]]:
     """The session's flow in both directions, as ``flow_of`` gives them."""
     c, s = session.client, session.server
     craw, sraw = _raw(c), _raw(s)
     proto = TCP if session.transport == "tcp" else UDP  # "quic" and "udp" (DTLS) are UDP
     return (proto, (craw + sraw, c.port, s.port)), (proto, (sraw + craw, s.port, c.port))
+
+
+def _keylog_lines_of(capture: Path) -> list[str] | None:
+    """The key log lines found for *capture* on its own (beside it, ``$SSLKEYLOGFILE``); a
+    function of its own because extract_session's parameter shadows ``keylog_lines``."""
+    return keylog_lines(capture, None)
 
 
 def keylog_lines(
